@@ -1,0 +1,214 @@
+package apiclient
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Sentinel errors. Every *APIError matches the sentinels of its HTTP status
+// class through errors.Is; vendor packages re-export them.
+var (
+	// ErrBadRequest matches 400 and 422 responses.
+	ErrBadRequest = errors.New("kyc: bad request")
+	// ErrUnauthorized matches 401 responses.
+	ErrUnauthorized = errors.New("kyc: unauthorized")
+	// ErrForbidden matches 403 responses and vendor-specific permission errors.
+	ErrForbidden = errors.New("kyc: forbidden")
+	// ErrNotFound matches 404 responses and vendor-specific "no such resource" replies.
+	ErrNotFound = errors.New("kyc: not found")
+	// ErrConflict matches 409 responses.
+	ErrConflict = errors.New("kyc: conflict")
+	// ErrRateLimited matches 429 responses.
+	ErrRateLimited = errors.New("kyc: rate limited")
+	// ErrServer matches 5xx responses.
+	ErrServer = errors.New("kyc: server error")
+	// ErrResponseTooLarge is returned when a response body exceeds the size cap.
+	ErrResponseTooLarge = errors.New("kyc: response body too large")
+	// ErrDecode is matched by every *DecodeError: a 2xx body that is not the
+	// expected JSON (truncated, HTML, wrong shape).
+	ErrDecode = errors.New("kyc: cannot decode response")
+	// ErrReauthorizationRequired is matched by *ReauthorizationRequiredError:
+	// the token endpoint refused the grant (invalid_grant); the user must go
+	// through authorization again.
+	ErrReauthorizationRequired = errors.New("kyc: re-authorization required")
+	// ErrToken is matched by every *TokenError: a token could not be obtained.
+	ErrToken = errors.New("kyc: cannot obtain token")
+	// ErrInvalidArgument is returned, before any request is sent, for an
+	// invalid argument such as an empty path parameter.
+	ErrInvalidArgument = errors.New("kyc: invalid argument")
+)
+
+// maxErrorBody is how much of an error body an *APIError keeps.
+const maxErrorBody = 8 << 10
+
+// APIError is a non-2xx reply from a remote API. Vendor packages fill Code,
+// Message, ID and MissingPermissions from their own error shapes.
+//
+// Error() prints the method, path, status, vendor code and request ID; it
+// never prints the body, query values, headers or tokens. Body keeps an
+// excerpt of the raw body for debugging; treat it as possibly sensitive.
+type APIError struct {
+	// StatusCode is the HTTP status of the last attempt.
+	StatusCode int
+	// Method and Path identify the call (Path never contains the query).
+	Method, Path string
+	// Code is the vendor's machine-readable code or reason, if any.
+	Code string
+	// Message is the vendor's human-readable message, if any. It is not
+	// part of Error() because vendors sometimes echo input in it.
+	Message string
+	// ID is the vendor's error identifier, if any.
+	ID string
+	// RequestID is the value of a request-id response header, if any.
+	RequestID string
+	// MissingPermissions lists the permissions the server said were missing.
+	MissingPermissions []string
+	// RequiredPermission names the permission the call needs, when known.
+	RequiredPermission string
+	// RetryAfter is the server's Retry-After, if it sent one.
+	RetryAfter time.Duration
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Header holds the response headers of the last attempt.
+	Header http.Header
+	// Body is an excerpt (at most 8 KiB) of the raw error body.
+	Body []byte
+	// Kinds lists extra sentinel errors this error matches beyond those of
+	// its status (for example ErrForbidden for a permission error that the
+	// server reported with status 500).
+	Kinds []error
+}
+
+// Error implements error without printing the body.
+func (e *APIError) Error() string {
+	s := fmt.Sprintf("kyc: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		s += " (" + strconv.Quote(e.Code) + ")"
+	}
+	if len(e.MissingPermissions) > 0 {
+		s += fmt.Sprintf(" missing permissions %q", e.MissingPermissions)
+	}
+	if e.RequiredPermission != "" && len(e.MissingPermissions) == 0 && (e.StatusCode == 401 || e.StatusCode == 403 || e.matchesKind(ErrForbidden)) {
+		s += " (needs permission " + strconv.Quote(e.RequiredPermission) + ")"
+	}
+	if e.RequestID != "" {
+		s += " request-id " + strconv.Quote(e.RequestID)
+	}
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" after %d attempts", e.Attempts)
+	}
+	return s
+}
+
+func (e *APIError) matchesKind(target error) bool {
+	for _, k := range e.Kinds {
+		if k == target {
+			return true
+		}
+	}
+	return false
+}
+
+// Is reports whether target is one of the sentinels this error matches.
+func (e *APIError) Is(target error) bool {
+	if e.matchesKind(target) {
+		return true
+	}
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500
+	}
+	return false
+}
+
+// DecodeError is a 2xx reply whose body could not be decoded into the
+// expected model. No partially decoded model is ever returned with it.
+type DecodeError struct {
+	Method, Path string
+	StatusCode   int
+	ContentType  string
+	Err          error // the underlying decoding error; it never holds body bytes
+}
+
+// Error implements error.
+func (e *DecodeError) Error() string {
+	ct := ""
+	if e.ContentType != "" {
+		ct = " (content-type " + strconv.Quote(e.ContentType) + ")"
+	}
+	return fmt.Sprintf("kyc: %s %s: cannot decode %d response%s: %v", e.Method, e.Path, e.StatusCode, ct, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrDecode) true.
+func (e *DecodeError) Is(target error) bool { return target == ErrDecode }
+
+// TokenError is a failure to obtain an OAuth token (token endpoint down,
+// refused client, ...). Error() prints the OAuth error code and status only,
+// never the token endpoint's body.
+type TokenError struct {
+	// Code is the RFC 6749 error code (invalid_client, invalid_grant, ...), if any.
+	Code string
+	// StatusCode is the token endpoint's HTTP status, if it answered.
+	StatusCode int
+	// Err is the underlying error (often an *oauth2.RetrieveError).
+	Err error
+}
+
+// Error implements error.
+func (e *TokenError) Error() string {
+	s := "kyc: cannot obtain token"
+	if e.StatusCode != 0 {
+		s += fmt.Sprintf(": token endpoint answered %d", e.StatusCode)
+	}
+	if e.Code != "" {
+		s += " (" + strconv.Quote(e.Code) + ")"
+	}
+	if e.StatusCode == 0 && e.Err != nil {
+		s += ": " + safeTransportError(e.Err)
+	}
+	return s
+}
+
+// Unwrap returns the underlying error.
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrToken) true.
+func (e *TokenError) Is(target error) bool { return target == ErrToken }
+
+// ReauthorizationRequiredError is returned when the token endpoint answers
+// invalid_grant: the refresh token (or authorization code) is expired, used
+// or revoked, and the user must be sent through authorization again.
+type ReauthorizationRequiredError struct {
+	TokenError
+}
+
+// Error implements error.
+func (e *ReauthorizationRequiredError) Error() string {
+	return "kyc: re-authorization required: the token endpoint refused the grant (\"invalid_grant\")"
+}
+
+// Is makes errors.Is match ErrReauthorizationRequired, ErrToken and ErrUnauthorized.
+func (e *ReauthorizationRequiredError) Is(target error) bool {
+	return target == ErrReauthorizationRequired || target == ErrToken || target == ErrUnauthorized
+}
+
+// Unwrap returns the underlying error.
+func (e *ReauthorizationRequiredError) Unwrap() error { return e.Err }
