@@ -38,7 +38,9 @@ var Staging = Environment{
 }
 
 // AuthorizeURL is the authorization endpoint: FrontendURL + "/authorize".
-func (e Environment) AuthorizeURL() string { return strings.TrimRight(e.FrontendURL, "/") + "/authorize" }
+func (e Environment) AuthorizeURL() string {
+	return strings.TrimRight(e.FrontendURL, "/") + "/authorize"
+}
 
 // TokenURL is the token endpoint: AuthURL + "/oauth/token".
 func (e Environment) TokenURL() string { return strings.TrimRight(e.AuthURL, "/") + "/oauth/token" }
