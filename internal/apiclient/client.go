@@ -338,7 +338,7 @@ func JoinPath(segments ...string) (string, error) {
 // Do sends req and decodes a 2xx JSON body into out (out may be nil).
 // A non-2xx reply becomes an *APIError (through the vendor's ErrorDecoder).
 func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
-	resp, st, err := c.send(ctx, req)
+	resp, hreq, st, err := c.send(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +348,7 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 		return meta, nil
 	}
 	if err := c.decode(resp, out); err != nil {
-		return nil, c.decodeFailure(req, resp, err)
+		return nil, c.decodeFailure(ctx, hreq, resp, err)
 	}
 	return meta, nil
 }
@@ -357,7 +357,7 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 // read and close; reads beyond the size cap fail with ErrResponseTooLarge.
 // A non-2xx reply becomes an error as in Do.
 func (c *Client) Stream(ctx context.Context, req *Request, limit int64) (*http.Response, error) {
-	resp, _, err := c.send(ctx, req)
+	resp, _, _, err := c.send(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -368,25 +368,25 @@ func (c *Client) Stream(ctx context.Context, req *Request, limit int64) (*http.R
 	return resp, nil
 }
 
-func (c *Client) send(ctx context.Context, req *Request) (*http.Response, *callState, error) {
+func (c *Client) send(ctx context.Context, req *Request) (*http.Response, *http.Request, *callState, error) {
 	if ctx == nil {
-		return nil, nil, fmt.Errorf("kyc: %w: nil context", ErrInvalidArgument)
+		return nil, nil, nil, fmt.Errorf("kyc: %w: nil context", ErrInvalidArgument)
 	}
 	hreq, err := c.newRequest(ctx, req)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	st := &callState{idempotent: IsIdempotentMethod(hreq.Method)}
 	hreq = hreq.WithContext(context.WithValue(ctx, callKey, st))
 	resp, err := c.hc.Do(hreq)
 	if err != nil {
-		return nil, st, c.transportFailure(ctx, hreq, st, err)
+		return nil, hreq, st, c.transportFailure(ctx, hreq, st, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer closeBody(resp.Body)
-		return nil, st, c.apiError(hreq, resp, st, req.Permission)
+		return nil, hreq, st, c.apiError(hreq, resp, st, req.Permission)
 	}
-	return resp, st, nil
+	return resp, hreq, st, nil
 }
 
 func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, error) {
@@ -513,17 +513,18 @@ func sanitizeJSONError(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return io.ErrUnexpectedEOF
 	}
-	return errors.New("invalid JSON")
+	// A read error (timeout, reset): keep it for errors.Is, it holds no body bytes.
+	return fmt.Errorf("reading response body: %w", err)
 }
 
-func (c *Client) decodeFailure(req *Request, resp *http.Response, err error) error {
+func (c *Client) decodeFailure(ctx context.Context, hreq *http.Request, resp *http.Response, err error) error {
 	if errors.Is(err, ErrResponseTooLarge) {
-		return fmt.Errorf("kyc: %s %s: %w (cap %d bytes)", resp.Request.Method, resp.Request.URL.Path, ErrResponseTooLarge, c.maxBody)
+		return fmt.Errorf("kyc: %s %s: %w (cap %d bytes)", hreq.Method, hreq.URL.Path, ErrResponseTooLarge, c.maxBody)
 	}
-	if ctxErr := resp.Request.Context().Err(); ctxErr != nil {
-		return fmt.Errorf("kyc: %s %s: reading response: %w", resp.Request.Method, resp.Request.URL.Path, ctxErr)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("kyc: %s %s: reading response: %w", hreq.Method, hreq.URL.Path, ctxErr)
 	}
-	return &DecodeError{Method: resp.Request.Method, Path: resp.Request.URL.Path, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: err}
+	return &DecodeError{Method: hreq.Method, Path: hreq.URL.Path, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: err}
 }
 
 func (c *Client) apiError(hreq *http.Request, resp *http.Response, st *callState, perm string) error {

@@ -1,0 +1,684 @@
+package apiclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"golang.org/x/oauth2"
+)
+
+const base = "https://api.example.test"
+
+func newMock(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	c, err := New(append([]Option{WithBaseURL(base), WithHTTPClient(&http.Client{Transport: mt})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, mt
+}
+
+type thing struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func TestOptionsValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		opts []Option
+		ok   bool
+	}{
+		{"https", []Option{WithBaseURL("https://x.test/v2/")}, true},
+		{"no base", nil, false},
+		{"plain http remote", []Option{WithBaseURL("http://x.test")}, false},
+		{"plain http loopback", []Option{WithBaseURL("http://127.0.0.1:8080")}, true},
+		{"plain http localhost", []Option{WithBaseURL("http://localhost:1")}, true},
+		{"plain http ipv6 loopback", []Option{WithBaseURL("http://[::1]:1")}, true},
+		{"insecure allowed", []Option{WithBaseURL("http://x.test"), WithInsecureHTTP()}, true},
+		{"relative", []Option{WithBaseURL("/v2")}, false},
+		{"ftp", []Option{WithBaseURL("ftp://x.test")}, false},
+		{"query", []Option{WithBaseURL("https://x.test/?a=b")}, false},
+		{"userinfo", []Option{WithBaseURL("https://u:p@x.test/")}, false},
+		{"nil http client", []Option{WithBaseURL(base), WithHTTPClient(nil)}, false},
+		{"nil token source", []Option{WithBaseURL(base), WithTokenSource(nil)}, false},
+		{"zero timeout", []Option{WithBaseURL(base), WithTimeout(0)}, false},
+		{"negative retries", []Option{WithBaseURL(base), WithRetryPolicy(RetryPolicy{MaxRetries: -1})}, false},
+		{"retries without wait", []Option{WithBaseURL(base), WithRetryPolicy(RetryPolicy{MaxRetries: 2})}, false},
+		{"no retries", []Option{WithBaseURL(base), WithRetryPolicy(NoRetries)}, true},
+		{"zero max body", []Option{WithBaseURL(base), WithMaxResponseBytes(0)}, false},
+		{"header injection", []Option{WithBaseURL(base), WithHeader("X-A", "a\r\nb")}, false},
+		{"ua injection", []Option{WithBaseURL(base), WithUserAgent("a\nb")}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.opts...)
+			if (err == nil) != tc.ok {
+				t.Fatalf("New() err = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestJoinPath(t *testing.T) {
+	cases := []struct {
+		in   []string
+		want string
+		err  bool
+	}{
+		{[]string{"ekyc", "admin", "a/b", "sessions"}, "/ekyc/admin/a%2Fb/sessions", false},
+		{[]string{"ekyc", "admin", "..", "sessions"}, "/ekyc/admin/%2E%2E/sessions", false},
+		{[]string{"ekyc", "admin", ".", "x"}, "/ekyc/admin/%2E/x", false},
+		{[]string{"u", "zoë ü"}, "/u/zo%C3%AB%20%C3%BC", false},
+		{[]string{"u", "a?b#c"}, "/u/a%3Fb%23c", false},
+		{[]string{"u", ""}, "", true},
+	}
+	for _, tc := range cases {
+		got, err := JoinPath(tc.in...)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("JoinPath(%q) = %q, %v; want %q, err=%v", tc.in, got, err, tc.want, tc.err)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("JoinPath error %v does not match ErrInvalidArgument", err)
+		}
+	}
+}
+
+func TestDoSendsEscapedPathQueryHeadersAndBody(t *testing.T) {
+	c, mt := newMock(t, WithHeader("X-API-Key", "k"), WithUserAgent("app/1"))
+	var got *http.Request
+	var gotBody []byte
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		got = r
+		gotBody, _ = io.ReadAll(r.Body)
+		return httpmock.NewStringResponse(201, `{"id":"1","name":"n"}`), nil
+	})
+	p, _ := JoinPath("users", "a/b", "..")
+	type q struct {
+		Start int    `url:"start"`
+		Limit int    `url:"limit,omitempty"`
+		Name  string `url:"name,omitempty"`
+	}
+	var out thing
+	resp, err := c.Do(context.Background(), &Request{Method: "POST", Path: p, Query: q{Start: 0, Limit: 10}, Body: map[string]string{"callback": "https://cb.test/x?y=1"}}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 201 || resp.Attempts != 1 || out.ID != "1" {
+		t.Fatalf("resp=%+v out=%+v", resp, out)
+	}
+	if got.URL.EscapedPath() != "/users/a%2Fb/%2E%2E" {
+		t.Errorf("path = %q", got.URL.EscapedPath())
+	}
+	if got.URL.RawQuery != "limit=10&start=0" {
+		t.Errorf("query = %q", got.URL.RawQuery)
+	}
+	if ua := got.Header.Get("User-Agent"); ua != UserAgent+" app/1" || !strings.HasPrefix(ua, "kyc-go/") {
+		t.Errorf("UA = %q", ua)
+	}
+	if got.Header.Get("X-API-Key") != "k" || got.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("headers = %v", got.Header)
+	}
+	if string(gotBody) != `{"callback":"https://cb.test/x?y=1"}` {
+		t.Errorf("body = %s", gotBody)
+	}
+}
+
+func TestBasePathKept(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	c, err := New(WithBaseURL("https://x.test/api/v1/"), WithHTTPClient(&http.Client{Transport: mt}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt.RegisterResponder("GET", "https://x.test/api/v1/me", httpmock.NewStringResponder(200, `{}`))
+	if _, err := c.Do(context.Background(), &Request{Path: "/me"}, &struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDecodeFailures(t *testing.T) {
+	cases := []struct {
+		name   string
+		status int
+		body   string
+		ctype  string
+		target error
+	}{
+		{"truncated", 200, `{"id":"1","na`, "application/json", ErrDecode},
+		{"empty", 200, ``, "application/json", ErrDecode},
+		{"html", 200, `<html><body>Bad gateway</body></html>`, "text/html", ErrDecode},
+		{"trailing garbage", 200, `{"id":"1"} {"id":"2"}`, "application/json", ErrDecode},
+		{"wrong type", 200, `{"id":5}`, "application/json", ErrDecode},
+		{"too large", 200, `{"id":"` + strings.Repeat("x", 200) + `"}`, "application/json", ErrResponseTooLarge},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mt := newMock(t, WithMaxResponseBytes(100))
+			mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+				r := httpmock.NewStringResponse(tc.status, tc.body)
+				r.Header.Set("Content-Type", tc.ctype)
+				return r, nil
+			})
+			var out *thing
+			resp, err := c.Do(context.Background(), &Request{Path: "/x"}, &out)
+			if !errors.Is(err, tc.target) || resp != nil {
+				t.Fatalf("err = %v resp = %v, want %v", err, resp, tc.target)
+			}
+			if strings.Contains(err.Error(), "Bad gateway") || strings.Contains(err.Error(), "xxxx") {
+				t.Errorf("error echoes body: %v", err)
+			}
+		})
+	}
+}
+
+func TestDecodeExactlyAtCapAndWhitespace(t *testing.T) {
+	body := `{"id":"1"}` + "\n  \n"
+	c, mt := newMock(t, WithMaxResponseBytes(int64(len(body))))
+	mt.RegisterNoResponder(httpmock.NewStringResponder(200, body))
+	var out thing
+	if _, err := c.Do(context.Background(), &Request{Path: "/x"}, &out); err != nil || out.ID != "1" {
+		t.Fatalf("err=%v out=%+v", err, out)
+	}
+}
+
+func TestNoContent(t *testing.T) {
+	c, mt := newMock(t)
+	mt.RegisterNoResponder(httpmock.NewStringResponder(204, ""))
+	var out thing
+	if _, err := c.Do(context.Background(), &Request{Method: "DELETE", Path: "/x"}, &out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAPIErrorMapping(t *testing.T) {
+	cases := []struct {
+		status int
+		target error
+	}{
+		{400, ErrBadRequest}, {422, ErrBadRequest}, {401, ErrUnauthorized}, {403, ErrForbidden},
+		{404, ErrNotFound}, {409, ErrConflict}, {429, ErrRateLimited}, {500, ErrServer}, {501, ErrServer},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			c, mt := newMock(t, WithRetryPolicy(NoRetries))
+			mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+				r := httpmock.NewStringResponse(tc.status, `{"secret-ish":"body"}`)
+				r.Header.Set("X-Request-Id", "req-1")
+				return r, nil
+			})
+			_, err := c.Do(context.Background(), &Request{Path: "/x", Query: url.Values{"email": {"a@b.test"}}}, nil)
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || !errors.Is(err, tc.target) {
+				t.Fatalf("err = %v (%T)", err, err)
+			}
+			if apiErr.StatusCode != tc.status || apiErr.RequestID != "req-1" || string(apiErr.Body) != `{"secret-ish":"body"}` || apiErr.Path != "/x" {
+				t.Errorf("apiErr = %+v", apiErr)
+			}
+			for _, leak := range []string{"secret-ish", "a@b.test", "email"} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("error %q leaks %q", err, leak)
+				}
+			}
+			for _, other := range []error{ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrRateLimited, ErrServer} {
+				if other != tc.target && errors.Is(err, other) && !(other == ErrServer && tc.status >= 500) {
+					t.Errorf("status %d also matches %v", tc.status, other)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorDecoderHook(t *testing.T) {
+	c, mt := newMock(t, WithRetryPolicy(NoRetries), WithErrorDecoder(func(e *APIError, body []byte) error {
+		var v struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(body, &v)
+		e.Code = v.Error
+		if v.Error == "AccessDenied" {
+			e.Kinds = append(e.Kinds, ErrForbidden)
+		}
+		return e
+	}))
+	mt.RegisterNoResponder(httpmock.NewStringResponder(500, `{"error":"AccessDenied"}`))
+	_, err := c.Do(context.Background(), &Request{Path: "/x", Permission: "ekyc.session.list"}, nil)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "AccessDenied" || !errors.Is(err, ErrForbidden) || !errors.Is(err, ErrServer) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "ekyc.session.list") {
+		t.Errorf("error should name the needed permission: %v", err)
+	}
+}
+
+func TestRetryPolicy(t *testing.T) {
+	fast := RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Second}
+	cases := []struct {
+		name     string
+		method   string
+		statuses []int
+		want     int // requests seen
+		wantErr  error
+	}{
+		{"GET 503 then 200", "GET", []int{503, 200}, 2, nil},
+		{"GET 502 504 200", "GET", []int{502, 504, 200}, 3, nil},
+		{"GET 408 then 200", "GET", []int{408, 200}, 2, nil},
+		{"GET 429 then 200", "GET", []int{429, 200}, 2, nil},
+		{"HEAD 503 then 200", "HEAD", []int{503, 200}, 2, nil},
+		{"GET 503 exhausted", "GET", []int{503, 503, 503, 503}, 3, ErrServer},
+		{"GET 500 not retried", "GET", []int{500, 200}, 1, ErrServer},
+		{"GET 501 not retried", "GET", []int{501, 200}, 1, ErrServer},
+		{"GET 401 never retried", "GET", []int{401, 200}, 1, ErrUnauthorized},
+		{"GET 404 not retried", "GET", []int{404, 200}, 1, ErrNotFound},
+		{"POST 503 not retried", "POST", []int{503, 200}, 1, ErrServer},
+		{"POST 429 not retried", "POST", []int{429, 200}, 1, ErrRateLimited},
+		{"PUT 503 not retried", "PUT", []int{503, 200}, 1, ErrServer},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mt := newMock(t, WithRetryPolicy(fast))
+			var n atomic.Int32
+			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+				i := int(n.Add(1)) - 1
+				if r.Body != nil {
+					b, _ := io.ReadAll(r.Body)
+					if r.Method == "POST" && string(b) != `{"a":1}` {
+						t.Errorf("attempt %d body = %q", i, b)
+					}
+				}
+				return httpmock.NewStringResponse(tc.statuses[i], fmt.Sprintf(`{"attempt":%d}`, i)), nil
+			})
+			var body any
+			if tc.method == "POST" || tc.method == "PUT" {
+				body = map[string]int{"a": 1}
+			}
+			_, err := c.Do(context.Background(), &Request{Method: tc.method, Path: "/x", Body: body}, nil)
+			if int(n.Load()) != tc.want {
+				t.Errorf("requests = %d, want %d", n.Load(), tc.want)
+			}
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var apiErr *APIError
+			if !errors.Is(err, tc.wantErr) || !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if apiErr.Attempts != tc.want {
+				t.Errorf("Attempts = %d, want %d", apiErr.Attempts, tc.want)
+			}
+			// The last response's body is kept when retries run out.
+			if want := fmt.Sprintf(`{"attempt":%d}`, tc.want-1); string(apiErr.Body) != want {
+				t.Errorf("Body = %s, want %s", apiErr.Body, want)
+			}
+		})
+	}
+}
+
+// dialFailer fails the first n round trips with a dial error, as when the
+// server cannot be reached: the request never left the machine.
+type dialFailer struct {
+	n    atomic.Int32
+	fail int32
+	next http.RoundTripper
+}
+
+func (d *dialFailer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if d.n.Add(1) <= d.fail {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	}
+	return d.next.RoundTrip(r)
+}
+
+func TestPOSTRetriedOnlyWhenNeverSent(t *testing.T) {
+	fast := RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Second}
+	mt := httpmock.NewMockTransport()
+	mt.RegisterNoResponder(httpmock.NewStringResponder(201, `{"id":"s1"}`))
+	df := &dialFailer{fail: 1, next: mt}
+	c, err := New(WithBaseURL(base), WithHTTPClient(&http.Client{Transport: df}), WithRetryPolicy(fast))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out thing
+	if _, err := c.Do(context.Background(), &Request{Method: "POST", Path: "/s", Body: map[string]int{"a": 1}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if df.n.Load() != 2 || mt.GetTotalCallCount() != 1 || out.ID != "s1" {
+		t.Fatalf("round trips = %d, server saw %d", df.n.Load(), mt.GetTotalCallCount())
+	}
+
+	// A reset after the request was written is not retried for POST.
+	mt2 := httpmock.NewMockTransport()
+	mt2.RegisterNoResponder(httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}))
+	c2, _ := New(WithBaseURL(base), WithHTTPClient(&http.Client{Transport: mt2}), WithRetryPolicy(fast))
+	_, err = c2.Do(context.Background(), &Request{Method: "POST", Path: "/s", Body: map[string]int{"a": 1}}, nil)
+	var te *TransportError
+	if !errors.As(err, &te) || mt2.GetTotalCallCount() != 1 {
+		t.Fatalf("err = %v, calls = %d", err, mt2.GetTotalCallCount())
+	}
+	// The same reset on GET is retried.
+	_, _ = c2.Do(context.Background(), &Request{Method: "GET", Path: "/s"}, nil)
+	if mt2.GetTotalCallCount() != 4 {
+		t.Fatalf("GET calls = %d, want 3 more", mt2.GetTotalCallCount()-1)
+	}
+}
+
+func TestRetryAfterBothForms(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		for _, form := range []string{"seconds", "date"} {
+			c, mt := newMock(t, WithRetryPolicy(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond, MaxRetryAfter: time.Minute}))
+			var times []time.Time
+			mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+				times = append(times, time.Now())
+				if len(times) == 1 {
+					r := httpmock.NewStringResponse(429, `{}`)
+					if form == "seconds" {
+						r.Header.Set("Retry-After", "7")
+					} else {
+						r.Header.Set("Retry-After", time.Now().Add(7*time.Second).UTC().Format(http.TimeFormat))
+					}
+					return r, nil
+				}
+				return httpmock.NewStringResponse(200, `{}`), nil
+			})
+			if _, err := c.Do(context.Background(), &Request{Path: "/x"}, &struct{}{}); err != nil {
+				t.Fatal(err)
+			}
+			if len(times) != 2 {
+				t.Fatalf("%s: attempts = %d", form, len(times))
+			}
+			// HTTP dates have one-second resolution.
+			if d := times[1].Sub(times[0]); d < 6*time.Second || d > 7*time.Second {
+				t.Errorf("%s: waited %v, want about 7s", form, d)
+			}
+		}
+	})
+}
+
+func TestRetryAfterBeyondCapFailsFast(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, mt := newMock(t, WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond, MaxRetryAfter: 10 * time.Second}))
+		mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+			r := httpmock.NewStringResponse(503, `{}`)
+			r.Header.Set("Retry-After", "3600")
+			return r, nil
+		})
+		start := time.Now()
+		_, err := c.Do(context.Background(), &Request{Path: "/x"}, nil)
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.RetryAfter != time.Hour || mt.GetTotalCallCount() != 1 {
+			t.Fatalf("err = %v calls = %d", err, mt.GetTotalCallCount())
+		}
+		if time.Since(start) != 0 {
+			t.Errorf("waited %v", time.Since(start))
+		}
+	})
+}
+
+func TestBackoffExponentialWithJitter(t *testing.T) {
+	p := DefaultRetryPolicy
+	for attempt := range 6 {
+		want := min(p.MinWait<<attempt, p.MaxWait)
+		for range 50 {
+			d := p.backoff(p.MinWait, p.MaxWait, attempt, nil)
+			if d < want/2 || d > want {
+				t.Fatalf("attempt %d: backoff %v outside [%v, %v]", attempt, d, want/2, want)
+			}
+		}
+	}
+}
+
+func TestContextCancelledDuringBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, mt := newMock(t, WithRetryPolicy(RetryPolicy{MaxRetries: 3, MinWait: 10 * time.Second, MaxWait: 10 * time.Second, MaxRetryAfter: time.Minute}))
+		mt.RegisterNoResponder(httpmock.NewStringResponder(503, `{}`))
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(2*time.Second, cancel)
+		start := time.Now()
+		_, err := c.Do(ctx, &Request{Path: "/x"}, nil)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v", err)
+		}
+		if d := time.Since(start); d != 2*time.Second {
+			t.Errorf("returned after %v, want 2s", d)
+		}
+		if mt.GetTotalCallCount() != 1 {
+			t.Errorf("calls = %d", mt.GetTotalCallCount())
+		}
+	})
+}
+
+func TestPerAttemptTimeout(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
+		_, _ = io.WriteString(w, `{"id":"ok"}`)
+	}))
+	defer srv.Close()
+	c, err := New(WithBaseURL(srv.URL), WithTimeout(100*time.Millisecond), WithRetryPolicy(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out thing
+	if _, err := c.Do(context.Background(), &Request{Path: "/x"}, &out); err != nil || out.ID != "ok" {
+		t.Fatalf("err = %v out = %+v", err, out)
+	}
+	if n.Load() != 2 {
+		t.Fatalf("attempts = %d", n.Load())
+	}
+}
+
+func TestTransportErrorDoesNotLeakQuery(t *testing.T) {
+	c, err := New(WithBaseURL("http://127.0.0.1:1"), WithRetryPolicy(NoRetries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Do(context.Background(), &Request{Path: "/x", Query: url.Values{"token": {"SENTINEL-TOKEN"}}}, nil)
+	var te *TransportError
+	if !errors.As(err, &te) {
+		t.Fatalf("err = %v (%T)", err, err)
+	}
+	if strings.Contains(err.Error(), "SENTINEL-TOKEN") {
+		t.Fatalf("error leaks query: %v", err)
+	}
+}
+
+type countingSource struct {
+	n   atomic.Int32
+	tok *oauth2.Token
+	err error
+}
+
+func (s *countingSource) Token() (*oauth2.Token, error) {
+	s.n.Add(1)
+	return s.tok, s.err
+}
+
+func TestBearerOnlyToOwnHost(t *testing.T) {
+	ts := &countingSource{tok: &oauth2.Token{AccessToken: "SENTINEL-ACCESS", TokenType: "bearer", Expiry: time.Now().Add(time.Hour)}}
+	c, mt := newMock(t, WithTokenSource(ts))
+	seen := map[string]string{}
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		seen[r.URL.Host] = r.Header.Get("Authorization")
+		return httpmock.NewStringResponse(200, `{}`), nil
+	})
+	ctx := context.Background()
+	if _, err := c.Do(ctx, &Request{Path: "/me"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Do(ctx, &Request{URL: "https://files.example.test/f.png"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if seen["api.example.test"] != "Bearer SENTINEL-ACCESS" {
+		t.Errorf("own host auth = %q", seen["api.example.test"])
+	}
+	if a, ok := seen["files.example.test"]; !ok || a != "" {
+		t.Errorf("foreign host got Authorization %q", a)
+	}
+	if ts.n.Load() != 1 {
+		t.Errorf("token source called %d times; want reuse", ts.n.Load())
+	}
+}
+
+func TestTokenErrors(t *testing.T) {
+	mkRetrieve := func(status int, body string) error {
+		var v struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal([]byte(body), &v)
+		return &oauth2.RetrieveError{Response: &http.Response{StatusCode: status}, Body: []byte(body), ErrorCode: v.Error}
+	}
+	cases := []struct {
+		name   string
+		err    error
+		reauth bool
+	}{
+		{"invalid_grant", mkRetrieve(400, `{"error":"invalid_grant","error_description":"SENTINEL-REFRESH expired"}`), true},
+		{"invalid_client", mkRetrieve(401, `{"error":"invalid_client"}`), false},
+		{"token endpoint down", mkRetrieve(503, `<html>down</html>`), false},
+		{"network", &url.Error{Op: "Post", URL: "https://auth.test/oauth/token?x=SENTINEL-REFRESH", Err: errors.New("connection refused")}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mt := newMock(t, WithTokenSource(&countingSource{err: tc.err}))
+			mt.RegisterNoResponder(httpmock.NewStringResponder(200, `{}`))
+			_, err := c.Do(context.Background(), &Request{Path: "/me"}, nil)
+			if !errors.Is(err, ErrToken) {
+				t.Fatalf("err = %v", err)
+			}
+			if errors.Is(err, ErrReauthorizationRequired) != tc.reauth {
+				t.Errorf("reauth = %v, want %v (%v)", !tc.reauth, tc.reauth, err)
+			}
+			var re *ReauthorizationRequiredError
+			if errors.As(err, &re) != tc.reauth {
+				t.Errorf("errors.As ReauthorizationRequiredError mismatch")
+			}
+			if strings.Contains(fmt.Sprintf("%v %+v", err, err), "SENTINEL") {
+				t.Errorf("token error leaks: %v", err)
+			}
+			if mt.GetTotalCallCount() != 0 {
+				t.Errorf("request sent without a token")
+			}
+		})
+	}
+}
+
+func TestLoggingRedacts(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts := &countingSource{tok: &oauth2.Token{AccessToken: "SENTINEL-ACCESS", Expiry: time.Now().Add(time.Hour)}}
+	c, mt := newMock(t, WithLogger(logger), WithTokenSource(ts), WithHeader("X-API-Key", "SENTINEL-KEY"),
+		WithRetryPolicy(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond, MaxRetryAfter: time.Second}))
+	var n atomic.Int32
+	mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+		if n.Add(1) == 1 {
+			return httpmock.NewStringResponse(503, `{"email":"SENTINEL@EMAIL"}`), nil
+		}
+		return httpmock.NewStringResponse(200, `{"email":"SENTINEL@EMAIL"}`), nil
+	})
+	var out map[string]string
+	if _, err := c.Do(context.Background(), &Request{Path: "/users/me", Query: url.Values{"q": {"SENTINEL-QUERY"}}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	logs := buf.String()
+	if strings.Count(logs, `"msg":"kyc: http attempt"`) != 2 || !strings.Contains(logs, `"path":"/users/me"`) || !strings.Contains(logs, `"status":503`) {
+		t.Errorf("unexpected logs:\n%s", logs)
+	}
+	if strings.Contains(logs, "SENTINEL") {
+		t.Errorf("logs leak a sentinel:\n%s", logs)
+	}
+}
+
+func TestNoLoggingByDefault(t *testing.T) {
+	// retryablehttp logs to stderr by default; our client must not.
+	c, mt := newMock(t)
+	mt.RegisterNoResponder(httpmock.NewStringResponder(200, `{}`))
+	rt := c.HTTPClient().Transport
+	if _, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		t.Errorf("retry layer must not expose CloseIdleConnections of the caller's transport")
+	}
+	if _, err := c.Do(context.Background(), &Request{Path: "/x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCallerTransportWrappedNotReplaced(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterNoResponder(httpmock.NewStringResponder(200, `{}`))
+	hc := &http.Client{Transport: mt, Timeout: 5 * time.Second}
+	c, err := New(WithBaseURL(base), WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hc.Transport != mt {
+		t.Fatal("caller's client was modified")
+	}
+	if _, err := c.Do(context.Background(), &Request{Path: "/x"}, nil); err != nil || mt.GetTotalCallCount() != 1 {
+		t.Fatalf("err=%v calls=%d", err, mt.GetTotalCallCount())
+	}
+	if c.HTTPClient().Timeout != 5*time.Second {
+		t.Errorf("caller's timeout not kept")
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	cases := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"120", 2 * time.Minute, true},
+		{" 0 ", 0, true},
+		{"-1", 0, false},
+		{"", 0, false},
+		{"soon", 0, false},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+		{"99999999999", 24 * time.Hour, true},
+	}
+	for _, tc := range cases {
+		got, ok := ParseRetryAfter(tc.in, now)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ParseRetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestStreamCapped(t *testing.T) {
+	c, mt := newMock(t)
+	mt.RegisterNoResponder(httpmock.NewStringResponder(200, strings.Repeat("a", 50)))
+	resp, err := c.Stream(context.Background(), &Request{Path: "/f"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, err = io.ReadAll(resp.Body)
+	if !errors.Is(err, ErrResponseTooLarge) {
+		t.Fatalf("err = %v", err)
+	}
+}
