@@ -1,0 +1,148 @@
+package webhooks
+
+import (
+	"container/list"
+	"context"
+	"sync"
+	"time"
+)
+
+// A Deduplicator suppresses repeated deliveries of the same notification,
+// keyed by [Event.DedupKey]. Fractal delivers at least once and sends no
+// event id, so a notification can arrive twice.
+//
+// The handler calls Claim before your function. When Claim returns true the
+// handler runs the function and then calls exactly one of Complete (it
+// succeeded: the key is processed) or Release (it failed or panicked: the
+// key is free again, so Fractal's retry is processed). When Claim returns
+// false the notification was already processed, or is being processed by
+// another delivery; the handler answers 200 without calling the function.
+// If that other delivery then fails, it answers non-2xx and Fractal retries
+// it, so nothing is lost.
+//
+// Implementations must be safe for concurrent use. A shared store (Redis
+// SET NX with a TTL, a database unique key) makes suppression work across
+// replicas; [MemoryDeduplicator] works within one process.
+type Deduplicator interface {
+	// Claim atomically reserves key. It returns false, nil when key is
+	// processed or reserved; an error makes the handler answer 500 so
+	// that Fractal retries later.
+	Claim(ctx context.Context, key string) (bool, error)
+	// Complete marks a claimed key as processed.
+	Complete(ctx context.Context, key string) error
+	// Release drops the reservation of a key whose processing failed.
+	Release(ctx context.Context, key string) error
+}
+
+// Defaults of [NewMemoryDeduplicator].
+const (
+	// DefaultDedupTTL covers a day of Fractal's retries, which back off up
+	// to 24 hours between attempts.
+	DefaultDedupTTL = 24 * time.Hour
+	// DefaultDedupMaxEntries bounds the memory of a MemoryDeduplicator.
+	DefaultDedupMaxEntries = 10000
+)
+
+// MemoryDeduplicator is an in-process [Deduplicator]: a map bounded both by
+// age (entries expire after a TTL) and by size (the oldest entry is dropped
+// when it is full). It starts no goroutine; expired entries are dropped on
+// use. Keys are what [Event.DedupKey] returns: hashes, no personal data.
+// It only sees the deliveries of its own process.
+type MemoryDeduplicator struct {
+	mu      sync.Mutex
+	ttl     time.Duration
+	max     int
+	entries map[string]*list.Element // of *memEntry
+	order   list.List                // by expiry, oldest first
+	now     func() time.Time
+}
+
+type memEntry struct {
+	key     string
+	expires time.Time
+	done    bool
+}
+
+// NewMemoryDeduplicator returns a MemoryDeduplicator that remembers a key
+// for ttl after it was claimed or completed, and at most maxEntries keys.
+// A non-positive ttl or maxEntries takes the default ([DefaultDedupTTL],
+// [DefaultDedupMaxEntries]).
+func NewMemoryDeduplicator(ttl time.Duration, maxEntries int) *MemoryDeduplicator {
+	if ttl <= 0 {
+		ttl = DefaultDedupTTL
+	}
+	if maxEntries <= 0 {
+		maxEntries = DefaultDedupMaxEntries
+	}
+	return &MemoryDeduplicator{ttl: ttl, max: maxEntries, entries: make(map[string]*list.Element), now: time.Now}
+}
+
+// Claim reserves key unless it is processed or reserved and not expired.
+func (d *MemoryDeduplicator) Claim(_ context.Context, key string) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	d.expire(now)
+	if _, ok := d.entries[key]; ok {
+		return false, nil
+	}
+	d.insert(key, now, false)
+	return true, nil
+}
+
+// Complete marks key processed for the TTL from now.
+func (d *MemoryDeduplicator) Complete(_ context.Context, key string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	if el, ok := d.entries[key]; ok {
+		e := el.Value.(*memEntry)
+		e.done = true
+		e.expires = now.Add(d.ttl)
+		d.order.MoveToBack(el)
+		return nil
+	}
+	d.insert(key, now, true)
+	return nil
+}
+
+// Release forgets a reservation that was not completed.
+func (d *MemoryDeduplicator) Release(_ context.Context, key string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if el, ok := d.entries[key]; ok && !el.Value.(*memEntry).done {
+		d.order.Remove(el)
+		delete(d.entries, key)
+	}
+	return nil
+}
+
+// Len returns the number of keys held, expired ones included until the
+// next call drops them.
+func (d *MemoryDeduplicator) Len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.entries)
+}
+
+func (d *MemoryDeduplicator) insert(key string, now time.Time, done bool) {
+	for len(d.entries) >= d.max {
+		front := d.order.Front()
+		d.order.Remove(front)
+		delete(d.entries, front.Value.(*memEntry).key)
+	}
+	d.entries[key] = d.order.PushBack(&memEntry{key: key, expires: now.Add(d.ttl), done: done})
+}
+
+// expire drops entries whose time is up. The list is ordered by expiry
+// because every entry gets the same TTL from a non-decreasing clock.
+func (d *MemoryDeduplicator) expire(now time.Time) {
+	for {
+		front := d.order.Front()
+		if front == nil || now.Before(front.Value.(*memEntry).expires) {
+			return
+		}
+		d.order.Remove(front)
+		delete(d.entries, front.Value.(*memEntry).key)
+	}
+}
