@@ -207,7 +207,7 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.uaSuffix != "" {
 		c.ua += " " + cfg.uaSuffix
 	}
-	var rt http.RoundTripper = newRetryTransport(cfg)
+	rt := newRetryTransport(cfg)
 	if cfg.tokenSource != nil {
 		c.ts = oauth2.ReuseTokenSource(nil, cfg.tokenSource)
 		hosts := map[string]bool{base.Host: true}
@@ -338,7 +338,7 @@ func JoinPath(segments ...string) (string, error) {
 // Do sends req and decodes a 2xx JSON body into out (out may be nil).
 // A non-2xx reply becomes an *APIError (through the vendor's ErrorDecoder).
 func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
-	resp, hreq, st, err := c.send(ctx, req)
+	resp, hreq, st, err := c.send(ctx, req) //nolint:bodyclose // closed by closeBody below
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +413,7 @@ func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, e
 	default:
 		v, err := query.Values(q)
 		if err != nil {
-			return nil, fmt.Errorf("kyc: %w: cannot encode query: %v", ErrInvalidArgument, err)
+			return nil, fmt.Errorf("kyc: %w: cannot encode query: %w", ErrInvalidArgument, err)
 		}
 		u.RawQuery = v.Encode()
 	}
@@ -429,7 +429,7 @@ func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, e
 	default:
 		buf, err := json.Marshal(b)
 		if err != nil {
-			return nil, fmt.Errorf("kyc: %w: cannot encode request body: %v", ErrInvalidArgument, err)
+			return nil, fmt.Errorf("kyc: %w: cannot encode request body: %w", ErrInvalidArgument, err)
 		}
 		body = bytes.NewReader(buf)
 		contentType = "application/json"
@@ -648,7 +648,7 @@ func (l *limitedBody) Close() error { return l.rc.Close() }
 
 // retryTransport runs retries through go-retryablehttp.
 func newRetryTransport(cfg config) http.RoundTripper {
-	var base http.RoundTripper = http.DefaultTransport
+	base := http.DefaultTransport
 	if cfg.httpClient != nil && cfg.httpClient.Transport != nil {
 		base = cfg.httpClient.Transport
 	}
