@@ -13,29 +13,38 @@ import (
 // gives up on a delivery and retries it.
 const DefaultHandlerTimeout = 8 * time.Second
 
-// A HandlerOption configures [NewHandler].
-type HandlerOption func(*handler)
+// A HandlerOption configures [NewHandler]. Options check their arguments;
+// since NewHandler returns no error, it panics on an invalid option, as it
+// does on a nil Verifier or function: these are programming errors caught
+// at start-up, never caused by a request.
+type HandlerOption func(*handler) error
 
 // WithMaxBodySize sets the largest request body, in bytes, the handler
 // reads; a larger one is answered 413. The default is
 // [DefaultMaxPayloadSize]; the Verifier's own limit
-// ([WithMaxPayloadSize]) applies too. It panics unless n > 0.
+// ([WithMaxPayloadSize]) applies too. n must be positive.
 func WithMaxBodySize(n int64) HandlerOption {
-	if n <= 0 {
-		panic("webhooks: WithMaxBodySize: size must be positive")
+	return func(h *handler) error {
+		if n <= 0 {
+			return errors.New("webhooks: WithMaxBodySize: size must be positive")
+		}
+		h.maxBody = n
+		return nil
 	}
-	return func(h *handler) { h.maxBody = n }
 }
 
 // WithTimeout sets the deadline of the context passed to the function. The
 // default is [DefaultHandlerTimeout]. Keep it under Fractal's 10 seconds;
-// do slow work asynchronously after recording the event. It panics unless
-// d > 0.
+// do slow work asynchronously after recording the event. d must be
+// positive.
 func WithTimeout(d time.Duration) HandlerOption {
-	if d <= 0 {
-		panic("webhooks: WithTimeout: timeout must be positive")
+	return func(h *handler) error {
+		if d <= 0 {
+			return errors.New("webhooks: WithTimeout: timeout must be positive")
+		}
+		h.timeout = d
+		return nil
 	}
-	return func(h *handler) { h.timeout = d }
 }
 
 // WithDeduplicator makes the handler drop deliveries whose
@@ -44,7 +53,10 @@ func WithTimeout(d time.Duration) HandlerOption {
 // NewMemoryDeduplicator(0, 0) for a bounded in-process one, or nil to turn
 // it off again.
 func WithDeduplicator(d Deduplicator) HandlerOption {
-	return func(h *handler) { h.dedup = d }
+	return func(h *handler) error {
+		h.dedup = d
+		return nil
+	}
 }
 
 // WithLogger makes the handler log refused requests (reason and status),
@@ -53,7 +65,10 @@ func WithDeduplicator(d Deduplicator) HandlerOption {
 // logged through [Event.LogValue] (type and identifiers only). An error
 // returned by your function is logged as it is.
 func WithLogger(l *slog.Logger) HandlerOption {
-	return func(h *handler) { h.log = l }
+	return func(h *handler) error {
+		h.log = l
+		return nil
+	}
 }
 
 type handler struct {
@@ -84,7 +99,7 @@ type handler struct {
 // called concurrently for concurrent requests and must be idempotent:
 // delivery is at least once and in no particular order.
 //
-// NewHandler panics if v or fn is nil.
+// NewHandler panics if v or fn is nil or an option is invalid.
 func NewHandler(v *Verifier, fn func(context.Context, *Event) error, opts ...HandlerOption) http.Handler {
 	if v == nil {
 		panic("webhooks: NewHandler: nil Verifier")
@@ -94,8 +109,11 @@ func NewHandler(v *Verifier, fn func(context.Context, *Event) error, opts ...Han
 	}
 	h := &handler{v: v, fn: fn, maxBody: DefaultMaxPayloadSize, timeout: DefaultHandlerTimeout}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(h)
+		if opt == nil {
+			continue
+		}
+		if err := opt(h); err != nil {
+			panic(err.Error())
 		}
 	}
 	return h

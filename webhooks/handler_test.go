@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/kycgo/kyc/webhooks"
@@ -175,14 +176,26 @@ func TestHandlerPassesEventAndDeadline(t *testing.T) {
 		t.Errorf("default deadline in %v", deadline)
 	}
 
-	// A function that overruns its deadline and reports it gets a 500.
-	h = webhooks.NewHandler(v, func(ctx context.Context, _ *webhooks.Event) error {
-		<-ctx.Done()
-		return ctx.Err()
-	}, webhooks.WithTimeout(10*time.Millisecond))
-	if res := serve(h, signedRequest(http.MethodPost, docApproved, hookSecret)); res.Code != 500 {
-		t.Errorf("timed-out function: status %d", res.Code)
-	}
+}
+
+func TestHandlerDeadlineExceeded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		v := mustVerifier(t, webhooks.WithDefaultSecrets(hookSecret))
+		start := time.Now()
+		var waited time.Duration
+		// A function that overruns its deadline and reports it gets a 500.
+		h := webhooks.NewHandler(v, func(ctx context.Context, _ *webhooks.Event) error {
+			<-ctx.Done()
+			waited = time.Since(start)
+			return ctx.Err()
+		})
+		if res := serve(h, signedRequest(http.MethodPost, docApproved, hookSecret)); res.Code != 500 {
+			t.Errorf("timed-out function: status %d", res.Code)
+		}
+		if waited != webhooks.DefaultHandlerTimeout {
+			t.Errorf("deadline after %v, want %v", waited, webhooks.DefaultHandlerTimeout)
+		}
+	})
 }
 
 func TestHandlerDeduplicates(t *testing.T) {
@@ -363,8 +376,8 @@ func TestNewHandlerPanics(t *testing.T) {
 	for name, f := range map[string]func(){
 		"nil verifier": func() { webhooks.NewHandler(nil, fn) },
 		"nil fn":       func() { webhooks.NewHandler(v, nil) },
-		"zero size":    func() { webhooks.WithMaxBodySize(0) },
-		"zero timeout": func() { webhooks.WithTimeout(0) },
+		"zero size":    func() { webhooks.NewHandler(v, fn, webhooks.WithMaxBodySize(0)) },
+		"zero timeout": func() { webhooks.NewHandler(v, fn, webhooks.WithTimeout(-time.Second)) },
 	} {
 		func() {
 			defer func() {
