@@ -1,0 +1,317 @@
+package fakeserver
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"time"
+)
+
+// FaultKind says what a fault does to a request.
+type FaultKind int
+
+// Fault kinds.
+const (
+	// FaultNone marks a request that ran normally (request log only).
+	FaultNone FaultKind = iota
+	// FaultStatus answers Status (default 503) with an optional Retry-After
+	// header and an optional Body (Content-Type from ContentType, default
+	// application/json when Body is set). The fake's handler does not run.
+	FaultStatus
+	// FaultHTMLError answers Status (default 502) with an HTML error page,
+	// as a proxy or load balancer in front of the API would. Body replaces
+	// the default page. The fake's handler does not run.
+	FaultHTMLError
+	// FaultHang waits Delay (forever when 0) before running the fake's
+	// handler normally. If the client gives up (or the server closes) first,
+	// the handler never runs: no state changes.
+	FaultHang
+	// FaultResetBeforeRead resets the connection (TCP RST, SO_LINGER 0)
+	// before the request body is read. The handler does not run.
+	FaultResetBeforeRead
+	// FaultResetAfterRead reads the whole request, runs the fake's handler
+	// (its state changes happen) and then resets the connection instead of
+	// replying: the request reached the server but the reply was lost.
+	FaultResetAfterRead
+	// FaultTruncate runs the fake's handler, then sends its status, its
+	// headers and half of its body with a Content-Length that promises the
+	// whole body, and closes the connection.
+	FaultTruncate
+	// FaultOversize answers 200 (or Status) with a valid JSON array of
+	// exactly Size bytes (default 16 MiB), streamed without being held in
+	// memory. Its elements are Body (default {"id":"oversize"}). The fake's
+	// handler does not run.
+	FaultOversize
+)
+
+var faultNames = [...]string{"none", "status", "html-error", "hang", "reset-before-read", "reset-after-read", "truncate", "oversize"}
+
+// String names the kind ("status", "reset-after-read", ...).
+func (k FaultKind) String() string {
+	if k >= 0 && int(k) < len(faultNames) {
+		return faultNames[k]
+	}
+	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// DefaultOversize is the body size of a FaultOversize without a Size.
+const DefaultOversize = 16 << 20
+
+// Fault describes how the next matching requests fail.
+type Fault struct {
+	// Kind is what happens.
+	Kind FaultKind
+	// Status is the HTTP status for FaultStatus (default 503),
+	// FaultHTMLError (default 502) and FaultOversize (default 200).
+	Status int
+	// RetryAfter, when set, is sent as the Retry-After header (FaultStatus,
+	// FaultHTMLError), verbatim: "2" or an HTTP date.
+	RetryAfter string
+	// Body is the reply body for FaultStatus and FaultHTMLError, and the
+	// repeated array element for FaultOversize.
+	Body string
+	// ContentType overrides the reply's Content-Type.
+	ContentType string
+	// Delay is how long FaultHang waits (0 = until the client gives up).
+	Delay time.Duration
+	// Times is how many matching requests get the fault (default 1).
+	Times int
+	// Size is the body size of FaultOversize (default DefaultOversize).
+	Size int64
+}
+
+// String describes the fault.
+func (f Fault) String() string {
+	return fmt.Sprintf("%s status=%d times=%d", f.Kind, f.Status, f.Times)
+}
+
+type pendingFault struct {
+	method, pattern string
+	f               Fault
+	left            int
+}
+
+// InjectFault makes the next f.Times (default 1) requests whose method is
+// method ("" = any) and whose path matches pathPattern (exact, or a prefix
+// when it ends in "*") fail as f says. Faults are consumed in the order
+// they were injected: a request gets the oldest pending fault it matches.
+// It panics on an unknown Kind or a negative Times or Size, which are
+// programming errors in the test.
+func (s *Server) InjectFault(method, pathPattern string, f Fault) {
+	if f.Kind <= FaultNone || f.Kind > FaultOversize {
+		panic("fakeserver: InjectFault: unknown fault kind " + f.Kind.String())
+	}
+	if f.Times < 0 || f.Size < 0 || f.Delay < 0 {
+		panic("fakeserver: InjectFault: negative Times, Size or Delay")
+	}
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &pendingFault{method: method, pattern: pathPattern, f: f, left: f.Times})
+}
+
+// PendingFaults is the number of fault uses not yet consumed.
+func (s *Server) PendingFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.faults {
+		n += p.left
+	}
+	return n
+}
+
+// ClearFaults drops every pending fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// takeFault consumes and returns the oldest pending fault matching the request.
+func (s *Server) takeFault(method, path string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, p := range s.faults {
+		if (p.method == "" || p.method == method) && matchPath(p.pattern, path) {
+			p.left--
+			if p.left <= 0 {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			}
+			f := p.f
+			return &f
+		}
+	}
+	return nil
+}
+
+// applyFault serves r under fault f (every kind but FaultResetBeforeRead).
+func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request) {
+	switch f.Kind {
+	case FaultStatus:
+		status := orDefault(f.Status, http.StatusServiceUnavailable)
+		ct := f.ContentType
+		if ct == "" && f.Body != "" {
+			ct = "application/json"
+		}
+		writeRaw(w, status, ct, f.RetryAfter, f.Body)
+	case FaultHTMLError:
+		status := orDefault(f.Status, http.StatusBadGateway)
+		body := f.Body
+		if body == "" {
+			body = htmlErrorPage(status)
+		}
+		writeRaw(w, status, orDefaultString(f.ContentType, "text/html; charset=utf-8"), f.RetryAfter, body)
+	case FaultHang:
+		var wait <-chan time.Time
+		if f.Delay > 0 {
+			t := time.NewTimer(f.Delay)
+			defer t.Stop()
+			wait = t.C
+		}
+		select {
+		case <-wait:
+			s.handler.ServeHTTP(w, r)
+		case <-r.Context().Done():
+			panic(http.ErrAbortHandler)
+		case <-s.closing:
+			// Drop the connection without a reply.
+			panic(http.ErrAbortHandler)
+		}
+	case FaultResetAfterRead:
+		rec := httptest.NewRecorder()
+		s.handler.ServeHTTP(rec, r)
+		s.setStatus(w.seq, rec.Code)
+		resetConn(w)
+	case FaultTruncate:
+		rec := httptest.NewRecorder()
+		s.handler.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		promised := len(body)
+		if promised == 0 {
+			promised = 1
+		}
+		h := w.Header()
+		for k, v := range rec.Header() {
+			h[k] = v
+		}
+		h.Set("Content-Length", strconv.Itoa(promised))
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body[:len(body)/2])
+		rc := http.NewResponseController(w)
+		_ = rc.Flush()
+		if conn, _, err := rc.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+		panic(http.ErrAbortHandler)
+	case FaultOversize:
+		writeOversize(w, f)
+	}
+}
+
+func orDefault(v, d int) int {
+	if v == 0 {
+		return d
+	}
+	return v
+}
+
+func orDefaultString(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+func writeRaw(w http.ResponseWriter, status int, contentType, retryAfter, body string) {
+	h := w.Header()
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	if retryAfter != "" {
+		h.Set("Retry-After", retryAfter)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+func htmlErrorPage(status int) string {
+	t := strconv.Itoa(status) + " " + http.StatusText(status)
+	return "<html>\r\n<head><title>" + t + "</title></head>\r\n<body>\r\n<center><h1>" + t +
+		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+}
+
+// writeOversize streams a JSON array of exactly f.Size bytes.
+func writeOversize(w http.ResponseWriter, f *Fault) {
+	size := f.Size
+	if size == 0 {
+		size = DefaultOversize
+	}
+	elem := f.Body
+	if elem == "" {
+		elem = `{"id":"oversize"}`
+	}
+	h := w.Header()
+	h.Set("Content-Type", orDefaultString(f.ContentType, "application/json"))
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(orDefault(f.Status, http.StatusOK))
+	bw := bufio.NewWriterSize(w, 32<<10)
+	if size < 2 {
+		_, _ = bw.WriteString("[]"[:size])
+		_ = bw.Flush()
+		return
+	}
+	left := size - 2
+	_ = bw.WriteByte('[')
+	first := true
+	for {
+		need := int64(len(elem))
+		if !first {
+			need++
+		}
+		if left < need {
+			break
+		}
+		if !first {
+			_ = bw.WriteByte(',')
+		}
+		if _, err := bw.WriteString(elem); err != nil {
+			return // the client went away
+		}
+		left -= need
+		first = false
+	}
+	for ; left > 0; left-- {
+		if err := bw.WriteByte(' '); err != nil {
+			return
+		}
+	}
+	_ = bw.WriteByte(']')
+	_ = bw.Flush()
+}
+
+// resetConn hijacks the connection behind w and closes it with SO_LINGER 0,
+// so the peer sees a TCP reset.
+func resetConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	c := conn
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	if tcp, ok := c.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	// Close the raw connection: a TLS close_notify would soften the reset.
+	_ = c.Close()
+}
