@@ -32,7 +32,9 @@ type Notification struct {
 }
 
 // String returns the type only (the data may hold personal data).
-func (n Notification) String() string { return "fractalidtest.Notification{Type: " + string(n.Type) + "}" }
+func (n Notification) String() string {
+	return "fractalidtest.Notification{Type: " + string(n.Type) + "}"
+}
 
 // Payload returns the body Fractal would send: compact JSON, no trailing
 // newline.
@@ -111,16 +113,16 @@ func (d *Delivery) String() string {
 type SendOption func(*sendSettings) error
 
 type sendSettings struct {
-	clientID   string
-	secret     string
-	badSig     bool
-	noSig      bool
-	duplicate  bool
-	shuffle    bool
-	seed       uint64
-	reverse    bool
-	hc         *http.Client
-	timeout    time.Duration
+	clientID  string
+	secret    string
+	badSig    bool
+	noSig     bool
+	duplicate bool
+	shuffle   bool
+	seed      uint64
+	reverse   bool
+	hc        *http.Client
+	timeout   time.Duration
 }
 
 // FromClient signs with the webhook secrets of this registered application
