@@ -1,0 +1,649 @@
+package fractalid
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Details is the data a user submitted for a level or add-on: every key
+// documented in section "details keys" of Fractal's user-information
+// page, typed. All fields are optional; the keys present depend on the
+// level, the add-ons and the .details scopes granted.
+//
+// Keys this package does not know, and known keys whose value has an
+// unexpected type (for example a date that does not parse), are kept as
+// raw JSON in Extra instead of failing the decode. MarshalJSON writes them
+// back.
+//
+// File fields hold pre-signed URLs that expire a few hours after the
+// request: download them promptly (Client.DownloadFile), never store them.
+//
+// Details holds personal data: String, GoString, Format and LogValue
+// print counts only.
+type Details struct {
+	// Identification (plus and basic; the selfie add-on for the document and selfie files).
+	DateOfBirth                        Date         `json:"date_of_birth,omitzero"`
+	FullName                           string       `json:"full_name,omitempty"`
+	IdentificationDocumentBackFile     FileURL      `json:"identification_document_back_file,omitempty"`
+	IdentificationDocumentCountry      string       `json:"identification_document_country,omitempty"`
+	IdentificationDocumentFrontFile    FileURL      `json:"identification_document_front_file,omitempty"`
+	IdentificationDocumentNumber       string       `json:"identification_document_number,omitempty"`
+	IdentificationDocumentType         DocumentType `json:"identification_document_type,omitempty"`
+	PlaceOfBirth                       string       `json:"place_of_birth,omitempty"`
+	IdentificationDocumentSelfieFile   FileURL      `json:"identification_document_selfie_file,omitempty"`
+	IdentificationDocumentDateOfIssue  Date         `json:"identification_document_date_of_issue,omitzero"`
+	IdentificationDocumentDateOfExpiry Date         `json:"identification_document_date_of_expiry,omitzero"`
+
+	// Liveness add-on.
+	Liveness                      *bool   `json:"liveness,omitempty"`
+	LivenessAuditBestFile         FileURL `json:"liveness_audit_best_file,omitempty"`
+	LivenessAuditLeastSimilarFile FileURL `json:"liveness_audit_least_similar_file,omitempty"`
+	LivenessAuditOpenEyesFile     FileURL `json:"liveness_audit_open_eyes_file,omitempty"`
+	LivenessAuditQuality1File     FileURL `json:"liveness_audit_quality1_file,omitempty"`
+	LivenessAuditQuality2File     FileURL `json:"liveness_audit_quality2_file,omitempty"`
+	LivenessAuditQuality3File     FileURL `json:"liveness_audit_quality3_file,omitempty"`
+
+	// Institution only (plus).
+	ArticlesOfAssociationFile        FileURL `json:"articles_of_association_file,omitempty"`
+	BeneficialOwner                  string  `json:"beneficial_owner,omitempty"`
+	CertificateOfCorporateStatusFile FileURL `json:"certificate_of_corporate_status_file,omitempty"`
+	CertificateOfGoodStandingFile    FileURL `json:"certificate_of_good_standing_file,omitempty"`
+	CertificateOfIncorporationFile   FileURL `json:"certificate_of_incorporation_file,omitempty"`
+	CommercialRegisterEntryFile      FileURL `json:"commercial_register_entry_file,omitempty"`
+	CommercialRegister               string  `json:"commercial_register,omitempty"`
+	CompanyName                      string  `json:"company_name,omitempty"`
+	CompanySeat                      string  `json:"company_seat,omitempty"`
+	Jurisdiction                     string  `json:"jurisdiction,omitempty"`
+	LegalForm                        string  `json:"legal_form,omitempty"`
+	ManagingDirectors                string  `json:"managing_directors,omitempty"`
+	OwnerIdentityProofFile           FileURL `json:"owner_identity_proof_file,omitempty"`
+	PowerOfAttorneyFile              FileURL `json:"power_of_attorney_file,omitempty"`
+	SecretaryCertificateFile         FileURL `json:"secretary_certificate_file,omitempty"`
+	ShareholdersListFile             FileURL `json:"shareholders_list_file,omitempty"`
+	TransparencyRegisterEntryFile    FileURL `json:"transparency_register_entry_file,omitempty"`
+	UniqueIdentificationNumber       string  `json:"unique_identification_number,omitempty"`
+
+	// Residency (plus). The Line1, Line2, City and Zip keys are required only
+	// for applications with split addresses enabled.
+	ResidentialAddressCountry           string  `json:"residential_address_country,omitempty"`
+	ResidentialAddressProofFile         FileURL `json:"residential_address_proof_file,omitempty"`
+	ResidentialAddress                  string  `json:"residential_address,omitempty"`
+	ResidentialAddressLine1             string  `json:"residential_address_line1,omitempty"`
+	ResidentialAddressLine2             string  `json:"residential_address_line2,omitempty"`
+	ResidentialAddressCity              string  `json:"residential_address_city,omitempty"`
+	ResidentialAddressZip               string  `json:"residential_address_zip,omitempty"`
+	ResidentialAddressProofDateOfExpiry Date    `json:"residential_address_proof_date_of_expiry,omitzero"`
+
+	// Source of wealth, any user (sow).
+	SOWEstimatedNetWorthCurrency SOWCurrency   `json:"sow_estimated_net_worth_currency,omitempty"`
+	SOWEstimatedNetWorthValue    NumericString `json:"sow_estimated_net_worth_value,omitempty"`
+
+	// Source of wealth, institution only (sow).
+	SOWBalanceSheetFile                    FileURL `json:"sow_balance_sheet_file,omitempty"`
+	SOWCashFlowStatementFile               FileURL `json:"sow_cash_flow_statement_file,omitempty"`
+	SOWIncomeStatementFile                 FileURL `json:"sow_income_statement_file,omitempty"`
+	SOWUnauditedAccountantName             string  `json:"sow_unaudited_accountant_name,omitempty"`
+	SOWUnauditedAccountantProfessionalBody string  `json:"sow_unaudited_accountant_professional_body,omitempty"`
+
+	// Source of wealth, person only (sow).
+	SOWType                                SOWType `json:"sow_type,omitempty"`
+	SOWCryptoBankStatementFile             FileURL `json:"sow_crypto_bank_statement_file,omitempty"`
+	SOWCryptoSourceOfInitialInvestmentFile FileURL `json:"sow_crypto_source_of_initial_investment_file,omitempty"`
+	SOWCryptoTransactionsLast3MonthsFile   FileURL `json:"sow_crypto_transactions_last_3_months_file,omitempty"`
+	SOWDividendsBankStatementFile          FileURL `json:"sow_dividends_bank_statement_file,omitempty"`
+	SOWDividendsEntitlementFile            FileURL `json:"sow_dividends_entitlement_file,omitempty"`
+	SOWDivorceSettlementBankStatementFile  FileURL `json:"sow_divorce_settlement_bank_statement_file,omitempty"`
+	SOWDivorceSettlementProofFile          FileURL `json:"sow_divorce_settlement_proof_file,omitempty"`
+	SOWFreelanceBankStatementFile          FileURL `json:"sow_freelance_bank_statement_file,omitempty"`
+	SOWFreelanceLastYearTaxReturnsFile     FileURL `json:"sow_freelance_last_year_tax_returns_file,omitempty"`
+	SOWFreelanceServiceContractsFile       FileURL `json:"sow_freelance_service_contracts_file,omitempty"`
+	SOWGiftsBankStatementFile              FileURL `json:"sow_gifts_bank_statement_file,omitempty"`
+	SOWGiftsNameOfDonator                  string  `json:"sow_gifts_name_of_donator,omitempty"`
+	SOWGiftsReasonForDonation              string  `json:"sow_gifts_reason_for_donation,omitempty"`
+	SOWGiftsRelationshipWithDonator        string  `json:"sow_gifts_relationship_with_donator,omitempty"`
+	SOWInheritanceBankStatementFile        FileURL `json:"sow_inheritance_bank_statement_file,omitempty"`
+	SOWInheritanceProofFile                FileURL `json:"sow_inheritance_proof_file,omitempty"`
+	SOWLeaseRevenueAgreementFile           FileURL `json:"sow_lease_revenue_agreement_file,omitempty"`
+	SOWLeaseRevenueBankStatementFile       FileURL `json:"sow_lease_revenue_bank_statement_file,omitempty"`
+	SOWLifePolicyBankStatementFile         FileURL `json:"sow_life_policy_bank_statement_file,omitempty"`
+	SOWLifePolicyClosingStatementFile      FileURL `json:"sow_life_policy_closing_statement_file,omitempty"`
+	SOWPensionBankStatementFile            FileURL `json:"sow_pension_bank_statement_file,omitempty"`
+	SOWPensionStatementFile                FileURL `json:"sow_pension_statement_file,omitempty"`
+	SOWSalaryBankStatementFile             FileURL `json:"sow_salary_bank_statement_file,omitempty"`
+	SOWSalaryLastYearTaxReturnsFile        FileURL `json:"sow_salary_last_year_tax_returns_file,omitempty"`
+	SOWSalaryPaySlipsLast3MonthsFile       FileURL `json:"sow_salary_pay_slips_last_3_months_file,omitempty"`
+	SOWSaleOfCompanyBankStatementFile      FileURL `json:"sow_sale_of_company_bank_statement_file,omitempty"`
+	SOWSaleOfCompanyContractFile           FileURL `json:"sow_sale_of_company_contract_file,omitempty"`
+	SOWSaleOfPropertyBankStatementFile     FileURL `json:"sow_sale_of_property_bank_statement_file,omitempty"`
+	SOWSaleOfPropertyContractFile          FileURL `json:"sow_sale_of_property_contract_file,omitempty"`
+	SOWSaleOfSharesBankStatementFile       FileURL `json:"sow_sale_of_shares_bank_statement_file,omitempty"`
+	SOWSaleOfSharesProofFile               FileURL `json:"sow_sale_of_shares_proof_file,omitempty"`
+
+	// Social security number (ssn add-on, US residents only).
+	SocialSecurityNumber string `json:"social_security_number,omitempty"`
+
+	// Deprecated keys still found in old data: the wallet keys (documented
+	// until 2024-03; wallets now come from User.Wallets) and the v1-era
+	// accredited investor keys.
+	WalletAddress               string            `json:"wallet_address,omitempty"`
+	WalletCurrency              string            `json:"wallet_currency,omitempty"`
+	WalletCheckReports          []json.RawMessage `json:"wallet_check_reports,omitempty"`
+	AccreditedInvestor          *bool             `json:"accredited_investor,omitempty"`
+	AccreditedInvestorProofFile FileURL           `json:"accredited_investor_proof_file,omitempty"`
+
+	// Extra holds the keys not decoded into a field above, as raw JSON.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// DocumentType is the type of an identification document. Unknown values are kept.
+type DocumentType string
+
+// Identification document types.
+const (
+	DocumentNationalID     DocumentType = "national_id"
+	DocumentPassport       DocumentType = "passport"
+	DocumentDriversLicense DocumentType = "drivers_license"
+)
+
+// SOWCurrency is the currency of an estimated net worth. Unknown values are kept.
+type SOWCurrency string
+
+// Net worth currencies.
+const (
+	SOWCurrencyEUR SOWCurrency = "EUR"
+	SOWCurrencyUSD SOWCurrency = "USD"
+)
+
+// SOWType is a person's source of wealth. Unknown values are kept.
+type SOWType string
+
+// Sources of wealth.
+const (
+	SOWCrypto            SOWType = "crypto"
+	SOWDividends         SOWType = "dividends"
+	SOWDivorceSettlement SOWType = "divorce_settlement"
+	SOWFreelance         SOWType = "freelance"
+	SOWGifts             SOWType = "gifts"
+	SOWInheritance       SOWType = "inheritance"
+	SOWLeaseRevenue      SOWType = "lease_revenue"
+	SOWLifePolicy        SOWType = "life_policy"
+	SOWPension           SOWType = "pension"
+	SOWSalary            SOWType = "salary"
+	SOWSaleOfCompany     SOWType = "sale_of_company"
+	SOWSaleOfProperty    SOWType = "sale_of_property"
+	SOWSaleOfShares      SOWType = "sale_of_shares"
+)
+
+// FileURL is a pre-signed URL of an uploaded file. It expires a few hours
+// after the request that returned it; download it with Client.DownloadFile.
+type FileURL string
+
+// NumericString is a number carried as a string (for example
+// "250000.50"). It also accepts a bare JSON number, kept as written.
+type NumericString string
+
+// UnmarshalJSON accepts a JSON string or number. Other values leave it
+// empty (Details then keeps the raw value in Extra).
+func (n *NumericString) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*n = NumericString(s)
+	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
+		*n = NumericString(b)
+	default:
+		*n = ""
+	}
+	return nil
+}
+
+// valueKind is the JSON kind a typed details field takes.
+type valueKind uint8
+
+const (
+	kindString valueKind = iota
+	kindNumString
+	kindDate
+	kindBool
+	kindArray
+)
+
+// detailsKeys maps each typed details key to the JSON kind of its field.
+var detailsKeys = map[string]valueKind{
+	"date_of_birth":                              kindDate,
+	"full_name":                                  kindString,
+	"identification_document_back_file":          kindString,
+	"identification_document_country":            kindString,
+	"identification_document_front_file":         kindString,
+	"identification_document_number":             kindString,
+	"identification_document_type":               kindString,
+	"place_of_birth":                             kindString,
+	"identification_document_selfie_file":        kindString,
+	"identification_document_date_of_issue":      kindDate,
+	"identification_document_date_of_expiry":     kindDate,
+	"liveness":                                   kindBool,
+	"liveness_audit_best_file":                   kindString,
+	"liveness_audit_least_similar_file":          kindString,
+	"liveness_audit_open_eyes_file":              kindString,
+	"liveness_audit_quality1_file":               kindString,
+	"liveness_audit_quality2_file":               kindString,
+	"liveness_audit_quality3_file":               kindString,
+	"articles_of_association_file":               kindString,
+	"beneficial_owner":                           kindString,
+	"certificate_of_corporate_status_file":       kindString,
+	"certificate_of_good_standing_file":          kindString,
+	"certificate_of_incorporation_file":          kindString,
+	"commercial_register_entry_file":             kindString,
+	"commercial_register":                        kindString,
+	"company_name":                               kindString,
+	"company_seat":                               kindString,
+	"jurisdiction":                               kindString,
+	"legal_form":                                 kindString,
+	"managing_directors":                         kindString,
+	"owner_identity_proof_file":                  kindString,
+	"power_of_attorney_file":                     kindString,
+	"secretary_certificate_file":                 kindString,
+	"shareholders_list_file":                     kindString,
+	"transparency_register_entry_file":           kindString,
+	"unique_identification_number":               kindString,
+	"residential_address_country":                kindString,
+	"residential_address_proof_file":             kindString,
+	"residential_address":                        kindString,
+	"residential_address_line1":                  kindString,
+	"residential_address_line2":                  kindString,
+	"residential_address_city":                   kindString,
+	"residential_address_zip":                    kindString,
+	"residential_address_proof_date_of_expiry":   kindDate,
+	"sow_estimated_net_worth_currency":           kindString,
+	"sow_estimated_net_worth_value":              kindNumString,
+	"sow_balance_sheet_file":                     kindString,
+	"sow_cash_flow_statement_file":               kindString,
+	"sow_income_statement_file":                  kindString,
+	"sow_unaudited_accountant_name":              kindString,
+	"sow_unaudited_accountant_professional_body": kindString,
+	"sow_type":                       kindString,
+	"sow_crypto_bank_statement_file": kindString,
+	"sow_crypto_source_of_initial_investment_file": kindString,
+	"sow_crypto_transactions_last_3_months_file":   kindString,
+	"sow_dividends_bank_statement_file":            kindString,
+	"sow_dividends_entitlement_file":               kindString,
+	"sow_divorce_settlement_bank_statement_file":   kindString,
+	"sow_divorce_settlement_proof_file":            kindString,
+	"sow_freelance_bank_statement_file":            kindString,
+	"sow_freelance_last_year_tax_returns_file":     kindString,
+	"sow_freelance_service_contracts_file":         kindString,
+	"sow_gifts_bank_statement_file":                kindString,
+	"sow_gifts_name_of_donator":                    kindString,
+	"sow_gifts_reason_for_donation":                kindString,
+	"sow_gifts_relationship_with_donator":          kindString,
+	"sow_inheritance_bank_statement_file":          kindString,
+	"sow_inheritance_proof_file":                   kindString,
+	"sow_lease_revenue_agreement_file":             kindString,
+	"sow_lease_revenue_bank_statement_file":        kindString,
+	"sow_life_policy_bank_statement_file":          kindString,
+	"sow_life_policy_closing_statement_file":       kindString,
+	"sow_pension_bank_statement_file":              kindString,
+	"sow_pension_statement_file":                   kindString,
+	"sow_salary_bank_statement_file":               kindString,
+	"sow_salary_last_year_tax_returns_file":        kindString,
+	"sow_salary_pay_slips_last_3_months_file":      kindString,
+	"sow_sale_of_company_bank_statement_file":      kindString,
+	"sow_sale_of_company_contract_file":            kindString,
+	"sow_sale_of_property_bank_statement_file":     kindString,
+	"sow_sale_of_property_contract_file":           kindString,
+	"sow_sale_of_shares_bank_statement_file":       kindString,
+	"sow_sale_of_shares_proof_file":                kindString,
+	"social_security_number":                       kindString,
+	"wallet_address":                               kindString,
+	"wallet_currency":                              kindString,
+	"wallet_check_reports":                         kindArray,
+	"accredited_investor":                          kindBool,
+	"accredited_investor_proof_file":               kindString,
+}
+
+// detailsFields is Details without methods, for encoding/json.
+type detailsFields Details
+
+// UnmarshalJSON decodes the typed keys and keeps every other key (and any
+// known key whose value has an unexpected type) in Extra. Only a value
+// that is not a JSON object (or null) is an error.
+func (d *Details) UnmarshalJSON(b []byte) error {
+	*d = Details{}
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 || b[0] != '{' {
+		if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+			return nil
+		}
+		return &json.UnmarshalTypeError{Value: jsonKindName(b), Type: reflect.TypeFor[Details](), Field: "details"}
+	}
+	if err := json.Unmarshal(b, (*detailsFields)(d)); err != nil {
+		// A value of the wrong type for a typed key is kept in Extra below;
+		// encoding/json has decoded every other key already.
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) {
+			return err
+		}
+	}
+	return d.captureExtra(b)
+}
+
+func jsonKindName(b []byte) string {
+	if len(b) == 0 {
+		return "empty"
+	}
+	switch b[0] {
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	}
+	return "number"
+}
+
+// captureExtra walks the top-level keys of the (already validated) object
+// b and copies into Extra each key that is unknown or whose value does not
+// have the kind of its field.
+func (d *Details) captureExtra(b []byte) error {
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] != '}' {
+		if b[i] != '"' {
+			return errors.New("fractalid: details: malformed object")
+		}
+		kEnd := skipString(b, i)
+		rawKey := b[i+1 : kEnd-1]
+		i = skipSpace(b, kEnd)
+		if i >= len(b) || b[i] != ':' {
+			return errors.New("fractalid: details: malformed object")
+		}
+		vStart := skipSpace(b, i+1)
+		vEnd := skipValue(b, vStart)
+		if vEnd <= vStart || vEnd > len(b) {
+			return errors.New("fractalid: details: malformed object")
+		}
+		val := b[vStart:vEnd]
+		var key string
+		kind, known := valueKind(0), false
+		if bytes.IndexByte(rawKey, '\\') < 0 {
+			kind, known = detailsKeys[string(rawKey)]
+		} else if json.Unmarshal(b[kEnd-len(rawKey)-2:kEnd], &key) == nil {
+			kind, known = detailsKeys[key]
+		}
+		if !known || !kindMatches(kind, val) {
+			if key == "" {
+				key = string(rawKey)
+			}
+			if d.Extra == nil {
+				d.Extra = make(map[string]json.RawMessage)
+			}
+			d.Extra[key] = json.RawMessage(bytes.Clone(val))
+		}
+		i = skipSpace(b, vEnd)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return nil
+}
+
+func kindMatches(k valueKind, v []byte) bool {
+	if v[0] == 'n' { // null
+		return true
+	}
+	switch k {
+	case kindString:
+		return v[0] == '"'
+	case kindNumString:
+		return v[0] == '"' || v[0] == '-' || (v[0] >= '0' && v[0] <= '9')
+	case kindDate:
+		_, ok := dateFromJSON(v)
+		return ok
+	case kindBool:
+		return v[0] == 't' || v[0] == 'f'
+	case kindArray:
+		return v[0] == '['
+	}
+	return false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b) + 1
+}
+
+// skipValue returns the index after the JSON value starting at b[i]. b is
+// valid JSON (encoding/json checked it before).
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = skipString(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b) + 1
+	}
+	j := i
+	for j < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[j])) {
+		j++
+	}
+	return j
+}
+
+// MarshalJSON writes the typed keys and the Extra keys (a typed value wins
+// over an Extra value with the same key).
+func (d Details) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal((*detailsFields)(&d))
+	if err != nil || len(d.Extra) == 0 {
+		return b, err
+	}
+	m := make(map[string]json.RawMessage, len(d.Extra)+8)
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range d.Extra {
+		if _, ok := m[k]; !ok && json.Valid(v) {
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
+}
+
+// fileField is a FileURL field of Details and its key.
+type fileField struct {
+	key   string
+	index int
+}
+
+var detailsFileFields = sync.OnceValue(func() []fileField {
+	var out []fileField
+	t := reflect.TypeFor[Details]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type == reflect.TypeFor[FileURL]() {
+			key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			out = append(out, fileField{key: key, index: i})
+		}
+	}
+	return out
+})
+
+// Files yields each file key with its URL: the typed file fields that are
+// set, in declaration order, then the Extra keys ending in "_file" that
+// hold a string, in key order.
+func (d *Details) Files() iter.Seq2[string, FileURL] {
+	return func(yield func(string, FileURL) bool) {
+		if d == nil {
+			return
+		}
+		v := reflect.ValueOf(d).Elem()
+		for _, f := range detailsFileFields() {
+			if u := FileURL(v.Field(f.index).String()); u != "" {
+				if !yield(f.key, u) {
+					return
+				}
+			}
+		}
+		keys := make([]string, 0, len(d.Extra))
+		for k := range d.Extra {
+			if strings.HasSuffix(k, "_file") {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			var s string
+			if json.Unmarshal(d.Extra[k], &s) == nil && s != "" {
+				if !yield(k, FileURL(s)) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Len returns how many keys are set: typed fields plus Extra keys.
+func (d *Details) Len() int {
+	if d == nil {
+		return 0
+	}
+	n := len(d.Extra)
+	v := reflect.ValueOf(d).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() != reflect.Map && !f.IsZero() {
+			n++
+		}
+	}
+	return n
+}
+
+// String prints how many keys and files are set: no personal data.
+func (d Details) String() string {
+	files := 0
+	for range d.Files() {
+		files++
+	}
+	return fmt.Sprintf("fractalid.Details{keys=%d files=%d extra=%d}", d.Len(), files, len(d.Extra))
+}
+
+// GoString prints the same as String.
+func (d Details) GoString() string { return d.String() }
+
+// Format makes every fmt verb print String.
+func (d Details) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(d.String())) }
+
+// LogValue implements slog.LogValuer with counts only.
+func (d Details) LogValue() slog.Value {
+	files := 0
+	for range d.Files() {
+		files++
+	}
+	return slog.GroupValue(slog.Int("keys", d.Len()), slog.Int("files", files), slog.Int("extra", len(d.Extra)))
+}
+
+// Report is the deprecated Coinfirm AML report of the wallet add-on.
+// Fields of unexpected types are left zero; Raw always holds the report
+// as received.
+//
+// Deprecated: Fractal only returns reports stored earlier.
+type Report struct {
+	MockResponse        bool            `json:"mock_response,omitempty"`
+	ReportID            string          `json:"report_id,omitempty"`
+	IsSmartContract     bool            `json:"is_smart_contract,omitempty"`
+	Version             string          `json:"version,omitempty"`
+	ReportType          string          `json:"report_type,omitempty"`
+	ReportTime          string          `json:"report_time,omitempty"`
+	ReportBlockHeight   int64           `json:"report_block_height,omitempty"`
+	Address             string          `json:"address,omitempty"`
+	AddressType         string          `json:"address_type,omitempty"`
+	AddressSubtype      string          `json:"address_subtype,omitempty"`
+	AddressUsed         bool            `json:"address_used,omitempty"`
+	AddressEstimation   json.RawMessage `json:"address_estimation,omitempty"`
+	CScore              float64         `json:"cscore,omitempty"`
+	Multisig            json.RawMessage `json:"multisig,omitempty"`
+	Whitelist           bool            `json:"whitelist,omitempty"`
+	CCBalance           float64         `json:"cc_balance,omitempty"`
+	USDBalance          float64         `json:"usd_balance,omitempty"`
+	USDExchangeRate     float64         `json:"usd_exchange_rate,omitempty"`
+	Profiles            json.RawMessage `json:"profiles,omitempty"`
+	CScoreInfo          json.RawMessage `json:"cscore_info,omitempty"`
+	AssetsTotalUSDValue float64         `json:"assets_total_usd_value,omitempty"`
+	AssetsCount         int64           `json:"assets_count,omitempty"`
+	Indicators          json.RawMessage `json:"indicators,omitempty"`
+
+	// Raw is the report as received.
+	Raw json.RawMessage `json:"-"`
+}
+
+type reportFields Report
+
+// UnmarshalJSON decodes what it can and keeps the raw report. Only a value
+// that is not a JSON object (or null) is an error.
+func (r *Report) UnmarshalJSON(b []byte) error {
+	*r = Report{}
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	if len(b) == 0 || b[0] != '{' {
+		return &json.UnmarshalTypeError{Value: jsonKindName(b), Type: reflect.TypeFor[Report](), Field: "report"}
+	}
+	if err := json.Unmarshal(b, (*reportFields)(r)); err != nil {
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) {
+			return err
+		}
+	}
+	r.Raw = bytes.Clone(b)
+	return nil
+}
+
+// MarshalJSON writes Raw when set, else the typed fields.
+func (r Report) MarshalJSON() ([]byte, error) {
+	if len(r.Raw) > 0 && json.Valid(r.Raw) {
+		return r.Raw, nil
+	}
+	return json.Marshal((*reportFields)(&r))
+}
