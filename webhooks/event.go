@@ -278,6 +278,11 @@ func Parse(payload []byte) (*Event, error) {
 	if err := json.Unmarshal(payload, &env); err != nil {
 		return nil, invalidPayload("not a notification object", err)
 	}
+	return parseEnvelope(&env)
+}
+
+// parseEnvelope decodes the typed data of a decoded envelope.
+func parseEnvelope(env *envelope) (*Event, error) {
 	if env.Type == "" {
 		return nil, invalidPayload("missing event type", nil)
 	}
