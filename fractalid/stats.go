@@ -1,7 +1,6 @@
 package fractalid
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -32,44 +31,30 @@ const (
 // (about 100 bytes per row), so the cap is larger than the core's 10 MiB.
 const statsDefaultMaxResponseBytes = 64 << 20
 
-// Status is the KYC status of a user for one level, as the statistics API
-// reports it. Unknown values are kept as they are.
-type Status string
-
-// Statuses documented for the statistics API.
-const (
-	// StatusApproved: a credential was issued for the requested level.
-	StatusApproved Status = "approved"
-	// StatusRejected: a credential was refused.
-	StatusRejected Status = "rejected"
-	// StatusPending: the user submitted data and waits for review.
-	StatusPending Status = "pending"
-	// StatusContacted: Fractal asked the user for more information and is waiting.
-	StatusContacted Status = "contacted"
-	// StatusExpired: the user's proof of address or identity expired (only
-	// reported to clients that have expiry switched on).
-	StatusExpired Status = "expired"
-)
-
-// statsKnownStatuses is the documented order of the statuses.
+// statsKnownStatuses are the statuses the statistics API documents, in
+// the order of its status table: approved, rejected, pending, contacted
+// and expired (the last only for clients with expiry switched on).
 var statsKnownStatuses = [...]Status{StatusApproved, StatusRejected, StatusPending, StatusContacted, StatusExpired}
 
-// IsKnown reports whether s is one of the documented statuses.
-func (s Status) IsKnown() bool { return slices.Contains(statsKnownStatuses[:], s) }
-
-// StatusCounts maps a status to a number of users. The server leaves out
-// statuses whose count is zero; Get reads them as 0. Statuses this package
-// does not name (future ones) are kept.
+// StatusCounts maps a status to a number of users. The statistics API
+// documents approved, rejected, pending, contacted and expired. The server
+// leaves out statuses whose count is zero; Get reads them as 0. Statuses
+// this package does not name (future ones) are kept.
 type StatusCounts map[Status]int
 
 // Get returns the count of s, 0 when the server left it out.
 func (c StatusCounts) Get(s Status) int { return c[s] }
 
-// Total returns the sum of all counts (saturating at the largest int).
+// Total returns the sum of all counts. It saturates at the largest int and
+// ignores negative counts (which the server never sends), so it is never
+// negative.
 func (c StatusCounts) Total() int {
 	total := 0
 	for _, n := range c {
-		if n > 0 && total > math.MaxInt-n {
+		if n <= 0 {
+			continue
+		}
+		if total > math.MaxInt-n {
 			return math.MaxInt
 		}
 		total += n
@@ -227,7 +212,7 @@ func WithStatsHTTPClient(hc *http.Client) StatsOption {
 // WithStatsRetryPolicy replaces the default retry policy (2 retries of GETs
 // on transport errors, 408, 429, 502, 503 and 504). Token requests are
 // POSTs and are retried only when they never left the machine.
-func WithStatsRetryPolicy(p apiclient.RetryPolicy) StatsOption {
+func WithStatsRetryPolicy(p RetryPolicy) StatsOption {
 	return statsCoreOption(apiclient.WithRetryPolicy(p))
 }
 
@@ -289,7 +274,7 @@ func NewStatsClient(opts ...StatsOption) (*StatsClient, error) {
 			continue
 		}
 		if err := o(&s); err != nil {
-			return nil, fmt.Errorf("fractalid: %w: %w", apiclient.ErrInvalidArgument, err)
+			return nil, fmt.Errorf("fractalid: %w: %w", ErrInvalidArgument, err)
 		}
 	}
 	base := s.baseURL
@@ -299,7 +284,7 @@ func NewStatsClient(opts ...StatsOption) (*StatsClient, error) {
 	var ts oauth2.TokenSource
 	switch {
 	case s.ts != nil && s.clientID != "":
-		return nil, fmt.Errorf("fractalid: %w: WithStatsCredentials and WithStatsTokenSource are exclusive", apiclient.ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: WithStatsCredentials and WithStatsTokenSource are exclusive", ErrInvalidArgument)
 	case s.ts != nil:
 		ts = s.ts
 	case s.clientID != "":
@@ -323,13 +308,13 @@ func NewStatsClient(opts ...StatsOption) (*StatsClient, error) {
 		}
 		ts = cc.TokenSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc))
 	default:
-		return nil, fmt.Errorf("fractalid: %w: WithStatsCredentials or WithStatsTokenSource is required", apiclient.ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: WithStatsCredentials or WithStatsTokenSource is required", ErrInvalidArgument)
 	}
 	coreOpts := []apiclient.Option{
 		apiclient.WithMaxResponseBytes(statsDefaultMaxResponseBytes),
 		apiclient.WithBaseURL(base),
 		apiclient.WithTokenSource(ts),
-		apiclient.WithErrorDecoder(statsDecodeError),
+		apiclient.WithErrorDecoder(decodeResourceError),
 	}
 	if s.hc != nil {
 		coreOpts = append(coreOpts, apiclient.WithHTTPClient(s.hc))
@@ -401,66 +386,4 @@ func (c *StatsClient) get(ctx context.Context, path string, out any) error {
 		Permission: string(ScopeClientStats),
 	}, out)
 	return err
-}
-
-// statsDecodeError fills an *APIError from an OAuth-style error body
-// ({"error": "...", "error_description": "..."}) or, failing that, from the
-// error attribute of a Bearer WWW-Authenticate header.
-func statsDecodeError(e *apiclient.APIError, body []byte) error {
-	var v struct {
-		Error            any    `json:"error"`
-		ErrorDescription string `json:"error_description"`
-		Message          string `json:"message"`
-	}
-	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &v) == nil {
-		if code, ok := v.Error.(string); ok && statsPlainCode(code) {
-			e.Code = code
-		}
-		e.Message = cmp.Or(v.ErrorDescription, v.Message)
-	}
-	if e.Code == "" {
-		if code := statsBearerError(e.Header.Get("WWW-Authenticate")); statsPlainCode(code) {
-			e.Code = code
-		}
-	}
-	if e.Code == "insufficient_scope" {
-		e.Kinds = append(e.Kinds, apiclient.ErrForbidden)
-	}
-	return e
-}
-
-// statsPlainCode accepts short machine codes only, so an echoed value never
-// ends up in Error().
-func statsPlainCode(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c == '-' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// statsBearerError extracts error="..." from a WWW-Authenticate header.
-func statsBearerError(h string) string {
-	const key = `error="`
-	for i := 0; ; {
-		j := strings.Index(h[i:], key)
-		if j < 0 {
-			return ""
-		}
-		j += i
-		// Skip error_description=, error_uri= and attributes ending in "error".
-		if j == 0 || h[j-1] == ' ' || h[j-1] == ',' {
-			rest := h[j+len(key):]
-			if k := strings.IndexByte(rest, '"'); k >= 0 {
-				return rest[:k]
-			}
-			return ""
-		}
-		i = j + len(key)
-	}
 }
