@@ -56,6 +56,7 @@ type settings struct {
 	baseURL                string
 	allowHTTP              bool
 	hc                     *http.Client
+	retry                  RetryPolicy
 	core                   []apiclient.Option
 }
 
@@ -167,7 +168,16 @@ func WithHTTPClient(hc *http.Client) Option {
 // Whatever the policy, only safe attempts are retried: GETs on transport
 // errors and 408, 429, 502, 503 and 504; POSTs (CreateSession, token
 // requests) only when they never left the machine.
-func WithRetryPolicy(p RetryPolicy) Option { return coreOption(apiclient.WithRetryPolicy(p)) }
+func WithRetryPolicy(p RetryPolicy) Option {
+	core := coreOption(apiclient.WithRetryPolicy(p))
+	return func(s *settings) error {
+		if err := core(s); err != nil {
+			return err
+		}
+		s.retry = p
+		return nil
+	}
+}
 
 // WithTimeout sets the timeout of each attempt, body included (default 30s).
 func WithTimeout(d time.Duration) Option { return coreOption(apiclient.WithTimeout(d)) }
@@ -211,7 +221,7 @@ type Client struct {
 // context); a token request that may have reached the server is never
 // retried. Tokens are reused until shortly before they expire.
 func NewClient(opts ...Option) (*Client, error) {
-	s := settings{baseURL: DefaultBaseURL, tokenURL: DefaultTokenURL}
+	s := settings{baseURL: DefaultBaseURL, tokenURL: DefaultTokenURL, retry: apiclient.DefaultRetryPolicy}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -230,11 +240,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		if _, err := apiclient.ParseBaseURL(s.tokenURL, s.allowHTTP); err != nil {
 			return nil, fmt.Errorf("ekycadmin: token URL: %w", err)
 		}
-		tokenOpts := append([]apiclient.Option{}, s.core...)
-		if s.hc != nil {
-			tokenOpts = append(tokenOpts, apiclient.WithHTTPClient(s.hc))
-		}
-		thc, err := apiclient.NewHTTPClient(tokenOpts...)
+		thc, err := newTokenHTTPClient(&s)
 		if err != nil {
 			return nil, err
 		}
