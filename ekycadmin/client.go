@@ -348,6 +348,10 @@ func (c *Client) AllSessions(ctx context.Context, opts *ListOptions) iter.Seq2[U
 		var prevFirst, prevLast string
 		havePrev := false
 		for {
+			if ctx != nil && ctx.Err() != nil {
+				yield(UserSessions{}, fmt.Errorf("ekycadmin: list sessions at start=%d: %w", start, ctx.Err()))
+				return
+			}
 			page, err := c.ListSessions(ctx, &ListOptions{Start: start, Limit: limit})
 			if err != nil {
 				yield(UserSessions{}, err)
