@@ -364,7 +364,8 @@ func (c *Client) AllSessions(ctx context.Context, opts *ListOptions) iter.Seq2[U
 			}
 			if len(page) > 0 {
 				first, last := page[0].UserID, page[len(page)-1].UserID
-				if havePrev && first == prevFirst && last == prevLast {
+				// Ids are unique per user; without ids the check cannot tell.
+				if havePrev && first+last != "" && first == prevFirst && last == prevLast {
 					yield(UserSessions{}, &PaginationError{Start: start, Limit: limit, Count: len(page), Repeated: true,
 						Problem: "page repeats the previous page"})
 					return

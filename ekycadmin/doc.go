@@ -42,4 +42,6 @@
 // Sessions, users and statuses print identifiers only through String,
 // GoString and LogValue; session tokens, URLs, callbacks and any personal
 // data the server adds are never printed. Errors never include bodies.
+// slog applies LogValue to the logged value only: log models one by one,
+// not as slices or maps (a JSON handler would marshal those in full).
 package ekycadmin
