@@ -1,13 +1,14 @@
 package fakeserver
 
 import (
-	"bufio"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -249,7 +250,8 @@ func htmlErrorPage(status int) string {
 		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 }
 
-// writeOversize streams a JSON array of exactly f.Size bytes.
+// writeOversize streams a JSON array of exactly f.Size bytes:
+// "[" elem ("," elem)* spaces "]", written from one reusable chunk.
 func writeOversize(w http.ResponseWriter, f *Fault) {
 	size := f.Size
 	if size == 0 {
@@ -263,39 +265,45 @@ func writeOversize(w http.ResponseWriter, f *Fault) {
 	h.Set("Content-Type", orDefaultString(f.ContentType, "application/json"))
 	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	w.WriteHeader(orDefault(f.Status, http.StatusOK))
-	bw := bufio.NewWriterSize(w, 32<<10)
-	if size < 2 {
-		_, _ = bw.WriteString("[]"[:size])
-		_ = bw.Flush()
+	if size < int64(len(elem))+2 {
+		// Too small for one element: "[", spaces, "]".
+		b := make([]byte, size)
+		for i := range b {
+			b[i] = ' '
+		}
+		if size > 0 {
+			b[0] = '['
+		}
+		if size > 1 {
+			b[size-1] = ']'
+		}
+		_, _ = w.Write(b)
 		return
 	}
-	left := size - 2
-	_ = bw.WriteByte('[')
-	first := true
-	for {
-		need := int64(len(elem))
-		if !first {
-			need++
-		}
-		if left < need {
-			break
-		}
-		if !first {
-			_ = bw.WriteByte(',')
-		}
-		if _, err := bw.WriteString(elem); err != nil {
+	unit := "," + elem
+	chunk := []byte(strings.Repeat(unit, max(1, (32<<10)/len(unit))))
+	if _, err := io.WriteString(w, "["+elem); err != nil {
+		return
+	}
+	left := size - 2 - int64(len(elem))
+	for left >= int64(len(chunk)) {
+		if _, err := w.Write(chunk); err != nil {
 			return // the client went away
 		}
-		left -= need
-		first = false
+		left -= int64(len(chunk))
 	}
-	for ; left > 0; left-- {
-		if err := bw.WriteByte(' '); err != nil {
+	if n := left / int64(len(unit)) * int64(len(unit)); n > 0 {
+		if _, err := w.Write(chunk[:n]); err != nil {
 			return
 		}
+		left -= n
 	}
-	_ = bw.WriteByte(']')
-	_ = bw.Flush()
+	tail := make([]byte, left+1)
+	for i := range tail {
+		tail[i] = ' '
+	}
+	tail[left] = ']'
+	_, _ = w.Write(tail)
 }
 
 // resetConn hijacks the connection behind w and closes it with SO_LINGER 0,

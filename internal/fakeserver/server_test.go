@@ -570,3 +570,24 @@ func TestFaultKindString(t *testing.T) {
 		}
 	}
 }
+
+func TestOversizeExactSizes(t *testing.T) {
+	t.Parallel()
+	s, _ := newCounter(t)
+	for _, size := range []int64{1, 2, 3, 18, 19, 20, 21, 37, 38, 39, 1000, 32<<10 - 1, 32 << 10, 32<<10 + 1, 100_003} {
+		for _, elem := range []string{"", `"x"`, `{"id":"a","sessions":{}}`} {
+			s.InjectFault("GET", "/items", Fault{Kind: FaultOversize, Size: size, Body: elem})
+			resp, err := get(t, s.Client(), s.URL()+"/items")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := readAll(t, resp)
+			if int64(len(b)) != size {
+				t.Fatalf("size %d elem %q: got %d bytes", size, elem, len(b))
+			}
+			if size >= 2 && !json.Valid(b) {
+				t.Fatalf("size %d elem %q: invalid JSON %q", size, elem, b[max(0, len(b)-40):])
+			}
+		}
+	}
+}

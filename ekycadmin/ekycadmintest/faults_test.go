@@ -1,0 +1,305 @@
+package ekycadmintest_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kycgo/kyc/ekycadmin"
+	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
+)
+
+// What the ekycadmin client sees for every fault kind, and what the server
+// recorded. Each case has its own server; the client's token is fetched
+// before the fault is injected so only the API call meets it.
+
+type faultCase struct {
+	name  string
+	fault ekycadmintest.Fault
+	// opts are extra client options (timeouts, caps).
+	opts []ekycadmin.Option
+	// check gets the call's error and the server.
+	check func(t *testing.T, err error, srv *ekycadmintest.Server)
+}
+
+func setup(t *testing.T, opts ...ekycadmin.Option) (*ekycadmintest.Server, *ekycadmin.Client) {
+	t.Helper()
+	srv := ekycadmintest.NewServer(t)
+	srv.AddUser(ekycadmintest.ValidUser("u"))
+	c := srv.Client(opts...)
+	if _, err := c.UserStatus(context.Background(), "u"); err != nil { // warm the token
+		t.Fatal(err)
+	}
+	srv.ResetLog()
+	return srv, c
+}
+
+func TestCreateSessionFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		faultCase
+		sessions int // sessions on the server at the end
+	}{
+		{faultCase{
+			name:  "503 with Retry-After: not retried, no session; the caller's second call makes exactly one",
+			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, RetryAfter: "1"},
+			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
+				e := apiError(t, err)
+				if e.StatusCode != 503 || e.RetryAfter != time.Second || e.Attempts != 1 || !errors.Is(err, ekycadmin.ErrServer) {
+					t.Fatalf("status %d retry-after %v attempts %d", e.StatusCode, e.RetryAfter, e.Attempts)
+				}
+				if srv.SessionCount("u") != 0 {
+					t.Fatal("a 503 made a session")
+				}
+				if _, err := srv.Client().CreateSession(context.Background(), "u", nil); err != nil {
+					t.Fatal(err)
+				}
+				if srv.SessionCount("u") != 1 {
+					t.Fatalf("%d sessions after the retry by hand", srv.SessionCount("u"))
+				}
+			},
+		}, 1},
+		{faultCase{
+			name:  "429: not retried",
+			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: "0"},
+			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
+				if e := apiError(t, err); e.StatusCode != 429 || !errors.Is(err, ekycadmin.ErrRateLimited) || e.Attempts != 1 {
+					t.Fatalf("%v", err)
+				}
+			},
+		}, 0},
+		{faultCase{
+			name:  "HTML 502 from a proxy",
+			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError, Status: 502},
+			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
+				e := apiError(t, err)
+				if e.StatusCode != 502 || e.Code != "" || e.Attempts != 1 || !errors.Is(err, ekycadmin.ErrServer) {
+					t.Fatalf("status %d code %q attempts %d", e.StatusCode, e.Code, e.Attempts)
+				}
+			},
+		}, 0},
+		{faultCase{
+			name:  "hang past the client's timeout: error, the server never made the session",
+			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHang},
+			opts:  []ekycadmin.Option{ekycadmin.WithTimeout(200 * time.Millisecond)},
+			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
+				var te *ekycadmin.TransportError
+				if !errors.As(err, &te) || !te.Timeout() || te.Attempts != 1 {
+					t.Fatalf("error %v (%T)", err, err)
+				}
+			},
+		}, 0},
+		{faultCase{
+			name:  "reset before the body is read: error, no session",
+			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetBeforeRead},
+			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
+				var te *ekycadmin.TransportError
+				if !errors.As(err, &te) || te.Attempts != 1 {
+					t.Fatalf("error %v (%T)", err, err)
+				}
+			},
+		}, 0},
+		{faultCase{
+			name:  "reset after the request was read: error, but one session exists",
+			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead},
+			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
+				var te *ekycadmin.TransportError
+				if !errors.As(err, &te) || te.Attempts != 1 {
+					t.Fatalf("error %v (%T)", err, err)
+				}
+				if srv.SessionCount("u") != 1 {
+					t.Fatalf("%d sessions, want the one made before the reply was lost", srv.SessionCount("u"))
+				}
+				// What the client's documentation says to do: look before creating again.
+				us, err := srv.Client().UserSessions(context.Background(), "u")
+				if err != nil || len(us.Sessions) != 1 {
+					t.Fatalf("the lost session is not visible: %v", err)
+				}
+			},
+		}, 1},
+		{faultCase{
+			name:  "truncated reply: decode error, no half session, but the session exists",
+			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultTruncate},
+			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
+				if !errors.Is(err, ekycadmin.ErrDecode) {
+					t.Fatalf("error %v (%T), want ErrDecode", err, err)
+				}
+				if srv.SessionCount("u") != 1 {
+					t.Fatalf("%d sessions", srv.SessionCount("u"))
+				}
+			},
+		}, 1},
+		{faultCase{
+			name:  "oversized reply: too large, nothing created",
+			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultOversize, Size: 64 << 10},
+			opts:  []ekycadmin.Option{ekycadmin.WithMaxResponseBytes(16 << 10)},
+			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
+				if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
+					t.Fatalf("error %v (%T), want ErrResponseTooLarge", err, err)
+				}
+			},
+		}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t, tt.opts...)
+			srv.InjectFault("POST", ekycadmintest.SessionsPath("u"), tt.fault)
+			s, err := c.CreateSession(context.Background(), "u", nil)
+			if err == nil || s != nil {
+				t.Fatalf("CreateSession under %s gave %v, %v", tt.fault.Kind, s, err)
+			}
+			// The POST was sent exactly once: never retried once it may have reached the server.
+			if n := srv.Count("POST", ekycadmintest.SessionsPath("u")); n != 1 {
+				t.Fatalf("%d POSTs reached the server", n)
+			}
+			tt.check(t, err, srv)
+			if n := srv.SessionCount("u"); n != tt.sessions {
+				t.Fatalf("%d sessions at the end, want %d", n, tt.sessions)
+			}
+		})
+	}
+}
+
+func TestReadFaults(t *testing.T) {
+	t.Parallel()
+	path := ekycadmintest.SessionsPath("u")
+	tests := []struct {
+		faultCase
+		requests int // GETs the server saw
+		ok       bool
+	}{
+		{faultCase{name: "503 twice, then served: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, Times: 2}}, 3, true},
+		{faultCase{name: "503 three times: retries exhausted", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, Times: 3},
+			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
+				if e := apiError(t, err); e.StatusCode != 503 || e.Attempts != 3 {
+					t.Fatalf("status %d attempts %d", e.StatusCode, e.Attempts)
+				}
+			}}, 3, false},
+		{faultCase{name: "429 Retry-After 0: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: "0"}}, 2, true},
+		{faultCase{name: "429 Retry-After beyond the cap: fails at once", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: "120"},
+			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
+				if e := apiError(t, err); e.StatusCode != 429 || e.RetryAfter != 2*time.Minute || e.Attempts != 1 {
+					t.Fatalf("status %d retry-after %v attempts %d", e.StatusCode, e.RetryAfter, e.Attempts)
+				}
+			}}, 1, false},
+		{faultCase{name: "500 is not retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 500, Body: `{"error":"NullPointerException","message":"x","path":"/ekyc/admin/u/sessions","timestamp":"2026-01-01T00:00:00.000Z"}`},
+			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
+				if e := apiError(t, err); e.Code != "NullPointerException" || e.Attempts != 1 {
+					t.Fatalf("code %q attempts %d", e.Code, e.Attempts)
+				}
+			}}, 1, false},
+		{faultCase{name: "HTML 502 once: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError}}, 2, true},
+		{faultCase{name: "hang once past the timeout: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHang}, opts: []ekycadmin.Option{ekycadmin.WithTimeout(200 * time.Millisecond)}}, 2, true},
+		{faultCase{name: "reset before read once: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetBeforeRead}}, 2, true},
+		// net/http itself resends a GET once when a reused keep-alive
+		// connection is reset before any reply; that resend is invisible
+		// to the retry policy. So three attempts reach the server four times.
+		{faultCase{name: "reset after read four times: transport error after 3 attempts", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead, Times: 4},
+			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
+				var te *ekycadmin.TransportError
+				if !errors.As(err, &te) || te.Attempts != 3 {
+					t.Fatalf("error %v (%T)", err, err)
+				}
+			}}, 4, false},
+		{faultCase{name: "truncated: decode error, not retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultTruncate},
+			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
+				var de *ekycadmin.DecodeError
+				if !errors.As(err, &de) || de.StatusCode != 200 {
+					t.Fatalf("error %v (%T)", err, err)
+				}
+			}}, 1, false},
+		{faultCase{name: "oversized: too large, not retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultOversize, Size: 4096},
+			opts: []ekycadmin.Option{ekycadmin.WithMaxResponseBytes(1024)},
+			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
+				if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
+					t.Fatalf("error %v (%T)", err, err)
+				}
+			}}, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t, tt.opts...)
+			srv.AddSession("u", "")
+			srv.InjectFault("GET", path, tt.fault)
+			us, err := c.UserSessions(context.Background(), "u")
+			if tt.ok != (err == nil) {
+				t.Fatalf("error %v, want success %v", err, tt.ok)
+			}
+			if tt.ok && (us == nil || len(us.Sessions) != 1) {
+				t.Fatalf("sessions %v", us)
+			}
+			if !tt.ok && us != nil {
+				t.Fatalf("a failed call returned %v", us)
+			}
+			if tt.check != nil {
+				tt.check(t, err, srv)
+			}
+			if n := srv.Count("GET", path); n != tt.requests {
+				t.Fatalf("the server saw %d GETs, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
+func TestOversizedListPage(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	srv.InjectFault("GET", ekycadmintest.PathList, ekycadmintest.Fault{Kind: ekycadmintest.FaultOversize}) // 16 MiB > the 10 MiB default cap
+	for _, err := range c.AllSessions(context.Background(), nil) {
+		if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
+			t.Fatalf("error %v", err)
+		}
+	}
+}
+
+func TestTokenEndpointFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault ekycadmintest.Fault
+		check func(t *testing.T, err error)
+	}{
+		{"503", ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503}, func(t *testing.T, err error) {
+			var te *ekycadmin.TokenError
+			if !errors.As(err, &te) || te.StatusCode != 503 {
+				t.Fatalf("error %v (%T)", err, err)
+			}
+		}},
+		{"HTML 502", ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError}, func(t *testing.T, err error) {
+			var te *ekycadmin.TokenError
+			if !errors.As(err, &te) || te.StatusCode != 502 {
+				t.Fatalf("error %v (%T)", err, err)
+			}
+		}},
+		{"reset after read", ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead}, func(t *testing.T, err error) {
+			if !errors.Is(err, ekycadmin.ErrToken) {
+				t.Fatalf("error %v (%T)", err, err)
+			}
+		}},
+		{"truncated", ekycadmintest.Fault{Kind: ekycadmintest.FaultTruncate}, func(t *testing.T, err error) {
+			if !errors.Is(err, ekycadmin.ErrToken) {
+				t.Fatalf("error %v (%T)", err, err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := ekycadmintest.NewServer(t)
+			c := srv.Client()
+			srv.InjectFault("POST", ekycadmintest.PathToken, tt.fault)
+			_, err := c.UserStatus(context.Background(), "u")
+			tt.check(t, err)
+			if srv.Count("POST", ekycadmintest.PathToken) != 1 || srv.Count("GET", "*") != 0 {
+				t.Fatalf("requests %v", srv.Requests())
+			}
+			// The token source is not poisoned: the next call gets a token.
+			if _, err := c.UserStatus(context.Background(), "u"); err != nil {
+				t.Fatalf("after the fault: %v", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,286 @@
+package ekycadmintest
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kycgo/kyc/ekycadmin"
+	"github.com/kycgo/kyc/internal/fakeserver"
+)
+
+// Paths the fake serves, for InjectFault and Count. Patterns ending in "*"
+// match by prefix.
+const (
+	// PathToken is the token endpoint (POST).
+	PathToken = "/oauth2/token"
+	// PathList is the list endpoint (GET).
+	PathList = "/ekyc/admin"
+	// PathUsers matches every per-user endpoint: sessions (GET, POST) and
+	// status (GET) of any user.
+	PathUsers = "/ekyc/admin/*"
+)
+
+// SessionsPath is the path of a user's sessions (GET lists, POST creates).
+func SessionsPath(userID string) string { return "/ekyc/admin/" + userID + "/sessions" }
+
+// StatusPath is the path of a user's status.
+func StatusPath(userID string) string { return "/ekyc/admin/" + userID + "/status" }
+
+// Permission is a permission a credential may hold. The ekycadmin
+// Permission constants convert to it.
+type Permission string
+
+// The permissions the admin operations need.
+const (
+	// PermissionList lets a credential list every user's sessions.
+	PermissionList Permission = ekycadmin.PermissionList
+	// PermissionGet lets a credential read a user's sessions and status.
+	PermissionGet Permission = ekycadmin.PermissionGet
+	// PermissionCreate lets a credential create sessions.
+	PermissionCreate Permission = ekycadmin.PermissionCreate
+)
+
+// AllPermissions returns the three admin permissions.
+func AllPermissions() []Permission {
+	return []Permission{PermissionList, PermissionGet, PermissionCreate}
+}
+
+// Status is a session or verdict status; use the ekycadmin constants
+// (ekycadmin.StatusApproved, ...).
+type Status = ekycadmin.Status
+
+// PermissionDenial says how the fake answers a call whose token lacks the
+// permission the call needs. The public description says 401 with a
+// missing_permissions body; the server's code suggests a 403 or a 500 from
+// its catch-all handler may surface instead, so a test can check that its
+// code copes with each.
+type PermissionDenial int
+
+// Permission denial styles.
+const (
+	// DenyMissingPermissions answers 401 {"missing_permissions":["<perm>"]}
+	// (the default, as documented).
+	DenyMissingPermissions PermissionDenial = iota
+	// DenyForbidden answers 403 with Spring's default error body.
+	DenyForbidden
+	// DenyAccessDenied500 answers 500 {"error":"AccessDeniedException",
+	// "message":"Access Denied","path":...,"timestamp":...}: the server's
+	// catch-all handler catching the @PreAuthorize denial.
+	DenyAccessDenied500
+)
+
+// Option configures a Server. Options validate their arguments; NewServer
+// fails the test on an invalid one.
+type Option func(*settings) error
+
+type settings struct {
+	now         func() time.Time
+	tokenTTL    time.Duration
+	denial      PermissionDenial
+	mapVerdict  bool
+	unknownUser int
+	allowPost   bool
+}
+
+// WithClock makes the fake read time from now (token expiry, ages, status
+// timestamps). A *Clock's Now method fits.
+func WithClock(now func() time.Time) Option {
+	return func(s *settings) error {
+		if now == nil {
+			return errors.New("ekycadmintest: WithClock: nil clock")
+		}
+		s.now = now
+		return nil
+	}
+}
+
+// WithTokenTTL sets the lifetime of issued access tokens (default 1h, as
+// the real token server's default).
+func WithTokenTTL(d time.Duration) Option {
+	return func(s *settings) error {
+		if d < time.Second {
+			return errors.New("ekycadmintest: WithTokenTTL: the lifetime must be at least 1s")
+		}
+		s.tokenTTL = d
+		return nil
+	}
+}
+
+// WithPermissionDenial sets how a missing permission is answered (default
+// DenyMissingPermissions).
+func WithPermissionDenial(d PermissionDenial) Option {
+	return func(s *settings) error {
+		if d < DenyMissingPermissions || d > DenyAccessDenied500 {
+			return fmt.Errorf("ekycadmintest: WithPermissionDenial: unknown style %d", d)
+		}
+		s.denial = d
+		return nil
+	}
+}
+
+// WithMappedVerdict makes Decide write the person-level verdict through the
+// server's mapping (approved -> success, declined -> rejected, expired ->
+// abandoned, anything else -> started) instead of the provider's
+// lower-cased status as is (the default). The real server has both paths.
+func WithMappedVerdict() Option {
+	return func(s *settings) error {
+		s.mapVerdict = true
+		return nil
+	}
+}
+
+// WithUnknownUserStatus sets how creating a session for a user the identity
+// store does not know is answered: 500 (the default: the identity client's
+// exception through the server's catch-all handler) or 404 (a
+// {"status":404,"error":{"reason":...}} body). The real behaviour is not
+// documented.
+func WithUnknownUserStatus(status int) Option {
+	return func(s *settings) error {
+		if status != http.StatusInternalServerError && status != http.StatusNotFound {
+			return errors.New("ekycadmintest: WithUnknownUserStatus: status must be 404 or 500")
+		}
+		s.unknownUser = status
+		return nil
+	}
+}
+
+// WithClientSecretPost also accepts client credentials in the token
+// request's form body (client_secret_post). By default only HTTP Basic is
+// accepted, as the real credentials are registered.
+func WithClientSecretPost() Option {
+	return func(s *settings) error {
+		s.allowPost = true
+		return nil
+	}
+}
+
+// Clock is a manual clock for WithClock: it moves only when told to.
+type Clock = fakeserver.Clock
+
+// NewClock returns a Clock reading start.
+func NewClock(start time.Time) *Clock { return fakeserver.NewClock(start) }
+
+// Server is the fake EKYC admin API. Its methods are safe for concurrent
+// use, including while requests are being served.
+type Server struct {
+	t   testing.TB
+	fs  *fakeserver.Server
+	cfg settings
+
+	mu      sync.Mutex
+	clients map[string]*oauthClient
+	users   map[string]*identity
+	records map[string]*record // user ID -> session record
+	order   []string           // user IDs in the order their records were made
+	people  map[string]*verdict
+}
+
+// NewServer starts a fake EKYC admin API on 127.0.0.1, closed through
+// t.Cleanup. It has no users and no credentials until the test adds them.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	cfg := settings{now: time.Now, tokenTTL: time.Hour, unknownUser: http.StatusInternalServerError}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &Server{
+		t:       t,
+		cfg:     cfg,
+		clients: make(map[string]*oauthClient),
+		users:   make(map[string]*identity),
+		records: make(map[string]*record),
+		people:  make(map[string]*verdict),
+	}
+	s.fs = fakeserver.New(t, http.HandlerFunc(s.route), fakeserver.WithClock(cfg.now))
+	return s
+}
+
+// BaseURL is the API's base URL (http://127.0.0.1:<port>), for
+// ekycadmin.WithBaseURL.
+func (s *Server) BaseURL() string { return s.fs.URL() }
+
+// TokenURL is the token endpoint's URL, for ekycadmin.WithTokenURL.
+func (s *Server) TokenURL() string { return s.fs.URL() + PathToken }
+
+// Close stops the server. NewServer already arranged for it to be called
+// through t.Cleanup; calling it again is harmless.
+func (s *Server) Close() { s.fs.Close() }
+
+// String describes the server (its URL only).
+func (s *Server) String() string { return "ekycadmintest.Server(" + s.fs.URL() + ")" }
+
+func (s *Server) now() time.Time { return s.cfg.now() }
+
+// ---- faults and the request log, forwarded to the shared machinery ----
+
+// Fault describes how the next matching requests fail. See the FaultKind
+// constants.
+type Fault = fakeserver.Fault
+
+// FaultKind says what a fault does.
+type FaultKind = fakeserver.FaultKind
+
+// Request is one request as the fake received it, Authorization redacted.
+type Request = fakeserver.Request
+
+// Fault kinds.
+const (
+	// FaultNone marks a request that ran normally (request log only).
+	FaultNone = fakeserver.FaultNone
+	// FaultStatus answers Status (default 503) with an optional Retry-After
+	// and Body; the fake does nothing else.
+	FaultStatus = fakeserver.FaultStatus
+	// FaultHTMLError answers Status (default 502) with a proxy's HTML page.
+	FaultHTMLError = fakeserver.FaultHTMLError
+	// FaultHang waits Delay (forever when 0) before serving normally; if
+	// the client gives up first, nothing happens on the server.
+	FaultHang = fakeserver.FaultHang
+	// FaultResetBeforeRead resets the connection before reading the body;
+	// nothing happens on the server.
+	FaultResetBeforeRead = fakeserver.FaultResetBeforeRead
+	// FaultResetAfterRead serves the request (a session is created!) and
+	// then resets the connection instead of replying.
+	FaultResetAfterRead = fakeserver.FaultResetAfterRead
+	// FaultTruncate serves the request, then sends half of the body with a
+	// Content-Length promising all of it and closes the connection.
+	FaultTruncate = fakeserver.FaultTruncate
+	// FaultOversize answers 200 with a valid JSON array of Size bytes
+	// (default 16 MiB); nothing happens on the server.
+	FaultOversize = fakeserver.FaultOversize
+)
+
+// InjectFault makes the next f.Times (default 1) requests with method
+// ("" = any) to a path matching pathPattern (exact, or a prefix when it
+// ends in "*"; see PathToken, PathList, PathUsers, SessionsPath and
+// StatusPath) fail as f says. Faults are consumed in injection order.
+func (s *Server) InjectFault(method, pathPattern string, f Fault) {
+	s.fs.InjectFault(method, pathPattern, f)
+}
+
+// PendingFaults is the number of injected fault uses not yet consumed.
+func (s *Server) PendingFaults() int { return s.fs.PendingFaults() }
+
+// ClearFaults drops every pending fault.
+func (s *Server) ClearFaults() { s.fs.ClearFaults() }
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Server) Requests() []Request { return s.fs.Requests() }
+
+// Count is the number of logged requests with method ("" = any) to a path
+// matching path (exact, or a prefix when it ends in "*").
+func (s *Server) Count(method, path string) int { return s.fs.Count(method, path) }
+
+// ResetLog empties the request log.
+func (s *Server) ResetLog() { s.fs.ResetLog() }
+
+// ConnectionCount is the number of TCP connections the fake accepted.
+func (s *Server) ConnectionCount() int { return s.fs.ConnectionCount() }
