@@ -667,9 +667,34 @@ func newRetryTransport(cfg config) http.RoundTripper {
 		RetryMax:     p.MaxRetries,
 		CheckRetry:   p.checkRetry,
 		Backoff:      p.backoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		ErrorHandler: passLastResponse,
 	}
-	return &retryablehttp.RoundTripper{Client: rc}
+	return &stateTransport{next: &retryablehttp.RoundTripper{Client: rc}}
+}
+
+// passLastResponse is the retry engine's ErrorHandler: the last response
+// reaches our error decoder (retryablehttp's default drops it). A response
+// is never returned together with an error: when the context ended, the
+// response is closed and only the error returned.
+func passLastResponse(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if resp != nil && err != nil {
+		closeBody(resp.Body)
+		return nil, err
+	}
+	return resp, err
+}
+
+// stateTransport makes sure every request entering the retry layer carries
+// its call state, so requests sent through NewHTTPClient (token requests)
+// get the same method-aware policy as those sent through Do.
+type stateTransport struct{ next http.RoundTripper }
+
+func (t *stateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if stateFrom(req.Context()) == nil {
+		st := &callState{idempotent: IsIdempotentMethod(req.Method)}
+		req = req.WithContext(context.WithValue(req.Context(), callKey, st))
+	}
+	return t.next.RoundTrip(req)
 }
 
 // attemptTransport counts and logs each attempt.

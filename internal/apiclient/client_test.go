@@ -682,3 +682,45 @@ func TestStreamCapped(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Token requests go through NewHTTPClient: a POST that reached the server
+// is never sent again, a GET is retried.
+func TestNewHTTPClientIsMethodAware(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterNoResponder(httpmock.NewStringResponder(503, `{"error":"temporarily_unavailable"}`))
+	hc, err := NewHTTPClient(WithHTTPClient(&http.Client{Transport: mt}), WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond, MaxRetryAfter: time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := hc.Post("https://auth.example.test/oauth/token", "application/x-www-form-urlencoded", strings.NewReader("grant_type=refresh_token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 503 || mt.GetTotalCallCount() != 1 {
+		t.Fatalf("POST: status %d after %d calls, want 503 after 1", res.StatusCode, mt.GetTotalCallCount())
+	}
+	res, err = hc.Get("https://auth.example.test/.well-known/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if mt.GetTotalCallCount() != 4 {
+		t.Fatalf("GET: %d calls in all, want 1+3", mt.GetTotalCallCount())
+	}
+}
+
+// A context cancelled while a reply is being judged yields only an error,
+// never a response and an error together (which net/http would log and leak).
+func TestCancelledContextNoResponseAndError(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c, mt := newMock(t)
+	mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+		cancel()
+		return httpmock.NewStringResponse(503, `{}`), nil
+	})
+	_, err := c.Do(ctx, &Request{Path: "/x"}, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+}
