@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Details is the data a user submitted for a level or add-on: every key
@@ -212,130 +213,222 @@ func (n *NumericString) UnmarshalJSON(b []byte) error {
 type valueKind uint8
 
 const (
-	kindString valueKind = iota
-	kindNumString
-	kindDate
-	kindBool
-	kindArray
+	kindString    valueKind = iota // string and named string types
+	kindNumString                  // NumericString: a string or a number
+	kindDate                       // Date: a YYYY-MM-DD string
+	kindBool                       // *bool
+	kindRaw                        // []json.RawMessage: an array
 )
 
-// detailsKeys maps each typed details key to the JSON kind of its field.
-var detailsKeys = map[string]valueKind{
-	"date_of_birth":                              kindDate,
-	"full_name":                                  kindString,
-	"identification_document_back_file":          kindString,
-	"identification_document_country":            kindString,
-	"identification_document_front_file":         kindString,
-	"identification_document_number":             kindString,
-	"identification_document_type":               kindString,
-	"place_of_birth":                             kindString,
-	"identification_document_selfie_file":        kindString,
-	"identification_document_date_of_issue":      kindDate,
-	"identification_document_date_of_expiry":     kindDate,
-	"liveness":                                   kindBool,
-	"liveness_audit_best_file":                   kindString,
-	"liveness_audit_least_similar_file":          kindString,
-	"liveness_audit_open_eyes_file":              kindString,
-	"liveness_audit_quality1_file":               kindString,
-	"liveness_audit_quality2_file":               kindString,
-	"liveness_audit_quality3_file":               kindString,
-	"articles_of_association_file":               kindString,
-	"beneficial_owner":                           kindString,
-	"certificate_of_corporate_status_file":       kindString,
-	"certificate_of_good_standing_file":          kindString,
-	"certificate_of_incorporation_file":          kindString,
-	"commercial_register_entry_file":             kindString,
-	"commercial_register":                        kindString,
-	"company_name":                               kindString,
-	"company_seat":                               kindString,
-	"jurisdiction":                               kindString,
-	"legal_form":                                 kindString,
-	"managing_directors":                         kindString,
-	"owner_identity_proof_file":                  kindString,
-	"power_of_attorney_file":                     kindString,
-	"secretary_certificate_file":                 kindString,
-	"shareholders_list_file":                     kindString,
-	"transparency_register_entry_file":           kindString,
-	"unique_identification_number":               kindString,
-	"residential_address_country":                kindString,
-	"residential_address_proof_file":             kindString,
-	"residential_address":                        kindString,
-	"residential_address_line1":                  kindString,
-	"residential_address_line2":                  kindString,
-	"residential_address_city":                   kindString,
-	"residential_address_zip":                    kindString,
-	"residential_address_proof_date_of_expiry":   kindDate,
-	"sow_estimated_net_worth_currency":           kindString,
-	"sow_estimated_net_worth_value":              kindNumString,
-	"sow_balance_sheet_file":                     kindString,
-	"sow_cash_flow_statement_file":               kindString,
-	"sow_income_statement_file":                  kindString,
-	"sow_unaudited_accountant_name":              kindString,
-	"sow_unaudited_accountant_professional_body": kindString,
-	"sow_type":                       kindString,
-	"sow_crypto_bank_statement_file": kindString,
-	"sow_crypto_source_of_initial_investment_file": kindString,
-	"sow_crypto_transactions_last_3_months_file":   kindString,
-	"sow_dividends_bank_statement_file":            kindString,
-	"sow_dividends_entitlement_file":               kindString,
-	"sow_divorce_settlement_bank_statement_file":   kindString,
-	"sow_divorce_settlement_proof_file":            kindString,
-	"sow_freelance_bank_statement_file":            kindString,
-	"sow_freelance_last_year_tax_returns_file":     kindString,
-	"sow_freelance_service_contracts_file":         kindString,
-	"sow_gifts_bank_statement_file":                kindString,
-	"sow_gifts_name_of_donator":                    kindString,
-	"sow_gifts_reason_for_donation":                kindString,
-	"sow_gifts_relationship_with_donator":          kindString,
-	"sow_inheritance_bank_statement_file":          kindString,
-	"sow_inheritance_proof_file":                   kindString,
-	"sow_lease_revenue_agreement_file":             kindString,
-	"sow_lease_revenue_bank_statement_file":        kindString,
-	"sow_life_policy_bank_statement_file":          kindString,
-	"sow_life_policy_closing_statement_file":       kindString,
-	"sow_pension_bank_statement_file":              kindString,
-	"sow_pension_statement_file":                   kindString,
-	"sow_salary_bank_statement_file":               kindString,
-	"sow_salary_last_year_tax_returns_file":        kindString,
-	"sow_salary_pay_slips_last_3_months_file":      kindString,
-	"sow_sale_of_company_bank_statement_file":      kindString,
-	"sow_sale_of_company_contract_file":            kindString,
-	"sow_sale_of_property_bank_statement_file":     kindString,
-	"sow_sale_of_property_contract_file":           kindString,
-	"sow_sale_of_shares_bank_statement_file":       kindString,
-	"sow_sale_of_shares_proof_file":                kindString,
-	"social_security_number":                       kindString,
-	"wallet_address":                               kindString,
-	"wallet_currency":                              kindString,
-	"wallet_check_reports":                         kindArray,
-	"accredited_investor":                          kindBool,
-	"accredited_investor_proof_file":               kindString,
+// fieldInfo locates a typed details key in Details.
+type fieldInfo struct {
+	index int
+	kind  valueKind
 }
+
+// detailsFieldIndex maps each typed key to its field in Details. It is
+// computed once from the struct tags.
+var detailsFieldIndex = sync.OnceValue(func() map[string]fieldInfo {
+	out := map[string]fieldInfo{}
+	t := reflect.TypeFor[Details]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if key == "" || key == "-" {
+			continue
+		}
+		fi := fieldInfo{index: i}
+		switch {
+		case f.Type == reflect.TypeFor[NumericString]():
+			fi.kind = kindNumString
+		case f.Type == reflect.TypeFor[Date]():
+			fi.kind = kindDate
+		case f.Type == reflect.TypeFor[*bool]():
+			fi.kind = kindBool
+		case f.Type == reflect.TypeFor[[]json.RawMessage]():
+			fi.kind = kindRaw
+		case f.Type.Kind() == reflect.String:
+			fi.kind = kindString
+		default:
+			panic("fractalid: unsupported Details field type " + f.Type.String())
+		}
+		out[key] = fi
+	}
+	return out
+})
 
 // detailsFields is Details without methods, for encoding/json.
 type detailsFields Details
 
-// UnmarshalJSON decodes the typed keys and keeps every other key (and any
-// known key whose value has an unexpected type) in Extra. Only a value
-// that is not a JSON object (or null) is an error.
+var errMalformedDetails = errors.New("fractalid: details: malformed JSON object")
+
+// UnmarshalJSON decodes the typed keys in one pass over b and keeps every
+// other key, and any typed key whose value has an unexpected type (a date
+// that does not parse, a string where a boolean belongs), as raw JSON in
+// Extra. Keys are matched exactly (case-sensitively). Only a value that
+// is not a JSON object (or null) is an error.
 func (d *Details) UnmarshalJSON(b []byte) error {
 	*d = Details{}
-	b = bytes.TrimLeft(b, " \t\r\n")
-	if len(b) == 0 || b[0] != '{' {
-		if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+	i := skipSpace(b, 0)
+	if i >= len(b) {
+		return errMalformedDetails
+	}
+	switch b[i] {
+	case '{':
+	case 'n':
+		if string(bytes.TrimRight(b[i:], " \t\r\n")) == "null" {
 			return nil
 		}
-		return &json.UnmarshalTypeError{Value: jsonKindName(b), Type: reflect.TypeFor[Details](), Field: "details"}
+		return errMalformedDetails
+	default:
+		return &json.UnmarshalTypeError{Value: jsonKindName(b[i:]), Type: reflect.TypeFor[Details](), Field: "details"}
 	}
-	if err := json.Unmarshal(b, (*detailsFields)(d)); err != nil {
-		// A value of the wrong type for a typed key is kept in Extra below;
-		// encoding/json has decoded every other key already.
-		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) {
-			return err
+	v := reflect.ValueOf(d).Elem()
+	index := detailsFieldIndex()
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return trailing(b, i+1)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return errMalformedDetails
+		}
+		kEnd := skipString(b, i)
+		if kEnd > len(b) {
+			return errMalformedDetails
+		}
+		rawKey := b[i+1 : kEnd-1]
+		i = skipSpace(b, kEnd)
+		if i >= len(b) || b[i] != ':' {
+			return errMalformedDetails
+		}
+		vStart := skipSpace(b, i+1)
+		vEnd := skipValue(b, vStart)
+		if vEnd <= vStart || vEnd > len(b) {
+			return errMalformedDetails
+		}
+		val := b[vStart:vEnd]
+		key := "" // set only when the key has escapes or goes to Extra
+		var fi fieldInfo
+		var known bool
+		if bytes.IndexByte(rawKey, '\\') < 0 {
+			fi, known = index[string(rawKey)]
+		} else {
+			s, ok := jsonString(b[kEnd-len(rawKey)-2 : kEnd])
+			if !ok {
+				return errMalformedDetails
+			}
+			key = s
+			fi, known = index[key]
+		}
+		if !known || !setField(v.Field(fi.index), fi.kind, val) {
+			if known {
+				v.Field(fi.index).SetZero()
+			}
+			if !json.Valid(val) {
+				return errMalformedDetails
+			}
+			if key == "" {
+				key = string(rawKey)
+			}
+			if d.Extra == nil {
+				d.Extra = make(map[string]json.RawMessage)
+			}
+			d.Extra[key] = json.RawMessage(bytes.Clone(val))
+		}
+		i = skipSpace(b, vEnd)
+		if i >= len(b) {
+			return errMalformedDetails
+		}
+		if b[i] == '}' {
+			return trailing(b, i+1)
+		}
+		if b[i] != ',' {
+			return errMalformedDetails
+		}
+		i = skipSpace(b, i+1)
+	}
+}
+
+// trailing accepts only white space after the object.
+func trailing(b []byte, i int) error {
+	if skipSpace(b, i) != len(b) {
+		return errMalformedDetails
+	}
+	return nil
+}
+
+// setField stores val in f when val has the kind f takes; null leaves f
+// zero. It reports false when val does not fit.
+func setField(f reflect.Value, kind valueKind, val []byte) bool {
+	if val[0] == 'n' {
+		return string(val) == "null"
+	}
+	switch kind {
+	case kindString:
+		s, ok := fastString(val)
+		if ok {
+			f.SetString(s)
+		}
+		return ok
+	case kindNumString:
+		if val[0] == '"' {
+			s, ok := fastString(val)
+			if ok {
+				f.SetString(s)
+			}
+			return ok
+		}
+		if (val[0] == '-' || (val[0] >= '0' && val[0] <= '9')) && json.Valid(val) {
+			f.SetString(string(val))
+			return true
+		}
+		return false
+	case kindDate:
+		if val[0] != '"' {
+			return false
+		}
+		dt, ok := dateFromJSON(val)
+		if ok {
+			*f.Addr().Interface().(*Date) = dt
+		}
+		return ok
+	case kindBool:
+		var bv bool
+		switch string(val) {
+		case "true":
+			bv = true
+		case "false":
+		default:
+			return false
+		}
+		*f.Addr().Interface().(**bool) = &bv
+		return true
+	case kindRaw:
+		if val[0] != '[' {
+			return false
+		}
+		return json.Unmarshal(val, f.Addr().Interface().(*[]json.RawMessage)) == nil
+	}
+	return false
+}
+
+// fastString decodes a JSON string value. Strings without escapes,
+// control characters or invalid UTF-8 are converted directly.
+func fastString(val []byte) (string, bool) {
+	if len(val) < 2 || val[0] != '"' || val[len(val)-1] != '"' {
+		return "", false
+	}
+	inner := val[1 : len(val)-1]
+	for _, c := range inner {
+		if c < 0x20 || c == '\\' || c == '"' {
+			return jsonString(val)
 		}
 	}
-	return d.captureExtra(b)
+	if !utf8.Valid(inner) {
+		return jsonString(val)
+	}
+	return string(inner), true
 }
 
 func jsonKindName(b []byte) string {
@@ -353,71 +446,6 @@ func jsonKindName(b []byte) string {
 	return "number"
 }
 
-// captureExtra walks the top-level keys of the (already validated) object
-// b and copies into Extra each key that is unknown or whose value does not
-// have the kind of its field.
-func (d *Details) captureExtra(b []byte) error {
-	i := skipSpace(b, 1)
-	for i < len(b) && b[i] != '}' {
-		if b[i] != '"' {
-			return errors.New("fractalid: details: malformed object")
-		}
-		kEnd := skipString(b, i)
-		rawKey := b[i+1 : kEnd-1]
-		i = skipSpace(b, kEnd)
-		if i >= len(b) || b[i] != ':' {
-			return errors.New("fractalid: details: malformed object")
-		}
-		vStart := skipSpace(b, i+1)
-		vEnd := skipValue(b, vStart)
-		if vEnd <= vStart || vEnd > len(b) {
-			return errors.New("fractalid: details: malformed object")
-		}
-		val := b[vStart:vEnd]
-		var key string
-		kind, known := valueKind(0), false
-		if bytes.IndexByte(rawKey, '\\') < 0 {
-			kind, known = detailsKeys[string(rawKey)]
-		} else if json.Unmarshal(b[kEnd-len(rawKey)-2:kEnd], &key) == nil {
-			kind, known = detailsKeys[key]
-		}
-		if !known || !kindMatches(kind, val) {
-			if key == "" {
-				key = string(rawKey)
-			}
-			if d.Extra == nil {
-				d.Extra = make(map[string]json.RawMessage)
-			}
-			d.Extra[key] = json.RawMessage(bytes.Clone(val))
-		}
-		i = skipSpace(b, vEnd)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-	}
-	return nil
-}
-
-func kindMatches(k valueKind, v []byte) bool {
-	if v[0] == 'n' { // null
-		return true
-	}
-	switch k {
-	case kindString:
-		return v[0] == '"'
-	case kindNumString:
-		return v[0] == '"' || v[0] == '-' || (v[0] >= '0' && v[0] <= '9')
-	case kindDate:
-		_, ok := dateFromJSON(v)
-		return ok
-	case kindBool:
-		return v[0] == 't' || v[0] == 'f'
-	case kindArray:
-		return v[0] == '['
-	}
-	return false
-}
-
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
 		i++
@@ -425,7 +453,8 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// skipString returns the index after the string starting at b[i] == '"'.
+// skipString returns the index after the string starting at b[i] == '"',
+// or len(b)+1 when it is not terminated.
 func skipString(b []byte, i int) int {
 	for j := i + 1; j < len(b); j++ {
 		switch b[j] {
@@ -438,8 +467,9 @@ func skipString(b []byte, i int) int {
 	return len(b) + 1
 }
 
-// skipValue returns the index after the JSON value starting at b[i]. b is
-// valid JSON (encoding/json checked it before).
+// skipValue returns the index after the JSON value starting at b[i], or
+// len(b)+1 when it is not terminated. It finds the end of a value only;
+// validity is checked by the callers where it matters.
 func skipValue(b []byte, i int) int {
 	if i >= len(b) {
 		return i
@@ -465,7 +495,11 @@ func skipValue(b []byte, i int) int {
 		return len(b) + 1
 	}
 	j := i
-	for j < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[j])) {
+	for j < len(b) {
+		switch b[j] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			return j
+		}
 		j++
 	}
 	return j

@@ -250,7 +250,7 @@ func WithContact() ScopeOption { return func(s *scopeSet) { s.contact = true } }
 
 // ScopesFor returns the scopes that request level (with its add-ons):
 // uid:read, then per item its verification scope (and details scope with
-// WithDetails). The result has no duplicates.
+// WithDetails). The result has no duplicates; empty items are skipped.
 //
 //	fractalid.ScopesFor(fractalid.ParseLevel("basic+liveness"), fractalid.WithDetails())
 func ScopesFor(level Level, opts ...ScopeOption) []Scope {
@@ -264,7 +264,7 @@ func ScopesFor(level Level, opts ...ScopeOption) []Scope {
 	}
 	seen := map[Item]bool{}
 	for _, it := range level {
-		if seen[it] {
+		if it == "" || seen[it] {
 			continue
 		}
 		seen[it] = true

@@ -32,20 +32,31 @@ type User struct {
 // userFields is User without its methods, for decoding.
 type userFields User
 
+// userWire decodes a user in one pass: User's fields plus the
+// documentation's misspelt "phones:" key.
+type userWire struct {
+	*userFields
+	PhonesColon []Phone `json:"phones:"`
+}
+
+func newUserWire(u *User) *userWire { return &userWire{userFields: (*userFields)(u)} }
+
+// finish moves "phones:" into Phones when "phones" was absent.
+func (w *userWire) finish() {
+	if w.Phones == nil && w.PhonesColon != nil {
+		w.Phones = w.PhonesColon
+	}
+}
+
 // UnmarshalJSON decodes a user, accepting the documentation's misspelt
 // "phones:" key as "phones".
 func (u *User) UnmarshalJSON(b []byte) error {
 	*u = User{}
-	w := struct {
-		*userFields
-		PhonesColon []Phone `json:"phones:"`
-	}{userFields: (*userFields)(u)}
-	if err := json.Unmarshal(b, &w); err != nil {
+	w := newUserWire(u)
+	if err := json.Unmarshal(b, w); err != nil {
 		return err
 	}
-	if u.Phones == nil && w.PhonesColon != nil {
-		u.Phones = w.PhonesColon
-	}
+	w.finish()
 	return nil
 }
 

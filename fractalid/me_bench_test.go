@@ -1,0 +1,145 @@
+package fractalid
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"golang.org/x/oauth2"
+)
+
+// Compare the two with:
+//
+//	go test -run '^$' -bench 'BenchmarkMe' -benchmem -count 6 ./fractalid/
+//
+// BenchmarkMeRaw is the baseline: plain net/http and encoding/json into the
+// same User struct, with the same body over the same loopback server.
+
+func benchServer(b *testing.B) *httptest.Server {
+	body := readFixture(b, "users_me_all_details.json")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer bench-token" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+func BenchmarkMe(b *testing.B) {
+	srv := benchServer(b)
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "bench-token", TokenType: "bearer"})
+	c, err := NewClient(ts, WithResourceURL(srv.URL), WithHTTPClient(srv.Client()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		u, err := c.Me(ctx)
+		if err != nil || len(u.VerificationCases) != 1 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMeRaw(b *testing.B) {
+	srv := benchServer(b)
+	hc := srv.Client()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v2/users/me", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer bench-token")
+		req.Header.Set("Accept", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var u User
+		err = json.NewDecoder(resp.Body).Decode(&u)
+		_ = resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || len(u.VerificationCases) != 1 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// plainUser has User's shape without the custom decoding of User and
+// Details (no "phones:", no Extra capture; Date keeps its small
+// UnmarshalJSON): close to the floor encoding/json alone gives.
+type plainUser struct {
+	UID               string
+	Emails            []Email
+	Phones            []Phone
+	VerificationCases []plainCase `json:"verification_cases"`
+	Wallets           []Wallet
+}
+
+type plainCase struct {
+	ID, Level, Status, Credential string
+	JourneyCompleted              bool `json:"journey_completed"`
+	Details                       *detailsFields
+	Report                        *reportFields
+}
+
+// BenchmarkMeRawPlainStruct is the raw baseline decoding into plainUser:
+// what the SDK costs over encoding/json with no lenient decoding at all.
+func BenchmarkMeRawPlainStruct(b *testing.B) {
+	srv := benchServer(b)
+	hc := srv.Client()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v2/users/me", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer bench-token")
+		req.Header.Set("Accept", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var u plainUser
+		err = json.NewDecoder(resp.Body).Decode(&u)
+		_ = resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || len(u.VerificationCases) != 1 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeUser measures decoding alone (the custom UnmarshalJSON
+// of User and Details) beside a struct without custom decoding.
+func BenchmarkDecodeUser(b *testing.B) {
+	body := readFixture(b, "users_me_all_details.json")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		var u User
+		if err := json.Unmarshal(body, &u); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeUserPlainStruct(b *testing.B) {
+	body := readFixture(b, "users_me_all_details.json")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		var u plainUser
+		if err := json.Unmarshal(body, &u); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
