@@ -255,7 +255,8 @@ func NewClient(opts ...Option) (*Client, error) {
 			Scopes:       scopes,
 			AuthStyle:    oauth2.AuthStyleInHeader,
 		}
-		ts = cc.TokenSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc))
+		// Non-caching: the core caches the token and fetches a new one when the API refuses it.
+		ts = apiclient.ClientCredentialsSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc), cc)
 	default:
 		return nil, fmt.Errorf("ekycadmin: %w: WithCredentials or WithTokenSource is required", ErrInvalidArgument)
 	}

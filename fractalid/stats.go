@@ -306,7 +306,8 @@ func NewStatsClient(opts ...StatsOption) (*StatsClient, error) {
 			Scopes:       []string{string(ScopeClientStats)},
 			AuthStyle:    oauth2.AuthStyleInParams,
 		}
-		ts = cc.TokenSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc))
+		// Non-caching: the core caches the token and fetches a new one when the API refuses it.
+		ts = apiclient.ClientCredentialsSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc), cc)
 	default:
 		return nil, fmt.Errorf("fractalid: %w: WithStatsCredentials or WithStatsTokenSource is required", ErrInvalidArgument)
 	}

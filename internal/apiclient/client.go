@@ -22,11 +22,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-querystring/query"
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/kycgo/kyc"
 )
@@ -89,7 +91,11 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithTokenSource authenticates every request with a Bearer token from ts.
-// ts is wrapped with oauth2.ReuseTokenSource so concurrent calls share one refresh.
+// Tokens are cached until they expire, and concurrent calls share one
+// fetch. When the API answers 401 with an RFC 6750 invalid_token challenge
+// (the token was revoked or expired early), the cached token is dropped and the call is sent once more, only if ts
+// then yields a different token: give a non-caching source (see
+// ClientCredentialsSource) so a fresh token can be fetched.
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(c *config) error {
 		if ts == nil {
@@ -184,7 +190,7 @@ type Client struct {
 	logger    *slog.Logger
 	header    http.Header
 	decodeErr ErrorDecoder
-	ts        oauth2.TokenSource
+	ts        *cachingSource
 }
 
 // New builds a Client. A base URL is required.
@@ -209,7 +215,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	rt := newRetryTransport(cfg)
 	if cfg.tokenSource != nil {
-		c.ts = oauth2.ReuseTokenSource(nil, cfg.tokenSource)
+		c.ts = newCachingSource(cfg.tokenSource)
 		hosts := map[string]bool{base.Host: true}
 		for _, h := range cfg.authHosts {
 			hosts[h] = true
@@ -519,7 +525,7 @@ func sanitizeJSONError(err error) error {
 
 func (c *Client) decodeFailure(ctx context.Context, hreq *http.Request, resp *http.Response, err error) error {
 	if errors.Is(err, ErrResponseTooLarge) {
-		return fmt.Errorf("kyc: %s %s: %w (cap %d bytes)", hreq.Method, hreq.URL.Path, ErrResponseTooLarge, c.maxBody)
+		return fmt.Errorf("%s %s: %w (cap %d bytes)", hreq.Method, hreq.URL.Path, ErrResponseTooLarge, c.maxBody)
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("kyc: %s %s: reading response: %w", hreq.Method, hreq.URL.Path, ctxErr)
@@ -737,7 +743,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // authTransport adds the Bearer token, only for the API's own hosts.
 type authTransport struct {
-	ts    oauth2.TokenSource
+	ts    *cachingSource
 	hosts map[string]bool
 	next  http.RoundTripper
 }
@@ -755,7 +761,83 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	r2 := req.Clone(req.Context())
 	tok.SetAuthHeader(r2)
-	return t.next.RoundTrip(r2)
+	resp, err := t.next.RoundTrip(r2)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	// 401 invalid_token: the server refused this token (revoked, or expired
+	// before its stated expiry). A request that was refused for its token was not
+	// processed, so it is safe to send it once more with a new token.
+	// Only an RFC 6750 invalid_token challenge says the token itself was
+	// refused; other 401s (missing permissions, say) would fail again.
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if !replayable || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
+		return resp, nil
+	}
+	t.ts.invalidate(tok.AccessToken)
+	fresh, ferr := t.ts.Token()
+	if ferr != nil || fresh.AccessToken == tok.AccessToken {
+		return resp, nil
+	}
+	r3 := req.Clone(req.Context())
+	if req.GetBody != nil {
+		body, gerr := req.GetBody()
+		if gerr != nil {
+			return resp, nil
+		}
+		r3.Body = body
+	}
+	closeBody(resp.Body)
+	fresh.SetAuthHeader(r3)
+	return t.next.RoundTrip(r3)
+}
+
+// cachingSource caches a token until it expires (with a 10s margin, as
+// oauth2.ReuseTokenSource), shares one fetch among concurrent callers and
+// can drop a token the server refused.
+type cachingSource struct {
+	mu   sync.Mutex
+	base oauth2.TokenSource
+	tok  *oauth2.Token
+}
+
+func newCachingSource(base oauth2.TokenSource) *cachingSource { return &cachingSource{base: base} }
+
+// Token returns the cached token while it is valid, else a new one from base.
+func (s *cachingSource) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok.Valid() {
+		return s.tok, nil
+	}
+	tok, err := s.base.Token()
+	if err != nil {
+		return nil, err
+	}
+	s.tok = tok
+	return tok, nil
+}
+
+// invalidate drops the cached token if it is still access.
+func (s *cachingSource) invalidate(access string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok != nil && s.tok.AccessToken == access {
+		s.tok = nil
+	}
+}
+
+// TokenSourceFunc adapts a function to oauth2.TokenSource.
+type TokenSourceFunc func() (*oauth2.Token, error)
+
+// Token calls f.
+func (f TokenSourceFunc) Token() (*oauth2.Token, error) { return f() }
+
+// ClientCredentialsSource returns a non-caching source that fetches a new
+// token from cfg on every call, with ctx (a long-lived context carrying the
+// token HTTP client, never a request context). A Client caches it.
+func ClientCredentialsSource(ctx context.Context, cfg *clientcredentials.Config) oauth2.TokenSource {
+	return TokenSourceFunc(func() (*oauth2.Token, error) { return cfg.Token(ctx) })
 }
 
 // WrapTokenError turns an error from a token source into a *TokenError or,

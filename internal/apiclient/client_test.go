@@ -724,3 +724,65 @@ func TestCancelledContextNoResponseAndError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+type seqSource struct {
+	n atomic.Int32
+}
+
+func (s *seqSource) Token() (*oauth2.Token, error) {
+	n := s.n.Add(1)
+	return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", n), Expiry: time.Now().Add(time.Hour)}, nil
+}
+
+// A token the server revoked is dropped and the call sent once more with
+// a fresh token; a static token is not retried.
+func TestRevokedTokenRefreshedOnce(t *testing.T) {
+	src := &seqSource{}
+	c, mt := newMock(t, WithTokenSource(src))
+	var seen []string
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		seen = append(seen, r.Header.Get("Authorization"))
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("Authorization") == "Bearer tok-1" {
+			res := httpmock.NewStringResponse(401, ``)
+			res.Header.Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token was revoked"`)
+			return res, nil
+		}
+		if string(b) != `{"a":1}` {
+			t.Errorf("replayed body = %q", b)
+		}
+		return httpmock.NewStringResponse(201, `{"id":"ok"}`), nil
+	})
+	var out thing
+	if _, err := c.Do(context.Background(), &Request{Method: "POST", Path: "/s", Body: map[string]int{"a": 1}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 2 || seen[1] != "Bearer tok-2" || out.ID != "ok" {
+		t.Fatalf("seen = %q out = %+v", seen, out)
+	}
+	// A 401 without an invalid_token challenge (missing permissions) is not retried.
+	c3, mt3 := newMock(t, WithTokenSource(&seqSource{}))
+	mt3.RegisterNoResponder(httpmock.NewStringResponder(401, `{"missing_permissions":["ekyc.session.list"]}`))
+	if _, err := c3.Do(context.Background(), &Request{Path: "/l"}, nil); !errors.Is(err, ErrUnauthorized) || mt3.GetTotalCallCount() != 1 {
+		t.Fatalf("err = %v, calls = %d", err, mt3.GetTotalCallCount())
+	}
+	// The fresh token is cached for later calls.
+	if _, err := c.Do(context.Background(), &Request{Method: "POST", Path: "/s", Body: map[string]int{"a": 1}}, &out); err != nil || src.n.Load() != 2 {
+		t.Fatalf("err = %v, token fetches = %d", err, src.n.Load())
+	}
+
+	static := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "static"})
+	c2, mt2 := newMock(t, WithTokenSource(static))
+	mt2.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+		res := httpmock.NewStringResponse(401, ``)
+		res.Header.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		return res, nil
+	})
+	_, err := c2.Do(context.Background(), &Request{Path: "/me", Permission: "p.read"}, nil)
+	if !errors.Is(err, ErrUnauthorized) || mt2.GetTotalCallCount() != 1 {
+		t.Fatalf("err = %v, calls = %d", err, mt2.GetTotalCallCount())
+	}
+	if strings.Contains(err.Error(), "needs permission") {
+		t.Errorf("a refused token is not a permission problem: %v", err)
+	}
+}

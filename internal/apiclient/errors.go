@@ -91,7 +91,7 @@ func (e *APIError) Error() string {
 	if len(e.MissingPermissions) > 0 {
 		s += fmt.Sprintf(" missing permissions %q", e.MissingPermissions)
 	}
-	if e.RequiredPermission != "" && len(e.MissingPermissions) == 0 && (e.StatusCode == 401 || e.StatusCode == 403 || e.matchesKind(ErrForbidden)) {
+	if e.RequiredPermission != "" && len(e.MissingPermissions) == 0 && (e.StatusCode == http.StatusForbidden || e.matchesKind(ErrForbidden)) {
 		s += " (needs permission " + strconv.Quote(e.RequiredPermission) + ")"
 	}
 	if e.RequestID != "" {
