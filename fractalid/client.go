@@ -171,6 +171,7 @@ type Client struct {
 	api          *apiclient.Client
 	set          *settings
 	maxFileBytes int64
+	refresher    *rotatingTokenSource // set when ts came from Config.TokenSource
 }
 
 // NewClient returns a client that authenticates with ts (for example
@@ -187,11 +188,52 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 }
 
 func newClient(ts oauth2.TokenSource, s *settings) (*Client, error) {
+	rts, _ := ts.(*rotatingTokenSource)
+	if rts != nil {
+		ts = uncachedSource{rts}
+	}
 	api, err := apiclient.New(append(s.apiOptions(), apiclient.WithTokenSource(ts))...)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{api: api, set: s, maxFileBytes: s.maxFileBytes}, nil
+	return &Client{api: api, set: s, maxFileBytes: s.maxFileBytes, refresher: rts}, nil
+}
+
+// uncachedSource hands out copies of the rotating source's token marked
+// as expired, so the core's reuse cache asks the rotating source (which
+// caches by itself) on every request: a refresh forced after a 401 then
+// takes effect at once.
+type uncachedSource struct{ r *rotatingTokenSource }
+
+func (u uncachedSource) Token() (*oauth2.Token, error) {
+	t, err := u.r.Token()
+	if err != nil {
+		return nil, err
+	}
+	c := *t
+	c.Expiry = time.Unix(1, 0)
+	return &c, nil
+}
+
+// do sends req. With a token source from Config.TokenSource, a 401 (the
+// server refused an access token the client still thought valid: revoked,
+// or clocks disagree) forces one refresh and one more attempt.
+func (c *Client) do(ctx context.Context, req *apiclient.Request, out any) error {
+	used := ""
+	if c.refresher != nil {
+		used = c.refresher.accessToken()
+	}
+	_, err := c.api.Do(ctx, req, out)
+	var ae *APIError
+	if err == nil || c.refresher == nil || !errors.As(err, &ae) || ae.StatusCode != http.StatusUnauthorized ||
+		(ae.Code != "" && ae.Code != "invalid_token") {
+		return err
+	}
+	if !c.refresher.invalidate(used) {
+		return err
+	}
+	_, err = c.api.Do(ctx, req, out)
+	return err
 }
 
 // ForToken returns a client with the same options that authenticates with
@@ -210,11 +252,15 @@ const mePath = "/v2/users/me"
 // depends on the scopes granted. An expired or revoked token gives an
 // error matching ErrUnauthorized, a missing scope one matching
 // ErrForbidden; a body that does not decode gives a *DecodeError and no user.
+//
+// With a token source from Config.TokenSource, a 401 forces one refresh
+// and one retry; if the refresh token is refused too, Me returns a
+// *ReauthorizationRequiredError.
 func (c *Client) Me(ctx context.Context) (*User, error) {
 	u := new(User)
 	// Decoding into the wire view skips User.UnmarshalJSON's second pass.
 	w := newUserWire(u)
-	_, err := c.api.Do(ctx, &apiclient.Request{
+	err := c.do(ctx, &apiclient.Request{
 		Method: http.MethodGet,
 		Path:   mePath,
 		Header: http.Header{"Content-Type": {"application/json"}},

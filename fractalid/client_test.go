@@ -346,3 +346,80 @@ func TestParseAuthParams(t *testing.T) {
 		}
 	}
 }
+
+func TestMeRefreshesOnceAfter401(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		resp401    func() *http.Response
+		refreshOK  bool
+		wantCalls  int // calls to users/me
+		wantErr    error
+		wantSaves  int
+		wantReauth bool
+	}{
+		{name: "invalid_token then ok", resp401: func() *http.Response {
+			r := httpmock.NewStringResponse(401, "")
+			r.Header.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			return r
+		}, refreshOK: true, wantCalls: 2, wantSaves: 1},
+		{name: "bare 401 then ok", resp401: func() *http.Response { return httpmock.NewStringResponse(401, "") }, refreshOK: true, wantCalls: 2, wantSaves: 1},
+		{name: "refresh refused", resp401: func() *http.Response { return httpmock.NewStringResponse(401, "") }, refreshOK: false, wantCalls: 1, wantErr: ErrReauthorizationRequired, wantReauth: true},
+		{name: "other 401 code", resp401: func() *http.Response {
+			return httpmock.NewStringResponse(401, `{"error":"unauthorized_client"}`)
+		}, refreshOK: true, wantCalls: 1, wantErr: ErrUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			refresh := "refresh-0"
+			if !tc.refreshOK {
+				refresh = "revoked"
+			}
+			ts := &tokenServer{refresh: refresh}
+			mt := newTokenMock(ts)
+			calls := 0
+			mt.RegisterResponder(http.MethodGet, meURL, func(r *http.Request) (*http.Response, error) {
+				calls++
+				if r.Header.Get("Authorization") == "Bearer still-valid-locally" {
+					return tc.resp401(), nil
+				}
+				return httpmock.NewStringResponse(200, `{"uid":"u1"}`), nil
+			})
+			cfg := testConfig(mt)
+			store := &memStore{}
+			src, err := cfg.TokenSource(&oauth2.Token{AccessToken: "still-valid-locally", RefreshToken: "refresh-0", Expiry: time.Now().Add(time.Hour)}, store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := NewClient(src, WithEnvironment(testEnv), WithHTTPClient(&http.Client{Transport: mt}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, err := c.Me(context.Background())
+			if tc.wantErr == nil {
+				if err != nil || u.UID != "u1" {
+					t.Fatalf("Me: %v %v", u, err)
+				}
+			} else if !errors.Is(err, tc.wantErr) || u != nil {
+				t.Fatalf("Me: %v, want %v", err, tc.wantErr)
+			}
+			var re *ReauthorizationRequiredError
+			if errors.As(err, &re) != tc.wantReauth {
+				t.Errorf("reauth error = %v", err)
+			}
+			if calls != tc.wantCalls || len(store.saved) != tc.wantSaves {
+				t.Errorf("users/me calls %d (want %d), saves %d (want %d)", calls, tc.wantCalls, len(store.saved), tc.wantSaves)
+			}
+			// The next call uses the refreshed token without another refresh.
+			if tc.wantErr == nil {
+				if _, err := c.Me(context.Background()); err != nil || len(ts.forms) != 1 {
+					t.Errorf("second call: %v, %d refreshes", err, len(ts.forms))
+				}
+			}
+		})
+	}
+	// A plain token source is never refreshed: one call.
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodGet, meURL, httpmock.NewStringResponder(401, ""))
+	if _, err := c.Me(context.Background()); !errors.Is(err, ErrUnauthorized) || mt.GetTotalCallCount() != 1 {
+		t.Errorf("static source: %v after %d calls", err, mt.GetTotalCallCount())
+	}
+}

@@ -459,6 +459,36 @@ func (s *rotatingTokenSource) Token() (*oauth2.Token, error) {
 	return next, nil
 }
 
+// accessToken returns the access token in use, for invalidate.
+func (s *rotatingTokenSource) accessToken() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur.AccessToken
+}
+
+// invalidate marks the token expired after the resource server refused
+// access (a 401), so the next Token call refreshes. used is the access
+// token the refused request was sent with: when the source moved on
+// already (another caller refreshed), nothing is invalidated. It reports
+// whether another attempt can succeed.
+func (s *rotatingTokenSource) invalidate(used string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.terminal != nil {
+		return false
+	}
+	if s.pending != nil || s.cur.AccessToken != used {
+		return true
+	}
+	if s.cur.RefreshToken == "" {
+		return false
+	}
+	t := *s.cur
+	t.Expiry = time.Unix(1, 0)
+	s.cur = &t
+	return true
+}
+
 func (s *rotatingTokenSource) save(tok *oauth2.Token) error {
 	ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
 	defer cancel()

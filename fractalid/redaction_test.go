@@ -99,7 +99,7 @@ func TestModelRedaction(t *testing.T) {
 	if got := d.String(); got != "fractalid.Details{keys=89 files=52 extra=0}" {
 		t.Errorf("details = %s", got)
 	}
-	if !strings.Contains(buf.String(), `"uid":"`+u.UID+`"`) {
+	if !strings.Contains(buf.String(), `"uid":"`+u.UID+`","verification_cases":["case-1 plus+liveness+selfie+sow+ssn:approved"]`) {
 		t.Errorf("slog user = %s", buf.String())
 	}
 	// Values from the network are quoted and capped, never printed raw.

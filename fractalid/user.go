@@ -88,9 +88,16 @@ func (u User) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(u.String())) }
 
 // LogValue implements slog.LogValuer with ids, levels and statuses only.
 func (u User) LogValue() slog.Value {
-	cases := make([]any, 0, len(u.VerificationCases))
+	// One "[id ]level:outcome" string per case: handlers render a string
+	// slice well, unlike a slice of group values.
+	cases := make([]string, 0, len(u.VerificationCases))
 	for i := range u.VerificationCases {
-		cases = append(cases, u.VerificationCases[i].LogValue())
+		c := &u.VerificationCases[i]
+		s := safeToken(c.RawLevel) + ":" + safeToken(string(c.Outcome()))
+		if c.ID != "" {
+			s = safeToken(c.ID) + " " + s
+		}
+		cases = append(cases, s)
 	}
 	return slog.GroupValue(
 		slog.String("uid", u.UID),
