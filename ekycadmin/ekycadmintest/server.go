@@ -167,9 +167,10 @@ func NewClock(start time.Time) *Clock { return fakeserver.NewClock(start) }
 // Server is the fake EKYC admin API. Its methods are safe for concurrent
 // use, including while requests are being served.
 type Server struct {
-	t   testing.TB
-	fs  *fakeserver.Server
-	cfg settings
+	t       fakeserver.TB
+	program *fakeserver.Program // set by Start
+	fs      *fakeserver.Server
+	cfg     settings
 
 	mu      sync.Mutex
 	clients map[string]*oauthClient
@@ -183,13 +184,34 @@ type Server struct {
 // t.Cleanup. It has no users and no credentials until the test adds them.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := start(t, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Start starts the fake outside a test, for a demo program or a local
+// development server; stop it with Close. Misuse that would fail a test
+// (an invalid user, say) panics instead.
+func Start(opts ...Option) (*Server, error) {
+	p := fakeserver.NewProgram()
+	s, err := start(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.program = p
+	return s, nil
+}
+
+func start(t fakeserver.TB, opts []Option) (*Server, error) {
 	cfg := settings{now: time.Now, tokenTTL: time.Hour, unknownUser: http.StatusInternalServerError}
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
 		if err := o(&cfg); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	s := &Server{
@@ -201,7 +223,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		people:  make(map[string]*verdict),
 	}
 	s.fs = fakeserver.New(t, http.HandlerFunc(s.route), fakeserver.WithClock(cfg.now))
-	return s
+	return s, nil
 }
 
 // BaseURL is the API's base URL (http://127.0.0.1:<port>), for
@@ -213,7 +235,12 @@ func (s *Server) TokenURL() string { return s.fs.URL() + PathToken }
 
 // Close stops the server. NewServer already arranged for it to be called
 // through t.Cleanup; calling it again is harmless.
-func (s *Server) Close() { s.fs.Close() }
+func (s *Server) Close() {
+	if s.program != nil {
+		s.program.Close()
+	}
+	s.fs.Close()
+}
 
 // String describes the server (its URL only).
 func (s *Server) String() string { return "ekycadmintest.Server(" + s.fs.URL() + ")" }

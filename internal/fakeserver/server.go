@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
@@ -74,7 +73,7 @@ type Server struct {
 // New starts a server on 127.0.0.1 that serves h. It is closed through
 // t.Cleanup (Close may also be called earlier). An invalid option fails the
 // test.
-func New(t testing.TB, h http.Handler, opts ...Option) *Server {
+func New(t TB, h http.Handler, opts ...Option) *Server {
 	t.Helper()
 	if h == nil {
 		t.Fatal("fakeserver: New: nil handler")
