@@ -281,6 +281,9 @@ func (c *Client) Me(ctx context.Context) (*User, error) {
 // File URLs expire a few hours after Me returned them: a 403, 404 or 410
 // from a storage host (or a 400 that says the request expired) gives an
 // *APIError that matches ErrFileURLExpired; call Me again for fresh URLs.
+//
+// Each attempt, body included, is bounded by WithTimeout (default 30s):
+// raise it for large files on slow links.
 func (c *Client) DownloadFile(ctx context.Context, fileURL string, w io.Writer) (int64, error) {
 	if w == nil {
 		return 0, fmt.Errorf("fractalid: %w: nil writer", ErrInvalidArgument)

@@ -2,4 +2,25 @@
 // 2.0 authorization-code flow, scopes and KYC levels, the user's
 // verification data (GET /v2/users/me), file downloads and the back-office
 // statistics API.
+//
+// A backend integrates in four steps:
+//
+//  1. Build a [Config] with the application's credentials, its redirect URL
+//     and the scopes of the wanted level ([ScopesFor]), and send the user to
+//     [Config.AuthCodeURL] with a fresh state.
+//  2. On the redirect back, [Config.ParseCallback] checks the state (in
+//     constant time, first) and returns the code, or an [*AuthError] when
+//     the user refused.
+//  3. [Config.Exchange] trades the code for tokens at once (codes expire
+//     after 10 minutes); [GrantedScopes] tells what was granted.
+//  4. [Config.TokenSource] refreshes the token and hands every rotated
+//     token to a [TokenStore] before it is used (Fractal rotates refresh
+//     tokens on every refresh); [NewClient] with that source gives a
+//     [Client] whose [Client.Me] returns the typed [User].
+//
+// Errors match the sentinels of this package with errors.Is (for example
+// [ErrUnauthorized], [ErrReauthorizationRequired], [ErrAccessDenied],
+// [ErrFileURLExpired]) and are always pointers. Secrets, tokens, codes and
+// personal data never appear in error strings or logs; [Config], [User],
+// [VerificationCase] and [Details] print ids, levels and statuses only.
 package fractalid
