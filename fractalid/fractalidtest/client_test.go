@@ -786,6 +786,8 @@ func TestTokenEndpointFaults(t *testing.T) {
 		{Kind: fractalidtest.FaultStatus, Status: 503},
 		{Kind: fractalidtest.FaultResetAfterRead},
 		{Kind: fractalidtest.FaultHTMLError},
+		{Kind: fractalidtest.FaultTruncate},
+		{Kind: fractalidtest.FaultOversize, Size: 2 << 20},
 	} {
 		t.Run(f.Kind.String(), func(t *testing.T) {
 			t.Parallel()
@@ -1087,5 +1089,58 @@ func TestConcurrentRefreshIsShared(t *testing.T) {
 	}
 	if n := len(store.saved); n != 1 {
 		t.Errorf("%d tokens saved, want 1", n)
+	}
+}
+
+// TestServerSideExpiry: a token the server considers expired while the
+// client's clock does not (clock skew, revocation) gets a 401; the clients
+// refresh once and retry, as the reference advises.
+func TestServerSideExpiry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := fractalidtest.NewServer(t)
+	u := srv.AddUser(fractalidtest.User{})
+	cfg := srv.Config()
+	ts, err := cfg.TokenSource(login(t, srv, cfg, u.ID()), &memStore{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, srv, ts)
+	sc := newStats(t, srv, "")
+	if _, err := sc.TotalVerifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Advance(fractalidtest.AccessTokenTTL)
+	srv.ResetLog()
+	if _, err := client.Me(ctx); err != nil {
+		t.Fatalf("Me after server-side expiry: %v", err)
+	}
+	if _, err := sc.TotalVerifications(ctx); err != nil {
+		t.Fatalf("stats after server-side expiry: %v", err)
+	}
+	var got []string
+	for _, r := range srv.Requests() {
+		got = append(got, r.String())
+	}
+	want := []string{
+		"GET /v2/users/me -> 401", "POST /oauth/token -> 200", "GET /v2/users/me -> 200",
+		"GET /v2/stats/total-verifications -> 401", "POST /oauth/token -> 200", "GET /v2/stats/total-verifications -> 200",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("requests\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	srv := fractalidtest.NewServer(t, fractalidtest.WithTLS())
+	if !strings.HasPrefix(srv.URL(), "https://127.0.0.1:") {
+		t.Fatalf("URL = %s", srv.URL())
+	}
+	u := srv.AddUser(fractalidtest.User{})
+	tok := login(t, srv, srv.Config(), u.ID())
+	me, err := meWith(t, srv, tok, fractalid.WithHTTPClient(srv.HTTPClient()))
+	if err != nil || me.UID != u.ID() {
+		t.Fatalf("me = %v, %v", me, err)
 	}
 }

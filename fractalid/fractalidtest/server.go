@@ -426,16 +426,21 @@ func (s *Server) Client(id string) (ClientApp, bool) {
 }
 
 // Config returns a fractalid.Config for the default client pointed at the
-// server, requesting scopes.
+// server, requesting scopes. Under WithTLS its HTTPClient trusts the
+// server's certificate.
 func (s *Server) Config(scopes ...fractalid.Scope) *fractalid.Config {
 	c := s.DefaultClient()
-	return &fractalid.Config{
+	cfg := &fractalid.Config{
 		ClientID:     c.ID,
 		ClientSecret: c.Secret,
 		RedirectURL:  c.RedirectURI,
 		Scopes:       slices.Clone(scopes),
 		Environment:  s.Environment(),
 	}
+	if s.cfg.tls {
+		cfg.HTTPClient = s.HTTPClient()
+	}
+	return cfg
 }
 
 // randomToken returns 43 base64url characters, the shape of Doorkeeper's
