@@ -383,7 +383,6 @@ func (c *Client) AllSessions(ctx context.Context, opts *ListOptions) iter.Seq2[U
 			if len(page) < limit {
 				return
 			}
-			page = nil
 			if start > math.MaxInt32-limit {
 				yield(UserSessions{}, &PaginationError{Start: start, Limit: limit, Count: limit,
 					Problem: "next offset exceeds the server's int32 range"})

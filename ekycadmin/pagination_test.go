@@ -250,7 +250,6 @@ func TestAllSessionsMemory(t *testing.T) {
 	}
 	withPage := heapInuse()
 	runtime.KeepAlive(page)
-	page = nil
 	pageBytes := int64(withPage) - int64(baseline)
 	if pageBytes <= 0 {
 		pageBytes = 1

@@ -777,13 +777,13 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.ts.invalidate(tok.AccessToken)
 	fresh, ferr := t.ts.Token()
 	if ferr != nil || fresh.AccessToken == tok.AccessToken {
-		return resp, nil
+		return resp, nil //nolint:nilerr // no better token: the caller gets the server's 401
 	}
 	r3 := req.Clone(req.Context())
 	if req.GetBody != nil {
 		body, gerr := req.GetBody()
 		if gerr != nil {
-			return resp, nil
+			return resp, nil //nolint:nilerr // cannot replay: the caller gets the server's 401
 		}
 		r3.Body = body
 	}
