@@ -1,0 +1,404 @@
+package incode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/kycgo/kyc/internal/apiclient"
+)
+
+// Headers and values every Omni call carries.
+const (
+	// APIKeyHeader carries the tenant API key on every Omni call.
+	APIKeyHeader = "x-api-key"
+	// APIVersionHeader carries APIVersion on every Omni call.
+	APIVersionHeader = "api-version"
+	// APIVersion is the only Omni API version the reference documents.
+	APIVersion = "1.0"
+	// DefaultScope is the scope requested with the client-credentials grant.
+	DefaultScope = "openid"
+	// FallbackTokenLifetime is how long a token is reused when the token
+	// endpoint does not say (no expires_in): Incode does not document the
+	// lifetime, so the client refreshes conservatively.
+	FallbackTokenLifetime = 5 * time.Minute
+)
+
+// RetryPolicy says how failed attempts are retried. Whatever the policy,
+// a POST (every call of this package, token requests included) is retried
+// only when it never left the machine (a dial or DNS error).
+type RetryPolicy = apiclient.RetryPolicy
+
+// DefaultRetryPolicy returns the policy used unless WithRetryPolicy says
+// otherwise: 2 retries, 500ms doubling to 8s with jitter, Retry-After
+// honoured up to 30s.
+func DefaultRetryPolicy() RetryPolicy { return apiclient.DefaultRetryPolicy }
+
+// NoRetries returns a policy that never retries.
+func NoRetries() RetryPolicy { return apiclient.NoRetries }
+
+// Option configures a Client. Options check their arguments; NewClient
+// reports the first invalid one.
+type Option func(*settings) error
+
+type settings struct {
+	env                    Environment
+	apiURL                 string
+	apiKey                 string
+	clientID, clientSecret string
+	tokenURL               string
+	ts                     oauth2.TokenSource
+	integrationID          string
+	configurationID        string
+	lifetimeField          string
+	allowHTTP              bool
+	hc                     *http.Client
+	core                   []apiclient.Option
+}
+
+// WithEnvironment selects the Incode hosts (default Production()).
+func WithEnvironment(env Environment) Option {
+	return func(s *settings) error {
+		if env.APIURL == "" || env.AuthURL == "" {
+			return errors.New("environment needs an APIURL and an AuthURL")
+		}
+		s.env = env
+		return nil
+	}
+}
+
+// WithAPIURL overrides the Omni API base URL of the environment (whatever
+// the order of the options).
+func WithAPIURL(rawURL string) Option {
+	return func(s *settings) error {
+		if rawURL == "" {
+			return errors.New("empty API URL")
+		}
+		s.apiURL = rawURL
+		return nil
+	}
+}
+
+// WithTokenURL overrides the token endpoint (default the environment's
+// AuthURL + "/oauth2/token").
+func WithTokenURL(rawURL string) Option {
+	return func(s *settings) error {
+		if rawURL == "" {
+			return errors.New("empty token URL")
+		}
+		s.tokenURL = rawURL
+		return nil
+	}
+}
+
+// WithAPIKey sets the tenant API key sent in x-api-key on every Omni call
+// (Dashboard → Configuration → API Keys). It is required. It is never sent
+// to the token endpoint and never logged.
+func WithAPIKey(key string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(key) == "" {
+			return errors.New("empty API key")
+		}
+		if strings.ContainsAny(key, "\r\n") {
+			return errors.New("API key must not contain line breaks")
+		}
+		s.apiKey = key
+		return nil
+	}
+}
+
+// WithClientCredentials sets the OIDC client id and secret of the
+// "client credentials" integration (the secret is shown once in the
+// Dashboard). Tokens are requested from the token URL with
+// grant_type=client_credentials, scope=openid and the credentials in the
+// form body (client_secret_post). RequestNewOnboarding needs this or
+// WithTokenSource.
+func WithClientCredentials(clientID, clientSecret string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(clientID) == "" || clientSecret == "" {
+			return errors.New("client ID and client secret are required")
+		}
+		s.clientID, s.clientSecret = clientID, clientSecret
+		return nil
+	}
+}
+
+// WithTokenSource authenticates B2B calls with tokens from ts instead of
+// WithClientCredentials (build it from a long-lived context).
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(s *settings) error {
+		if ts == nil {
+			return errors.New("nil oauth2.TokenSource")
+		}
+		s.ts = ts
+		return nil
+	}
+}
+
+// WithIntegrationID sets the Integration ID (Dashboard → Integrations →
+// Copy ID) that RequestNewOnboarding sends as integrationReference when the
+// request names none.
+func WithIntegrationID(id string) Option {
+	return func(s *settings) error {
+		if err := checkID(id); err != nil {
+			return fmt.Errorf("integration ID: %w", err)
+		}
+		s.integrationID = id
+		return nil
+	}
+}
+
+// WithConfigurationID sets the Configuration ID (the Flow or Workflow ID)
+// that StartOnboarding sends as configurationId when the request names none.
+func WithConfigurationID(id string) Option {
+	return func(s *settings) error {
+		if err := checkID(id); err != nil {
+			return fmt.Errorf("configuration ID: %w", err)
+		}
+		s.configurationID = id
+		return nil
+	}
+}
+
+// WithLinkLifetimeField sets the JSON name under which RequestNewOnboarding
+// sends the link lifetime when the request names none (default
+// DefaultLinkLifetimeField). The public sources disagree:
+// "linkValidityInMinutes" (LinkValidityField) or "linkExpiryMinutes"
+// (LinkExpiryField).
+func WithLinkLifetimeField(name string) Option {
+	return func(s *settings) error {
+		if err := checkFieldName(name); err != nil {
+			return err
+		}
+		s.lifetimeField = name
+		return nil
+	}
+}
+
+// WithHTTPClient sends token and API requests through hc. Its transport is
+// wrapped (auth, retries, timeouts), never replaced.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) error {
+		if hc == nil {
+			return errors.New("nil *http.Client")
+		}
+		s.hc = hc
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows plain http URLs on non-loopback hosts. For tests only.
+func WithInsecureHTTP() Option {
+	return func(s *settings) error {
+		s.allowHTTP = true
+		s.core = append(s.core, apiclient.WithInsecureHTTP())
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy for API and token requests.
+func WithRetryPolicy(p RetryPolicy) Option { return coreOption(apiclient.WithRetryPolicy(p)) }
+
+// WithTimeout sets the timeout of each attempt, body included (default 30s).
+func WithTimeout(d time.Duration) Option { return coreOption(apiclient.WithTimeout(d)) }
+
+// WithMaxResponseBytes caps response bodies (default 10 MiB).
+func WithMaxResponseBytes(n int64) Option { return coreOption(apiclient.WithMaxResponseBytes(n)) }
+
+// WithLogger logs one line per HTTP attempt (method, host, path, status,
+// attempt, duration). Nothing is logged without it; keys, tokens and bodies
+// are never logged.
+func WithLogger(l *slog.Logger) Option { return coreOption(apiclient.WithLogger(l)) }
+
+// WithUserAgent appends suffix to the kyc-go User-Agent.
+func WithUserAgent(suffix string) Option { return coreOption(apiclient.WithUserAgent(suffix)) }
+
+func coreOption(o apiclient.Option) Option {
+	return func(s *settings) error {
+		if _, err := apiclient.NewHTTPClient(o); err != nil {
+			return err
+		}
+		s.core = append(s.core, o)
+		return nil
+	}
+}
+
+// Client calls Incode's Omni API. It is safe for concurrent use.
+type Client struct {
+	omni            *apiclient.Client // x-api-key + api-version
+	b2b             *apiclient.Client // the same, plus the Bearer token; nil without credentials
+	ts              oauth2.TokenSource
+	env             Environment
+	integrationID   string
+	configurationID string
+	lifetimeField   string
+}
+
+// NewClient builds a Client. WithAPIKey is required; WithClientCredentials
+// (or WithTokenSource) is required for RequestNewOnboarding only. No
+// request is sent until the first call.
+//
+// Tokens come from a source built on context.Background() (a later refresh
+// never depends on a request's context), through the same retry, timeout
+// and logging layers as API calls, and are reused until shortly before they
+// expire (FallbackTokenLifetime when the endpoint gives no expires_in).
+func NewClient(opts ...Option) (*Client, error) {
+	s := settings{env: Production(), lifetimeField: DefaultLinkLifetimeField}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&s); err != nil {
+			return nil, fmt.Errorf("incode: %w: %w", ErrInvalidArgument, err)
+		}
+	}
+	if s.apiURL != "" {
+		s.env.APIURL = s.apiURL
+	}
+	if s.apiKey == "" {
+		return nil, fmt.Errorf("incode: %w: WithAPIKey is required", ErrInvalidArgument)
+	}
+	if s.ts != nil && s.clientID != "" {
+		return nil, fmt.Errorf("incode: %w: WithClientCredentials and WithTokenSource are exclusive", ErrInvalidArgument)
+	}
+	base := []apiclient.Option{
+		apiclient.WithBaseURL(s.env.APIURL),
+		apiclient.WithHeader(APIKeyHeader, s.apiKey),
+		apiclient.WithHeader(APIVersionHeader, APIVersion),
+		apiclient.WithErrorDecoder(decodeError),
+	}
+	base = append(base, s.core...)
+	if s.hc != nil {
+		base = append(base, apiclient.WithHTTPClient(s.hc))
+	}
+	omni, err := apiclient.New(base...)
+	if err != nil {
+		return nil, fmt.Errorf("incode: API URL: %w", err)
+	}
+	c := &Client{omni: omni, env: s.env, integrationID: s.integrationID, configurationID: s.configurationID, lifetimeField: s.lifetimeField}
+	ts := s.ts
+	if s.clientID != "" {
+		tokenURL := s.tokenURL
+		if tokenURL == "" {
+			tokenURL = s.env.TokenURL()
+		}
+		if _, err := apiclient.ParseBaseURL(tokenURL, s.allowHTTP); err != nil {
+			return nil, fmt.Errorf("incode: token URL: %w", err)
+		}
+		tokenOpts := append([]apiclient.Option{}, s.core...)
+		if s.hc != nil {
+			tokenOpts = append(tokenOpts, apiclient.WithHTTPClient(s.hc))
+		}
+		thc, err := apiclient.NewHTTPClient(tokenOpts...)
+		if err != nil {
+			return nil, err
+		}
+		cc := &clientcredentials.Config{
+			ClientID:     s.clientID,
+			ClientSecret: s.clientSecret,
+			TokenURL:     tokenURL,
+			Scopes:       []string{DefaultScope},
+			AuthStyle:    oauth2.AuthStyleInParams,
+		}
+		ts = &fallbackExpiry{cc: cc, ctx: context.WithValue(context.Background(), oauth2.HTTPClient, thc), now: time.Now}
+	}
+	if ts != nil {
+		c.ts = &wrapErrors{next: oauth2.ReuseTokenSource(nil, ts)}
+		b2b, err := apiclient.New(append(base, apiclient.WithTokenSource(c.ts))...)
+		if err != nil {
+			return nil, err
+		}
+		c.b2b = b2b
+	}
+	return c, nil
+}
+
+// TokenSource returns the client's token source (client credentials
+// against {auth}/oauth2/token, reused until shortly before expiry), or nil
+// when the client has no credentials. Its errors are *TokenError, or
+// *ReauthorizationRequiredError for invalid_grant.
+func (c *Client) TokenSource() oauth2.TokenSource {
+	if c.ts == nil {
+		return nil
+	}
+	return c.ts
+}
+
+// Environment returns the client's environment (with overrides applied).
+func (c *Client) Environment() Environment { return c.env }
+
+// String describes the client without its key or credentials.
+func (c *Client) String() string {
+	return fmt.Sprintf("incode.Client{API: %s, credentials: %t}", c.omni.BaseURL(), c.ts != nil)
+}
+
+// fallbackExpiry gives tokens without expires_in a conservative lifetime,
+// so that a token Incode has expired is not reused forever.
+// It asks the token endpoint on every call (clientcredentials.Config.Token);
+// the oauth2.ReuseTokenSource around it does the caching.
+type fallbackExpiry struct {
+	cc  *clientcredentials.Config
+	ctx context.Context // long-lived: context.Background() plus the HTTP client
+	now func() time.Time
+}
+
+func (f *fallbackExpiry) Token() (*oauth2.Token, error) {
+	tok, err := f.cc.Token(f.ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tok.Expiry.IsZero() {
+		t := *tok
+		t.Expiry = f.now().Add(FallbackTokenLifetime)
+		return &t, nil
+	}
+	return tok, nil
+}
+
+// wrapErrors turns oauth2 errors into the SDK's typed token errors.
+type wrapErrors struct{ next oauth2.TokenSource }
+
+func (w *wrapErrors) Token() (*oauth2.Token, error) {
+	tok, err := w.next.Token()
+	if err != nil {
+		return nil, apiclient.WrapTokenError(err)
+	}
+	return tok, nil
+}
+
+// checkID accepts any non-empty identifier without spaces or control
+// characters: Incode documents no format for Integration and Configuration IDs.
+func checkID(id string) error {
+	if id == "" {
+		return errors.New("empty")
+	}
+	if len(id) > 256 {
+		return errors.New("longer than 256 bytes")
+	}
+	for _, r := range id {
+		if r <= ' ' || r == 0x7f {
+			return errors.New("contains whitespace or control characters")
+		}
+	}
+	return nil
+}
+
+// checkFieldName accepts a plain JSON member name.
+func checkFieldName(name string) error {
+	if name == "" || len(name) > 64 {
+		return errors.New("link lifetime field must be 1 to 64 characters")
+	}
+	for _, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return errors.New("link lifetime field must be letters, digits and underscores")
+		}
+	}
+	return nil
+}

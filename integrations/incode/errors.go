@@ -1,0 +1,222 @@
+package incode
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/kycgo/kyc/internal/apiclient"
+)
+
+// Errors re-exported from the SDK's HTTP core, so callers never import it.
+type (
+	// APIError is any non-2xx reply. Replies in Incode's error shape come
+	// as an *Error that wraps it (errors.As finds both).
+	APIError = apiclient.APIError
+	// DecodeError is a 2xx reply whose body is not the expected JSON.
+	DecodeError = apiclient.DecodeError
+	// TransportError is a failure to get any HTTP reply.
+	TransportError = apiclient.TransportError
+	// TokenError is a failure to obtain a client-credentials token.
+	TokenError = apiclient.TokenError
+	// ReauthorizationRequiredError is a token request refused with invalid_grant.
+	ReauthorizationRequiredError = apiclient.ReauthorizationRequiredError
+)
+
+// Sentinels, matched with errors.Is.
+var (
+	// ErrBadRequest matches 400 and 422 replies (validation errors).
+	ErrBadRequest = apiclient.ErrBadRequest
+	// ErrUnauthorized matches 401 replies (a wrong API key or token).
+	ErrUnauthorized = apiclient.ErrUnauthorized
+	// ErrForbidden matches 403 replies.
+	ErrForbidden = apiclient.ErrForbidden
+	// ErrNotFound matches 404 replies.
+	ErrNotFound = apiclient.ErrNotFound
+	// ErrConflict matches 409 replies.
+	ErrConflict = apiclient.ErrConflict
+	// ErrRateLimited matches 429 replies.
+	ErrRateLimited = apiclient.ErrRateLimited
+	// ErrServer matches 5xx replies.
+	ErrServer = apiclient.ErrServer
+	// ErrResponseTooLarge is returned when a reply exceeds the size cap.
+	ErrResponseTooLarge = apiclient.ErrResponseTooLarge
+	// ErrDecode is matched by every *DecodeError.
+	ErrDecode = apiclient.ErrDecode
+	// ErrToken is matched by every *TokenError.
+	ErrToken = apiclient.ErrToken
+	// ErrReauthorizationRequired is matched by *ReauthorizationRequiredError.
+	ErrReauthorizationRequired = apiclient.ErrReauthorizationRequired
+	// ErrInvalidArgument is returned before any request is sent, for an
+	// invalid option or request.
+	ErrInvalidArgument = apiclient.ErrInvalidArgument
+)
+
+// Error is a reply in Incode's error shape,
+// {"timestamp": ..., "status": ..., "error": ..., "message": ..., "path": ...}.
+// It wraps the *APIError of the reply, so errors.Is(err, ErrBadRequest) and
+// errors.As(err, &apiErr) work through it.
+//
+// Error() prints the method, path, status and reason only: Message is left
+// out because it may echo what was sent (an email address, a phone number).
+type Error struct {
+	// Timestamp is when Incode produced the error (epoch milliseconds or an
+	// RFC 3339 string in the body); zero when absent or unreadable.
+	Timestamp time.Time
+	// Status is the status inside the body (usually the HTTP status).
+	Status int
+	// Reason is the "error" member: the HTTP reason phrase ("Bad Request").
+	Reason string
+	// Message is the human-readable message. Treat it as possibly personal data.
+	Message string
+	// Path is the request path Incode reports.
+	Path string
+	// APIError is the reply (status, headers, request id, body excerpt).
+	APIError *APIError
+}
+
+// Error implements error without the message.
+func (e *Error) Error() string {
+	a := e.APIError
+	if a == nil {
+		a = &APIError{StatusCode: e.Status}
+	}
+	s := fmt.Sprintf("incode: %s %s: %d", a.Method, a.Path, a.StatusCode)
+	reason := e.Reason
+	if reason == "" {
+		reason = http.StatusText(a.StatusCode)
+	}
+	if reason != "" {
+		s += " " + strconv.Quote(reason)
+	}
+	if e.Status != 0 && e.Status != a.StatusCode {
+		s += fmt.Sprintf(" (body status %d)", e.Status)
+	}
+	if a.RequestID != "" {
+		s += " request-id " + strconv.Quote(a.RequestID)
+	}
+	if a.Attempts > 1 {
+		s += fmt.Sprintf(" after %d attempts", a.Attempts)
+	}
+	return s
+}
+
+// Unwrap returns the *APIError.
+func (e *Error) Unwrap() error {
+	if e.APIError == nil {
+		return nil
+	}
+	return e.APIError
+}
+
+// errorBody is Incode's error shape. Timestamp is raw: Incode's Spring
+// stack may write epoch milliseconds or an ISO date.
+type errorBody struct {
+	Timestamp json.RawMessage `json:"timestamp"`
+	Status    json.RawMessage `json:"status"`
+	Error     *string         `json:"error"`
+	Message   *string         `json:"message"`
+	Path      *string         `json:"path"`
+}
+
+// maxFieldLen caps the strings kept from an error body.
+const maxFieldLen = 1024
+
+// decodeError is the apiclient ErrorDecoder: a body in Incode's shape
+// becomes an *Error, anything else (an HTML page from a proxy, an empty
+// body) stays the plain *APIError.
+func decodeError(e *APIError, body []byte) error {
+	ie, ok := parseErrorBody(body)
+	if !ok {
+		return e
+	}
+	ie.APIError = e
+	e.Code = ie.Reason
+	e.Message = ie.Message
+	return ie
+}
+
+// parseErrorBody reads Incode's error shape. ok is false unless body is a
+// JSON object with at least one of error, message or status.
+func parseErrorBody(body []byte) (*Error, bool) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return nil, false
+	}
+	var b errorBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, false
+	}
+	status, statusOK := parseInt(b.Status)
+	if b.Error == nil && b.Message == nil && !statusOK {
+		return nil, false
+	}
+	ie := &Error{Status: status, Timestamp: parseTimestamp(b.Timestamp)}
+	if b.Error != nil {
+		ie.Reason = clip(*b.Error)
+	}
+	if b.Message != nil {
+		ie.Message = clip(*b.Message)
+	}
+	if b.Path != nil {
+		ie.Path = clip(*b.Path)
+	}
+	return ie, true
+}
+
+func clip(s string) string {
+	if len(s) > maxFieldLen {
+		return s[:maxFieldLen]
+	}
+	return s
+}
+
+// parseInt reads a JSON number or numeric string that fits an HTTP status.
+func parseInt(raw json.RawMessage) (int, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, false
+	}
+	var s string
+	if raw[0] == '"' {
+		if json.Unmarshal(raw, &s) != nil {
+			return 0, false
+		}
+	} else {
+		s = string(raw)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 999 {
+		return 0, false
+	}
+	return n, true
+}
+
+// parseTimestamp reads epoch milliseconds (number or numeric string) or an
+// RFC 3339 date. Anything else gives the zero time.
+func parseTimestamp(raw json.RawMessage) time.Time {
+	if len(raw) == 0 || string(raw) == "null" {
+		return time.Time{}
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return time.Time{}
+		}
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t
+		}
+		// Spring's default ISO form without a zone: 2024-05-01T10:00:00.123+0000
+		if t, err := time.Parse("2006-01-02T15:04:05.000-0700", s); err == nil {
+			return t
+		}
+		raw = []byte(s)
+	}
+	ms, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil || ms < 0 || ms > 1<<53 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
