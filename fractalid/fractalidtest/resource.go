@@ -153,7 +153,7 @@ func (s *Server) renderMe(u *userRecord, scopes []fractalid.Scope) meJSON {
 	if has(fractalid.ScopeContact) {
 		emails := make([]emailJSON, 0, len(u.user.Emails))
 		for _, e := range u.user.Emails {
-			emails = append(emails, emailJSON{Address: e.Address, SourceType: e.SourceType})
+			emails = append(emails, emailJSON(e))
 		}
 		phones := make([]phoneJSON, 0, len(u.user.Phones))
 		for _, p := range u.user.Phones {

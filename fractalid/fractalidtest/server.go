@@ -311,8 +311,9 @@ func WithTLS() Option {
 // Server is a fake Fractal ID. Create it with NewServer; its methods are safe
 // for concurrent use.
 type Server struct {
-	fake *fakeserver.Server
-	cfg  settings
+	fake    *fakeserver.Server
+	program *fakeserver.Program // set by Start
+	cfg     settings
 
 	mu        sync.Mutex
 	offset    time.Duration
@@ -330,13 +331,33 @@ type Server struct {
 // closed through t.Cleanup. An invalid option fails the test.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := start(t, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Start starts the fake outside a test, for a demo program or a local
+// development server (examples/quickstart runs on it); stop it with Close.
+func Start(opts ...Option) (*Server, error) {
+	p := fakeserver.NewProgram()
+	s, err := start(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.program = p
+	return s, nil
+}
+
+func start(t fakeserver.TB, opts []Option) (*Server, error) {
 	cfg := settings{clock: time.Now, accessTTL: AccessTokenTTL, userTokenTyp: "bearer", ccTokenTyp: "Bearer"}
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
 		if err := o(&cfg); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	s := &Server{
@@ -363,7 +384,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		fopts = append(fopts, fakeserver.WithTLS())
 	}
 	s.fake = fakeserver.New(t, s.routes(), fopts...)
-	return s
+	return s, nil
 }
 
 // now is the server's clock: the configured clock plus what Advance added.
@@ -400,7 +421,12 @@ func (s *Server) Environment() fractalid.Environment {
 
 // Close stops the server. It is called through t.Cleanup; calling it
 // earlier is allowed.
-func (s *Server) Close() { s.fake.Close() }
+func (s *Server) Close() {
+	if s.program != nil {
+		s.program.Close()
+	}
+	s.fake.Close()
+}
 
 // String describes the server without secrets.
 func (s *Server) String() string { return "fractalidtest.Server(" + s.fake.URL() + ")" }
