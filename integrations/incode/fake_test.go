@@ -173,4 +173,3 @@ func TestFakeFaultsNoDuplicateOnboarding(t *testing.T) {
 		})
 	}
 }
-

@@ -34,20 +34,21 @@ var ErrPlaceholder = errors.New("secret holds the redaction placeholder " + strc
 // (and marshals as ""). The value is reachable only through Reveal.
 //
 // The zero value is an empty Secret. Secrets are values: copy them freely.
-// The value sits behind a pointer so that even fmt's reflection over an
-// unexported struct field holding a Secret prints an address, not the value.
+// The value is held by a closure behind a pointer, so that even fmt's
+// reflection over an unexported struct field holding a Secret (where no
+// method can be called) prints a function address, never the value.
 type Secret struct {
 	p *value
 }
 
-type value struct{ s string }
+type value struct{ get func() string }
 
 // New returns a Secret holding s ("" gives an empty Secret).
 func New(s string) Secret {
 	if s == "" {
 		return Secret{}
 	}
-	return Secret{p: &value{s: s}}
+	return Secret{p: &value{get: func() string { return s }}}
 }
 
 // Reveal returns the secret value. It is the only way to read it: call it
@@ -56,12 +57,12 @@ func (s Secret) Reveal() string {
 	if s.p == nil {
 		return ""
 	}
-	return s.p.s
+	return s.p.get()
 }
 
 // IsZero reports whether the Secret is empty. It makes the json "omitzero"
 // option leave out empty secrets.
-func (s Secret) IsZero() bool { return s.p == nil || s.p.s == "" }
+func (s Secret) IsZero() bool { return s.p == nil }
 
 // Len is the length of the value in bytes (for validation messages such as
 // "too short", which never print the value).

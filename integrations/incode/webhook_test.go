@@ -1,0 +1,158 @@
+package incode_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/kycgo/kyc/integrations/incode"
+)
+
+func TestParseWebhook(t *testing.T) {
+	tests := []struct {
+		name      string
+		payload   string
+		family    incode.Family
+		event     string
+		interview string
+		outcome   incode.Outcome
+	}{
+		{"onboarding finished", `{"interviewId":"66a1","onboardingStatus":"ONBOARDING_FINISHED","clientId":"c","flowId":"f","externalId":"e"}`, incode.FamilyOnboardingStatus, "ONBOARDING_FINISHED", "66a1", incode.OutcomeSucceeded},
+		{"onboarding step", `{"interviewId":"66a1","onboardingStatus":"ID_VALIDATION_FINISHED"}`, incode.FamilyOnboardingStatus, "ID_VALIDATION_FINISHED", "66a1", incode.OutcomePending},
+		{"manual review rejected", `{"interviewId":"x","onboardingStatus":"MANUAL_REVIEW_REJECTED"}`, incode.FamilyOnboardingStatus, "MANUAL_REVIEW_REJECTED", "x", incode.OutcomeFailed},
+		{"onboarding unknown status", `{"interviewId":"x","onboardingStatus":"SOMETHING_NEW"}`, incode.FamilyOnboardingStatus, "SOMETHING_NEW", "x", incode.OutcomeUnknown},
+		{"session succeeded", `{"eventType":"SESSION_SUCCEEDED","interviewId":"s1","loginHint":"ada@example.com","identityId":"id-1","more":{"a":1}}`, incode.FamilySession, "SESSION_SUCCEEDED", "s1", incode.OutcomeSucceeded},
+		{"session review", `{"eventType":"SESSION_PENDING_REVIEW","interviewId":"s1"}`, incode.FamilySession, "SESSION_PENDING_REVIEW", "s1", incode.OutcomeNeedsReview},
+		{"session failed", `{"eventType":"SESSION_FAILED","interviewId":"s1"}`, incode.FamilySession, "SESSION_FAILED", "s1", incode.OutcomeFailed},
+		{"session unknown event", `{"eventType":"SESSION_PROGRESS","interviewId":"s1"}`, incode.FamilySession, "SESSION_PROGRESS", "s1", incode.OutcomeUnknown},
+		{"workforce succeeded", `{"event":"verification.succeeded","verificationTraceId":"v1","correlation_id":"c1"}`, incode.FamilyWorkforce, "verification.succeeded", "", incode.OutcomeSucceeded},
+		{"workforce in eventType", `{"eventType":"verification.failed","id":"v1"}`, incode.FamilyWorkforce, "verification.failed", "", incode.OutcomeFailed},
+		{"workforce enrolled", `{"type":"identity.enrolled"}`, incode.FamilyWorkforce, "identity.enrolled", "", incode.OutcomeUnknown},
+		{"unknown", `{"hello":"world"}`, incode.FamilyUnknown, "", "", incode.OutcomeUnknown},
+		{"wrong member types", `{"eventType":"SESSION_STARTED","interviewId":42,"loginHint":{"x":1}}`, incode.FamilySession, "SESSION_STARTED", "42", incode.OutcomePending},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := incode.ParseWebhook([]byte(tt.payload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Family != tt.family || w.Event() != tt.event || w.InterviewID() != tt.interview || w.Outcome() != tt.outcome {
+				t.Errorf("got %s outcome %s", w, w.Outcome())
+			}
+			if string(w.Raw) != tt.payload {
+				t.Errorf("Raw = %s", w.Raw)
+			}
+			var sb strings.Builder
+			slog.New(slog.NewJSONHandler(&sb, nil)).Info("hook", "w", w)
+			for _, out := range []string{w.String(), fmt.Sprintf("%+v", w), fmt.Sprintf("%#v", w), sb.String()} {
+				if strings.Contains(out, "ada@example.com") {
+					t.Errorf("login hint printed: %s", out)
+				}
+			}
+		})
+	}
+	w, _ := incode.ParseWebhook([]byte(`{"eventType":"SESSION_SUCCEEDED","interviewId":"s1","loginHint":"ada@example.com","identityId":"id-1"}`))
+	if w.Session.LoginHint != "ada@example.com" || w.Session.IdentityID != "id-1" {
+		t.Errorf("session = %+v", w.Session)
+	}
+}
+
+func TestParseWebhookErrors(t *testing.T) {
+	for _, p := range []string{"", "null", "[]", `"x"`, "{", `{"a":}`} {
+		if _, err := incode.ParseWebhook([]byte(p)); !errors.Is(err, incode.ErrMalformedPayload) {
+			t.Errorf("%q: err = %v", p, err)
+		}
+	}
+	big := []byte(`{"a":"` + strings.Repeat("x", incode.MaxWebhookSize) + `"}`)
+	if _, err := incode.ParseWebhook(big); !errors.Is(err, incode.ErrPayloadTooLarge) {
+		t.Errorf("big: err = %v", err)
+	}
+}
+
+func TestVerifyHeader(t *testing.T) {
+	want := incode.NewSecret("hook-SENTINEL")
+	tests := []struct {
+		name   string
+		header []string
+		hname  string
+		want   incode.Secret
+		err    error
+	}{
+		{"match", []string{"hook-SENTINEL"}, "x-incode-secret", want, nil},
+		{"case-insensitive name", []string{"hook-SENTINEL"}, "X-Incode-Secret", want, nil},
+		{"mismatch", []string{"hook-SENTINEL2"}, "x-incode-secret", want, incode.ErrHeaderMismatch},
+		{"prefix", []string{"hook"}, "x-incode-secret", want, incode.ErrHeaderMismatch},
+		{"missing", nil, "x-incode-secret", want, incode.ErrMissingHeader},
+		{"repeated", []string{"hook-SENTINEL", "hook-SENTINEL"}, "x-incode-secret", want, incode.ErrHeaderMismatch},
+		{"no secret", []string{""}, "x-incode-secret", incode.Secret{}, incode.ErrNoSecret},
+		{"no name", []string{"hook-SENTINEL"}, "", want, incode.ErrNoSecret},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/hook", nil)
+			for _, v := range tt.header {
+				r.Header.Add("x-incode-secret", v)
+			}
+			err := incode.VerifyHeader(r, tt.hname, tt.want)
+			if !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if err != nil && strings.Contains(err.Error(), "SENTINEL") {
+				t.Errorf("error leaks: %v", err)
+			}
+		})
+	}
+}
+
+func TestWebhookHandler(t *testing.T) {
+	var got []*incode.Webhook
+	h, err := incode.NewWebhookHandler("x-incode-secret", incode.NewSecret("s3"), func(_ context.Context, w *incode.Webhook) error {
+		if w.InterviewID() == "fail" {
+			return errors.New("boom")
+		}
+		got = append(got, w)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, method, secret, body string
+		status                     int
+	}{
+		{"ok", http.MethodPost, "s3", `{"eventType":"SESSION_SUCCEEDED","interviewId":"a"}`, 200},
+		{"bad secret", http.MethodPost, "s4", `{"eventType":"SESSION_SUCCEEDED","interviewId":"a"}`, 401},
+		{"get", http.MethodGet, "s3", ``, 405},
+		{"malformed", http.MethodPost, "s3", `[1]`, 400},
+		{"too large", http.MethodPost, "s3", `{"a":"` + strings.Repeat("x", incode.MaxWebhookSize) + `"}`, 413},
+		{"fn fails", http.MethodPost, "s3", `{"eventType":"SESSION_FAILED","interviewId":"fail"}`, 500},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(tt.method, "/hook", strings.NewReader(tt.body))
+		r.Header.Set("x-incode-secret", tt.secret)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.name, rec.Code, tt.status)
+		}
+		if tt.status == 200 {
+			b, _ := io.ReadAll(rec.Body)
+			if string(b) != `{"success":true}` {
+				t.Errorf("%s: body %s", tt.name, b)
+			}
+		}
+	}
+	if len(got) != 1 || got[0].Session.EventType != incode.SessionSucceeded {
+		t.Errorf("delivered %v", got)
+	}
+	if _, err := incode.NewWebhookHandler("", incode.NewSecret("x"), func(context.Context, *incode.Webhook) error { return nil }); !errors.Is(err, incode.ErrNoSecret) {
+		t.Errorf("no name: %v", err)
+	}
+}
