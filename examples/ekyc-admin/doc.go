@@ -26,7 +26,10 @@
 //	KYC_EKYC_BASE_URL       API base URL (optional)
 //	KYC_EKYC_API_KEY        X-API-Key, for gateways that ask for one (optional)
 //
-// These are the names package integrations reads.
+// They are read and validated with package integrations (LoadEnv and
+// EKYCCredential.Client), looking at the KYC_EKYC_* variables only;
+// -base-url and -token-url take the place of their variables. An invalid
+// setting is reported by field and variable, never by value.
 //
 // # Output
 //

@@ -12,16 +12,16 @@ import (
 	"syscall"
 
 	"github.com/kycgo/kyc/ekycadmin"
+	"github.com/kycgo/kyc/integrations"
 )
 
-// Environment variables holding the service credential (the names package
-// integrations reads).
+// Environment variables holding the service credential, read with package
+// integrations.
 const (
-	envClientID     = "KYC_EKYC_CLIENT_ID"
-	envClientSecret = "KYC_EKYC_CLIENT_SECRET"
-	envTokenURL     = "KYC_EKYC_TOKEN_URL"
-	envBaseURL      = "KYC_EKYC_BASE_URL"
-	envAPIKey       = "KYC_EKYC_API_KEY"
+	envClientID     = integrations.EnvEKYCClientID
+	envClientSecret = integrations.EnvEKYCClientSecret
+	envTokenURL     = integrations.EnvEKYCTokenURL
+	envBaseURL      = integrations.EnvEKYCBaseURL
 )
 
 // Exit statuses.
@@ -167,43 +167,35 @@ func parseStatus(err error) int {
 	return exitUsage
 }
 
-// newClient builds the client from the flags and the environment. Flags win
-// over the environment; the credential comes from the environment only.
+// newClient builds the client with package integrations: the service
+// credential's variables are read through env, with -base-url and
+// -token-url taking the place of KYC_EKYC_BASE_URL and KYC_EKYC_TOKEN_URL,
+// and validated together (every problem at once, by variable, never a
+// value). Only the KYC_EKYC_* variables are looked at, so unrelated
+// settings in the environment (a half-configured Fractal app, say) do not
+// get in the way.
 func newClient(g *globals, env func(string) string) (*ekycadmin.Client, error) {
-	id, secret := strings.TrimSpace(env(envClientID)), env(envClientSecret)
-	var missing []string
-	if id == "" {
-		missing = append(missing, envClientID)
-	}
-	if secret == "" {
-		missing = append(missing, envClientSecret)
-	}
-	if len(missing) > 0 {
-		return nil, usagef("no service credential: set %s", strings.Join(missing, " and "))
-	}
-	opts := []ekycadmin.Option{
-		ekycadmin.WithCredentials(id, secret),
-		ekycadmin.WithUserAgent("ekyc-admin-example"),
-	}
-	if u := firstNonEmpty(g.baseURL, env(envBaseURL)); u != "" {
-		opts = append(opts, ekycadmin.WithBaseURL(u))
-	}
-	if u := firstNonEmpty(g.tokenURL, env(envTokenURL)); u != "" {
-		opts = append(opts, ekycadmin.WithTokenURL(u))
-	}
-	if k := env(envAPIKey); k != "" {
-		opts = append(opts, ekycadmin.WithAPIKey(k))
-	}
-	return ekycadmin.NewClient(opts...)
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
+	lookup := func(name string) (string, bool) {
+		if !strings.HasPrefix(name, "KYC_EKYC_") {
+			return "", false
 		}
+		v := env(name)
+		switch {
+		case name == integrations.EnvEKYCBaseURL && g.baseURL != "":
+			v = g.baseURL
+		case name == integrations.EnvEKYCTokenURL && g.tokenURL != "":
+			v = g.tokenURL
+		}
+		return v, v != ""
 	}
-	return ""
+	if env(integrations.EnvEKYCClientID) == "" && env(integrations.EnvEKYCClientSecret) == "" {
+		return nil, usagef("no service credential: set %s and %s", integrations.EnvEKYCClientID, integrations.EnvEKYCClientSecret)
+	}
+	settings, err := integrations.LoadEnv(lookup)
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return settings.EKYC.Client(ekycadmin.WithUserAgent("ekyc-admin-example"))
 }
 
 // report prints err (if any) with a hint and returns the exit status.

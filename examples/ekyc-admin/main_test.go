@@ -253,7 +253,9 @@ func TestCreateTable(t *testing.T) {
 	srv := ekycadmintest.NewServer(t)
 	srv.AddUser(ekycadmintest.ValidUser("user-1"))
 	c := newCLI(t, srv, ekycadmintest.PermissionCreate)
-	code, stdout, stderr := c.run(t, "create", "-output", "table", "-user", "user-1")
+	// The flag takes the place of the variable, which is not even checked.
+	c.env[envBaseURL] = "http://api.example.com"
+	code, stdout, stderr := c.run(t, "create", "-output", "table", "-user", "user-1", "-base-url", srv.BaseURL())
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
@@ -359,23 +361,26 @@ func TestUsage(t *testing.T) {
 	tests := []struct {
 		name     string
 		noCreds  bool
+		env      map[string]string
 		args     []string
 		wantCode int
 		want     string // in stderr, or in stdout for help
 	}{
-		{"no command", false, nil, exitUsage, "usage: ekyc-admin"},
-		{"unknown command", false, []string{"delete"}, exitUsage, `unknown command "delete"`},
-		{"unknown flag", false, []string{"list", "-verbose"}, exitUsage, "flag provided but not defined: -verbose"},
-		{"bad output", false, []string{"-output", "xml", "list"}, exitUsage, `-output must be "json" or "table"`},
-		{"bad page size", false, []string{"list", "-page-size", "0"}, exitUsage, "-page-size must be positive"},
-		{"extra argument", false, []string{"status", "-user", "u", "more"}, exitUsage, `unexpected argument "more"`},
-		{"create without user", false, []string{"create"}, exitUsage, "create needs -user ID"},
-		{"status without user", false, []string{"status"}, exitUsage, "status needs -user ID"},
-		{"relative callback", false, []string{"create", "-user", "u", "-callback", "/done"}, exitUsage, "invalid argument"},
-		{"insecure base URL", false, []string{"-base-url", "http://api.example.com", "list"}, exitUsage, "ekyc-admin list: "},
-		{"no credential", true, []string{"list"}, exitUsage, "no service credential: set KYC_EKYC_CLIENT_ID and KYC_EKYC_CLIENT_SECRET"},
-		{"help flag", false, []string{"-h"}, exitOK, "usage: ekyc-admin"},
-		{"help command", false, []string{"help"}, exitOK, "usage: ekyc-admin"},
+		{"no command", false, nil, nil, exitUsage, "usage: ekyc-admin"},
+		{"unknown command", false, nil, []string{"delete"}, exitUsage, `unknown command "delete"`},
+		{"unknown flag", false, nil, []string{"list", "-verbose"}, exitUsage, "flag provided but not defined: -verbose"},
+		{"bad output", false, nil, []string{"-output", "xml", "list"}, exitUsage, `-output must be "json" or "table"`},
+		{"bad page size", false, nil, []string{"list", "-page-size", "0"}, exitUsage, "-page-size must be positive"},
+		{"extra argument", false, nil, []string{"status", "-user", "u", "more"}, exitUsage, `unexpected argument "more"`},
+		{"create without user", false, nil, []string{"create"}, exitUsage, "create needs -user ID"},
+		{"status without user", false, nil, []string{"status"}, exitUsage, "status needs -user ID"},
+		{"relative callback", false, nil, []string{"create", "-user", "u", "-callback", "/done"}, exitUsage, "invalid argument"},
+		{"insecure base URL flag", false, nil, []string{"-base-url", "http://api.example.com", "list"}, exitUsage, "ekyc.base_url (KYC_EKYC_BASE_URL): "},
+		{"insecure token URL", false, map[string]string{envTokenURL: "http://auth.example.com/token"}, []string{"list"}, exitUsage, "ekyc.token_url (KYC_EKYC_TOKEN_URL): "},
+		{"secret missing", false, map[string]string{envClientSecret: ""}, []string{"list"}, exitUsage, "ekyc.client_secret (KYC_EKYC_CLIENT_SECRET): is required"},
+		{"no credential", true, nil, []string{"list"}, exitUsage, "no service credential: set KYC_EKYC_CLIENT_ID and KYC_EKYC_CLIENT_SECRET"},
+		{"help flag", false, nil, []string{"-h"}, exitOK, "usage: ekyc-admin"},
+		{"help command", false, nil, []string{"help"}, exitOK, "usage: ekyc-admin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -383,6 +388,12 @@ func TestUsage(t *testing.T) {
 			if tt.noCreds {
 				delete(c.env, envClientID)
 				delete(c.env, envClientSecret)
+			}
+			// A half-configured Fractal app in the same environment does
+			// not get in the way.
+			c.env["KYC_FRACTAL_CLIENT_ID"] = "app"
+			for k, v := range tt.env {
+				c.env[k] = v
 			}
 			code, stdout, stderr := c.run(t, tt.args...)
 			if code != tt.wantCode || !strings.Contains(stdout+stderr, tt.want) {
