@@ -180,8 +180,9 @@ func (s StartedSession) String() string {
 // Server is a fake Incode Omni API and token endpoint on 127.0.0.1. Its
 // methods are safe for concurrent use.
 type Server struct {
-	fake *fakeserver.Server
-	cfg  settings
+	fake    *fakeserver.Server
+	program *fakeserver.Program // set by Start
+	cfg     settings
 
 	mu          sync.Mutex
 	onboardings []Onboarding
@@ -200,6 +201,26 @@ type Server struct {
 // t.Cleanup. An invalid option fails the test.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := start(t, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Start starts the fake outside a test, for a demo program or a local
+// development server; stop it with Close.
+func Start(opts ...Option) (*Server, error) {
+	p := fakeserver.NewProgram()
+	s, err := start(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.program = p
+	return s, nil
+}
+
+func start(t fakeserver.TB, opts []Option) (*Server, error) {
 	cfg := settings{
 		apiKey:       randomHex(16),
 		clientID:     randomHex(12),
@@ -212,7 +233,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 			continue
 		}
 		if err := o(&cfg); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	cfg.integrations = append([]string{randomUUID()}, cfg.integrations...)
@@ -223,7 +244,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		fopts = append(fopts, fakeserver.WithTLS())
 	}
 	s.fake = fakeserver.New(t, s.routes(), fopts...)
-	return s
+	return s, nil
 }
 
 // URL is the server's base URL.
@@ -295,7 +316,12 @@ func (s *Server) Sessions() []StartedSession {
 func (s *Server) RevokeTokens() { s.fake.Tokens().RevokeSubject(s.cfg.clientID) }
 
 // Close stops the server; it is also called through t.Cleanup.
-func (s *Server) Close() { s.fake.Close() }
+func (s *Server) Close() {
+	if s.program != nil {
+		s.program.Close()
+	}
+	s.fake.Close()
+}
 
 // String describes the server without secrets.
 func (s *Server) String() string { return "incodetest.Server(" + s.fake.URL() + ")" }
