@@ -12,11 +12,17 @@ import (
 )
 
 // Config returns the fractalid.Config of the application, requesting
-// scopes (build them with fractalid.ScopesFor). The application is
+// scopes (build them with fractalid.ScopesFor). It needs RedirectURI, which
+// the other builders do not. The application is
 // validated first (a *ValidationError on failure).
 func (f FractalApp) Config(scopes ...fractalid.Scope) (fractalid.Config, error) {
 	if err := f.Validate(); err != nil {
 		return fractalid.Config{}, err
+	}
+	if f.RedirectURI == "" {
+		var c checker
+		c.add("fractal.redirect_uri", EnvFractalRedirectURI, "is required for the authorization flow", ErrMissing)
+		return fractalid.Config{}, c.err()
 	}
 	env, err := f.ResolveEnvironment()
 	if err != nil {

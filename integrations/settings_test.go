@@ -136,7 +136,7 @@ func TestValidateMessages(t *testing.T) {
 		{
 			"fractal missing everything",
 			integrations.Settings{Fractal: &integrations.FractalApp{}},
-			[]string{"fractal.client_id: is required", "fractal.client_secret: is required", "fractal.redirect_uri: is required"},
+			[]string{"fractal.client_id: is required", "fractal.client_secret: is required"},
 			[]error{integrations.ErrMissing},
 		},
 		{
@@ -299,5 +299,21 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("leak: %v", err)
 			}
 		})
+	}
+}
+
+// A statistics job has no redirect URI: the settings are valid and the
+// stats client builds, but the authorization flow's Config refuses.
+func TestRedirectURIOnlyForTheAuthorizationFlow(t *testing.T) {
+	app := integrations.FractalApp{ClientID: "stats-job", ClientSecret: integrations.NewSecret("s3cret"), Environment: integrations.EnvStaging}
+	if err := app.Validate(); err != nil {
+		t.Fatalf("stats-only settings refused: %v", err)
+	}
+	if _, err := app.StatsClient(); err != nil {
+		t.Fatalf("StatsClient: %v", err)
+	}
+	_, err := app.Config()
+	if !errors.Is(err, integrations.ErrMissing) || !strings.Contains(err.Error(), "fractal.redirect_uri") {
+		t.Fatalf("Config without redirect URI: %v", err)
 	}
 }

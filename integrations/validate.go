@@ -210,7 +210,9 @@ func (f FractalApp) Validate() error {
 func (f FractalApp) check(c *checker) {
 	c.id("fractal.client_id", EnvFractalClientID, f.ClientID, true)
 	c.secret("fractal.client_secret", EnvFractalClientSecret, f.ClientSecret, true)
-	c.url("fractal.redirect_uri", EnvFractalRedirectURI, f.RedirectURI, redirectURL, true)
+	// The redirect URI is needed by the authorization flow only (Config);
+	// a statistics job or a webhook receiver has none.
+	c.url("fractal.redirect_uri", EnvFractalRedirectURI, f.RedirectURI, redirectURL, false)
 	switch f.Environment {
 	case "", EnvProduction, EnvStaging:
 	default:
