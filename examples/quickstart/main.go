@@ -1,25 +1,69 @@
-// Command quickstart walks through kyc-go end to end.
+// Command quickstart walks through kyc-go end to end and exits non-zero if
+// any step fails.
+//
+// With no credentials in the environment it starts the SDK's fake servers
+// in-process (fractalidtest, ekycadmintest, incodetest) and runs every
+// step against them on 127.0.0.1:
+//
+//  1. the Fractal ID consent URL, the user's consent (played by the fake),
+//     the code exchange, GET /v2/users/me with the verification cases and an
+//     approval check, and a token refresh that hands the rotated refresh
+//     token to the application's store;
+//  2. a signed webhook delivered to a local handler and verified;
+//  3. the EKYC admin flow: create a session, list with the iterator, read
+//     the status before and after the provider's decision;
+//  4. the back-office statistics totals;
+//  5. an Incode onboarding link request.
+//
+// With KYC_FRACTAL_CLIENT_ID set (and the other variables documented in
+// package integrations, e.g. KYC_FRACTAL_CLIENT_SECRET,
+// KYC_FRACTAL_REDIRECT_URI), it runs against the real services instead,
+// on Fractal's staging environment unless KYC_FRACTAL_ENVIRONMENT says
+// otherwise, and says so. Steps that need a person in a browser print what
+// to do: set KYC_FRACTAL_AUTH_CODE to the code Fractal sent to your
+// redirect URI to run the exchange and GET /v2/users/me. Steps whose
+// credentials are missing are skipped with a message.
+//
+//	go run ./examples/quickstart
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
-
-	"github.com/kycgo/kyc"
-	"github.com/kycgo/kyc/fractalid"
+	"time"
 )
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart: FAILED:", err)
+		cancel()
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	fmt.Printf("kyc-go %s\n", kyc.Version)
-	level := fractalid.ParseLevel("basic+liveness+wallet-eth")
-	fmt.Printf("level %q: base %s, add-ons %v\n", level, level.Base(), level.AddOns())
-	fmt.Println("scopes to request:", fractalid.JoinScopes(fractalid.ScopesFor(level, fractalid.WithDetails())))
-	return nil
+// run picks the mode from the environment and runs every step.
+func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
+	if getenv("KYC_FRACTAL_CLIENT_ID") != "" {
+		return runReal(ctx, out, getenv)
+	}
+	return runFake(ctx, out)
+}
+
+// printer numbers the steps and indents their details.
+type printer struct {
+	w    io.Writer
+	step int
+}
+
+func (p *printer) title(format string, args ...any) {
+	p.step++
+	fmt.Fprintf(p.w, "\n%d. %s\n", p.step, fmt.Sprintf(format, args...))
+}
+
+func (p *printer) line(format string, args ...any) {
+	fmt.Fprintf(p.w, "   %s\n", fmt.Sprintf(format, args...))
 }
