@@ -147,8 +147,8 @@ func parseErrorBody(body []byte) (*Error, bool) {
 		return nil, false
 	}
 	var b errorBody
-	if err := json.Unmarshal(body, &b); err != nil {
-		return nil, false
+	if json.Unmarshal(body, &b) != nil {
+		return nil, false // not Incode's shape: the caller keeps the plain APIError
 	}
 	status, statusOK := parseInt(b.Status)
 	if b.Error == nil && b.Message == nil && !statusOK {
