@@ -148,7 +148,7 @@ func parseErrorBody(body []byte) (*Error, bool) {
 	}
 	var b errorBody
 	if json.Unmarshal(body, &b) != nil {
-		return nil, false // not Incode's shape: the caller keeps the plain APIError
+		return nil, false //nolint:nilerr // not Incode's shape: the caller keeps the plain APIError
 	}
 	status, statusOK := parseInt(b.Status)
 	if b.Error == nil && b.Message == nil && !statusOK {
