@@ -29,9 +29,9 @@
 //
 //	KYC_FRACTAL_CLIENT_ID=... KYC_FRACTAL_CLIENT_SECRET=... \
 //	KYC_FRACTAL_REDIRECT_URI=http://127.0.0.1:8080/callback \
-//	KYC_FRACTAL_ENV=staging go run ./examples/webapp
+//	KYC_FRACTAL_ENVIRONMENT=staging go run ./examples/webapp
 //
-// KYC_FRACTAL_ENV is staging (the default) or production. Flags: -addr
+// KYC_FRACTAL_ENVIRONMENT is staging (the default) or production. Flags: -addr
 // (listen address, default 127.0.0.1:8080) and -level (default
 // basic+liveness).
 package main

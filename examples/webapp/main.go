@@ -24,8 +24,7 @@ const (
 	envClientID     = "KYC_FRACTAL_CLIENT_ID"
 	envClientSecret = "KYC_FRACTAL_CLIENT_SECRET"
 	envRedirectURI  = "KYC_FRACTAL_REDIRECT_URI"
-	envEnv          = "KYC_FRACTAL_ENV"
-	// envEnvironment is the name package integrations reads; accepted too.
+	// envEnvironment is the name package integrations reads too.
 	envEnvironment = "KYC_FRACTAL_ENVIRONMENT"
 )
 
@@ -135,12 +134,7 @@ func realConfig(getenv func(string) string) (*fractalid.Config, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("set %s too (or none of them for the demo)", strings.Join(missing, " and "))
 	}
-	name, alt := getenv(envEnv), getenv(envEnvironment)
-	if name == "" {
-		name = alt
-	} else if alt != "" && !strings.EqualFold(alt, name) {
-		return nil, fmt.Errorf("%s=%q and %s=%q disagree", envEnv, name, envEnvironment, alt)
-	}
+	name := getenv(envEnvironment)
 	var env fractalid.Environment
 	switch strings.ToLower(name) {
 	case "", "staging":
@@ -148,7 +142,7 @@ func realConfig(getenv func(string) string) (*fractalid.Config, error) {
 	case "production":
 		env = fractalid.Production
 	default:
-		return nil, fmt.Errorf("%s must be staging or production, not %q", envEnv, name)
+		return nil, fmt.Errorf("%s must be staging or production, not %q", envEnvironment, name)
 	}
 	return &fractalid.Config{ClientID: id, ClientSecret: secret, RedirectURL: redirect, Environment: env}, nil
 }

@@ -154,13 +154,10 @@ func TestRealConfig(t *testing.T) {
 	}{
 		{"nothing set: demo", nil, "", ""},
 		{"default staging", creds, "staging", ""},
-		{"staging", with(map[string]string{envEnv: "staging"}), "staging", ""},
-		{"production", with(map[string]string{envEnv: "production"}), "production", ""},
-		{"case-insensitive", with(map[string]string{envEnv: "Production"}), "production", ""},
-		{"integrations' variable", with(map[string]string{envEnvironment: "production"}), "production", ""},
-		{"both variables agree", with(map[string]string{envEnv: "production", envEnvironment: "production"}), "production", ""},
-		{"variables disagree", with(map[string]string{envEnv: "staging", envEnvironment: "production"}), "", "disagree"},
-		{"unknown environment", with(map[string]string{envEnv: "sandbox"}), "", "must be staging or production"},
+		{"staging", with(map[string]string{envEnvironment: "staging"}), "staging", ""},
+		{"production", with(map[string]string{envEnvironment: "production"}), "production", ""},
+		{"case-insensitive", with(map[string]string{envEnvironment: "Production"}), "production", ""},
+		{"unknown environment", with(map[string]string{envEnvironment: "sandbox"}), "", "must be staging or production"},
 		{"secret missing", map[string]string{envClientID: "id", envRedirectURI: "x"}, "", "set KYC_FRACTAL_CLIENT_SECRET too"},
 	}
 	for _, tt := range tests {
