@@ -436,7 +436,7 @@ func (s *rotatingTokenSource) Token() (*oauth2.Token, error) {
 		return s.cur, nil
 	}
 	if s.cur.RefreshToken == "" {
-		return nil, &TokenError{Err: errors.New("access token expired and no refresh token is set")}
+		return nil, &TokenError{Reason: "access token expired and no refresh token is set"}
 	}
 	old := s.cur.RefreshToken
 	next, err := s.conf.TokenSource(s.ctx, &oauth2.Token{RefreshToken: old}).Token()
@@ -493,7 +493,8 @@ func (s *rotatingTokenSource) save(tok *oauth2.Token) error {
 	ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
 	defer cancel()
 	if err := s.store.SaveToken(ctx, tok); err != nil {
-		return &TokenError{Err: fmt.Errorf("fractalid: saving the refreshed token failed: %w", err)}
+		// The store is the application's own: its error text is shown.
+		return &TokenError{Reason: "saving the refreshed token failed: " + err.Error(), Err: err}
 	}
 	return nil
 }

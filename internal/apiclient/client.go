@@ -525,7 +525,7 @@ func sanitizeJSONError(err error) error {
 
 func (c *Client) decodeFailure(ctx context.Context, hreq *http.Request, resp *http.Response, err error) error {
 	if errors.Is(err, ErrResponseTooLarge) {
-		return fmt.Errorf("%s %s: %w (cap %d bytes)", hreq.Method, hreq.URL.Path, ErrResponseTooLarge, c.maxBody)
+		return &SizeError{Method: hreq.Method, Path: hreq.URL.Path, Limit: c.maxBody}
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("kyc: %s %s: reading response: %w", hreq.Method, hreq.URL.Path, ctxErr)

@@ -786,3 +786,25 @@ func TestRevokedTokenRefreshedOnce(t *testing.T) {
 		t.Errorf("a refused token is not a permission problem: %v", err)
 	}
 }
+
+func TestTokenErrorNeverQuotesTheReply(t *testing.T) {
+	parse := fmt.Errorf("oauth2: cannot parse json: %w", errors.New("invalid character 'S' looking for beginning of value"))
+	err := WrapTokenError(parse)
+	if !errors.Is(err, ErrToken) || strings.Contains(err.Error(), "'S'") {
+		t.Fatalf("err = %v", err)
+	}
+	refused := WrapTokenError(&url.Error{Op: "Post", URL: "https://a.test/t", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}})
+	if !strings.Contains(refused.Error(), "connection refused") {
+		t.Fatalf("transport cause lost: %v", refused)
+	}
+}
+
+func TestSizeError(t *testing.T) {
+	c, mt := newMock(t, WithMaxResponseBytes(10))
+	mt.RegisterNoResponder(httpmock.NewStringResponder(200, `{"id":"0123456789"}`))
+	_, err := c.Do(context.Background(), &Request{Path: "/x"}, &thing{})
+	var se *SizeError
+	if !errors.As(err, &se) || !errors.Is(err, ErrResponseTooLarge) || se.Limit != 10 || err.Error() != "kyc: GET /x: response body larger than 10 bytes" {
+		t.Fatalf("err = %v", err)
+	}
+}

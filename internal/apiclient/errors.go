@@ -1,9 +1,12 @@
 package apiclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -168,6 +171,9 @@ type TokenError struct {
 	Code string
 	// StatusCode is the token endpoint's HTTP status, if it answered.
 	StatusCode int
+	// Reason, if set, describes the failure in words safe to print; it is
+	// shown instead of Err's text (which may quote the endpoint's reply).
+	Reason string
 	// Err is the underlying error (often an *oauth2.RetrieveError).
 	Err error
 }
@@ -181,11 +187,47 @@ func (e *TokenError) Error() string {
 	if e.Code != "" {
 		s += " (" + strconv.Quote(e.Code) + ")"
 	}
-	if e.StatusCode == 0 && e.Err != nil {
-		s += ": " + safeTransportError(e.Err)
+	switch {
+	case e.Reason != "":
+		s += ": " + e.Reason
+	case e.StatusCode == 0 && e.Err != nil:
+		s += ": " + tokenCause(e.Err)
 	}
 	return s
 }
+
+// tokenCause describes why no token arrived without quoting the token
+// endpoint's reply: a transport failure is described, anything else (an
+// unparsable reply, say, whose parse error quotes body bytes) is not.
+func tokenCause(err error) string {
+	var uerr *url.Error
+	var nerr net.Error
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err.Error()
+	case errors.As(err, &uerr):
+		return uerr.Err.Error()
+	case errors.As(err, &nerr):
+		return nerr.Error()
+	}
+	return "the token endpoint's reply could not be used"
+}
+
+// SizeError is a response body larger than the client's cap.
+// errors.Is(err, ErrResponseTooLarge) matches it.
+type SizeError struct {
+	Method, Path string
+	// Limit is the cap in bytes.
+	Limit int64
+}
+
+// Error implements error.
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("kyc: %s %s: response body larger than %d bytes", e.Method, e.Path, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrResponseTooLarge) true.
+func (e *SizeError) Is(target error) bool { return target == ErrResponseTooLarge }
 
 // Unwrap returns the underlying error.
 func (e *TokenError) Unwrap() error { return e.Err }
