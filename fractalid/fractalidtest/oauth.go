@@ -651,6 +651,11 @@ func (s *Server) grantClientCredentials(c *ClientApp, p url.Values, now time.Tim
 		if sc != fractalid.ScopeClientStats && sc != fractalid.ScopeUID {
 			return nil, &oauthErr{"invalid_scope", descInvalidScope}
 		}
+		// An application restricted to some scopes (ClientApp.Scopes)
+		// gets no others, statistics included.
+		if sc == fractalid.ScopeClientStats && len(c.Scopes) > 0 && !slices.Contains(c.Scopes, sc) {
+			return nil, &oauthErr{"invalid_scope", descInvalidScope}
+		}
 	}
 	return s.newRecord(c.ID, "", scopes, now, false), nil
 }

@@ -44,8 +44,9 @@ type ClientApp struct {
 	// fragment.
 	RedirectURI string
 	// Scopes, if not empty, restricts the scopes the application may
-	// request (as Doorkeeper's per-application scopes do). Empty means every
-	// current user scope of the reference.
+	// request (as Doorkeeper's per-application scopes do), at /authorize and
+	// for client credentials (client.stats:read must be listed for the
+	// statistics API). Empty means every current scope of the reference.
 	Scopes []fractalid.Scope
 	// WebhookSecrets is the secret token of each notification type.
 	WebhookSecrets map[webhooks.EventType]string

@@ -2,6 +2,7 @@ package fractalidtest_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -33,5 +34,25 @@ func TestStartOutsideATest(t *testing.T) {
 	srv.Close()
 	if _, err := c.Me(context.Background()); err == nil {
 		t.Fatal("the fake still answers after Close")
+	}
+}
+
+// An application restricted to user scopes gets no statistics token.
+func TestClientCredentialsHonourApplicationScopes(t *testing.T) {
+	app := fractalidtest.ClientApp{ID: "no-stats", Secret: "s", RedirectURI: "http://127.0.0.1/cb", Scopes: []fractalid.Scope{fractalid.ScopeUID}}
+	srv := fractalidtest.NewServer(t, fractalidtest.WithClient(app))
+	stats, err := fractalid.NewStatsClient(fractalid.WithStatsCredentials(app.ID, app.Secret), fractalid.WithStatsEnvironment(srv.Environment()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stats.TotalVerifications(context.Background())
+	var te *fractalid.TokenError
+	if !errors.As(err, &te) || te.Code != "invalid_scope" {
+		t.Fatalf("err = %v", err)
+	}
+	def := srv.DefaultClient()
+	ok, _ := fractalid.NewStatsClient(fractalid.WithStatsCredentials(def.ID, def.Secret), fractalid.WithStatsEnvironment(srv.Environment()))
+	if _, err := ok.TotalVerifications(context.Background()); err != nil {
+		t.Fatalf("default client: %v", err)
 	}
 }
