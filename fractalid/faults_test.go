@@ -35,19 +35,29 @@ var fastRetries = fractalid.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond
 var slowRetries = fractalid.RetryPolicy{MaxRetries: 2, MinWait: 5 * time.Second, MaxWait: 5 * time.Second, MaxRetryAfter: 5 * time.Second}
 
 // attemptHook is a slog.Handler that closes done at the first record the
-// client logs, which it does when an attempt has its reply: the client is
-// then deciding whether, and how long, to wait before the next attempt.
+// client logs for a path starting with prefix, which it does when an
+// attempt has its reply: the client is then deciding whether, and how
+// long, to wait before the next attempt.
 type attemptHook struct {
-	once sync.Once
-	done chan struct{}
+	prefix string
+	once   sync.Once
+	done   chan struct{}
 }
 
-func newAttemptHook() *attemptHook { return &attemptHook{done: make(chan struct{})} }
+func newAttemptHook(prefix string) *attemptHook {
+	return &attemptHook{prefix: prefix, done: make(chan struct{})}
+}
 
 func (h *attemptHook) Enabled(context.Context, slog.Level) bool { return true }
 
-func (h *attemptHook) Handle(context.Context, slog.Record) error {
-	h.once.Do(func() { close(h.done) })
+func (h *attemptHook) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "path" && strings.HasPrefix(a.Value.String(), h.prefix) {
+			h.once.Do(func() { close(h.done) })
+			return false
+		}
+		return true
+	})
 	return nil
 }
 
@@ -355,7 +365,7 @@ func TestMeFaultMatrix(t *testing.T) {
 			opts := tt.opts
 			var hook *attemptHook
 			if tt.hook {
-				hook = newAttemptHook()
+				hook = newAttemptHook(mePath)
 				opts = append(append([]fractalid.Option{}, opts...), fractalid.WithLogger(slog.New(hook)))
 			}
 			e := newMeEnv(t, tt.expired, opts...)
