@@ -617,7 +617,8 @@ func (d Details) LogValue() slog.Value {
 	return slog.GroupValue(slog.Int("keys", d.Len()), slog.Int("files", files), slog.Int("extra", len(d.Extra)))
 }
 
-// Report is the deprecated Coinfirm AML report of the wallet add-on.
+// Report is the deprecated Coinfirm AML report of the wallet add-on. It
+// prints its id and type only, never the address.
 // Fields of unexpected types are left zero; Raw always holds the report
 // as received.
 //
@@ -672,6 +673,20 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 	}
 	r.Raw = bytes.Clone(b)
 	return nil
+}
+
+// String prints the report id and type only: the report names the wallet
+// address.
+func (r Report) String() string {
+	return fmt.Sprintf("fractalid.Report{id=%s type=%s}", safeToken(r.ReportID), safeToken(r.ReportType))
+}
+
+// Format makes every fmt verb print String.
+func (r Report) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(r.String())) }
+
+// LogValue implements slog.LogValuer without the address.
+func (r Report) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", r.ReportID), slog.String("type", r.ReportType))
 }
 
 // MarshalJSON writes Raw when set, else the typed fields.

@@ -135,6 +135,12 @@ func (e *AuthError) Error() string {
 	return "fractalid: authorization failed: " + strconv.Quote(e.Code)
 }
 
+// GoString implements fmt.GoStringer so that %#v prints the code only, like
+// Error: Description and URI come from the query string.
+func (e *AuthError) GoString() string {
+	return "&fractalid.AuthError{Code:" + strconv.Quote(e.Code) + "}"
+}
+
 // Is makes errors.Is match ErrAuthorizationFailed, and ErrAccessDenied for
 // access_denied.
 func (e *AuthError) Is(target error) bool {

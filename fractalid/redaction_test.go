@@ -181,3 +181,21 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	outs = append(outs, logs.String())
 	assertNoLeak(t, "errors and logs", outs...)
 }
+
+func TestAuthErrorAndReportPrinting(t *testing.T) {
+	ae := &AuthError{Code: "access_denied", Description: "user " + sentinelEmail + " refused", URI: "https://example.test/?e=" + sentinelEmail}
+	r := Report{ReportID: "r-1", ReportType: "wallet", Address: "0x2003ab", Raw: []byte(`{"address":"0x2003ab"}`)}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "err", ae, "report", r, "ptr", &r)
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "report", r)
+	outs := append([]string{fmt.Sprintf("%v %+v %#v %s %q", ae, ae, ae, ae, ae)}, outputs(r)...)
+	outs = append(outs, outputs(&r)...)
+	outs = append(outs, buf.String())
+	assertNoLeak(t, "AuthError and Report", outs...)
+	if got := fmt.Sprintf("%#v", ae); got != `&fractalid.AuthError{Code:"access_denied"}` {
+		t.Errorf("%%#v = %s", got)
+	}
+	if got := r.String(); got != "fractalid.Report{id=r-1 type=wallet}" {
+		t.Errorf("String = %s", got)
+	}
+}

@@ -183,3 +183,19 @@ func TestSecretEqual(t *testing.T) {
 		t.Error("Equal")
 	}
 }
+
+func TestEKYCCredentialPrintsURLsWithoutCredentials(t *testing.T) {
+	const key = "key-in-the-url-31f"
+	c := integrations.EKYCCredential{ClientID: "ekyc", BaseURL: "https://svc:" + key + "@gateway.example/api?api_key=" + key + "#" + key}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("cred", "c", c)
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s", c, c, c, c), buf.String(), integrations.Settings{EKYC: &c}.String()} {
+		if strings.Contains(out, key) || strings.Contains(out, "svc") || !strings.Contains(out, "https://gateway.example/api") {
+			t.Errorf("output = %s", out)
+		}
+	}
+	bad := integrations.EKYCCredential{ClientID: "ekyc", BaseURL: "https://svc:" + key + "@gateway.example/%zz"}
+	if out := bad.String(); strings.Contains(out, key) {
+		t.Errorf("unparseable URL printed: %s", out)
+	}
+}

@@ -3,6 +3,7 @@ package integrations
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -273,7 +274,7 @@ type EKYCCredential struct {
 
 // String prints the client id, URLs and permissions, never a secret.
 func (e EKYCCredential) String() string {
-	return fmt.Sprintf("integrations.EKYCCredential{ClientID: %s, BaseURL: %s, Permissions: %v}", e.ClientID, e.baseURL(), e.Permissions)
+	return fmt.Sprintf("integrations.EKYCCredential{ClientID: %s, BaseURL: %s, Permissions: %v}", e.ClientID, printableURL(e.baseURL()), e.Permissions)
 }
 
 // GoString is String.
@@ -281,11 +282,23 @@ func (e EKYCCredential) GoString() string { return e.String() }
 
 // LogValue logs the client id, base URL and permissions only.
 func (e EKYCCredential) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("client_id", e.ClientID), slog.String("base_url", e.baseURL()), slog.Any("permissions", e.Permissions))
+	return slog.GroupValue(slog.String("client_id", e.ClientID), slog.String("base_url", printableURL(e.baseURL())), slog.Any("permissions", e.Permissions))
 }
 
 // Has reports whether the credential lists perm.
 func (e EKYCCredential) Has(perm string) bool { return slices.Contains(e.Permissions, perm) }
+
+// printableURL is raw without user info, query or fragment, which may hold
+// credentials in a misconfigured URL; a URL that does not parse prints as a
+// placeholder.
+func printableURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "[invalid URL]"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
+}
 
 func (e EKYCCredential) baseURL() string {
 	if e.BaseURL == "" {

@@ -149,6 +149,19 @@ type KrakenData struct {
 	Note string `json:"note"`
 }
 
+// String returns the user id and status only, never the note.
+func (d KrakenData) String() string { return "{UserID:" + d.UserID + " Status:" + d.Status + "}" }
+
+// GoString returns the user id and status only.
+func (d KrakenData) GoString() string {
+	return "webhooks.KrakenData{UserID:" + strconv.Quote(d.UserID) + ", Status:" + strconv.Quote(d.Status) + "}"
+}
+
+// LogValue logs the user id and status only.
+func (d KrakenData) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("user_id", d.UserID), slog.String("status", d.Status))
+}
+
 // Timestamp is a notification time decoded leniently. Fractal sends RFC 3339
 // UTC with whole seconds ("2020-04-02T13:35:35Z"); other RFC 3339 forms, a
 // space instead of "T", a missing zone (read as UTC) and Unix seconds or

@@ -280,3 +280,16 @@ func TestTimestampJSON(t *testing.T) {
 		t.Errorf("ParseTimestamp = %+v", got)
 	}
 }
+
+func TestKrakenDataPrintingHidesNote(t *testing.T) {
+	const note = "passport of Jane Roe expired"
+	d := webhooks.KrakenData{UserID: "USER_ID", Status: "rejected", Note: note}
+	var logBuf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("kraken", "data", d, "ptr", &d)
+	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("kraken", "data", d)
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s", d, d, d, d), fmt.Sprintf("%v %+v %#v", &d, &d, &d), logBuf.String()} {
+		if strings.Contains(out, "Jane") || !strings.Contains(out, "USER_ID") {
+			t.Errorf("output = %s", out)
+		}
+	}
+}

@@ -78,6 +78,12 @@ type Error struct {
 	APIError *APIError
 }
 
+// GoString implements fmt.GoStringer so that %#v leaves the message out
+// too.
+func (e *Error) GoString() string {
+	return fmt.Sprintf("&incode.Error{Status:%d, Reason:%q, Path:%q, APIError:%#v}", e.Status, e.Reason, e.Path, e.APIError)
+}
+
 // Error implements error without the message.
 func (e *Error) Error() string {
 	a := e.APIError

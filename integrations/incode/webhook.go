@@ -139,6 +139,19 @@ type SessionEvent struct {
 	IdentityID string
 }
 
+// String prints the event type, interview id and identity id only.
+func (e SessionEvent) String() string {
+	return fmt.Sprintf("incode.SessionEvent{EventType: %s, InterviewID: %s, IdentityID: %s}", e.EventType, e.InterviewID, e.IdentityID)
+}
+
+// GoString is String.
+func (e SessionEvent) GoString() string { return e.String() }
+
+// LogValue logs the event type, interview id and identity id only.
+func (e SessionEvent) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("event_type", string(e.EventType)), slog.String("interview_id", e.InterviewID), slog.String("identity_id", e.IdentityID))
+}
+
 // WorkforceEvent is a Workforce webhook. Its JSON keys are not documented:
 // the event is read from "event", "eventType" or "type", the verification
 // id from "verificationTraceId", "verificationId" or "id", the correlation

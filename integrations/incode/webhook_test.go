@@ -156,3 +156,29 @@ func TestWebhookHandler(t *testing.T) {
 		t.Errorf("no name: %v", err)
 	}
 }
+
+func TestSessionEventPrintingHidesLoginHint(t *testing.T) {
+	const hint = "jane.roe@corp.example"
+	w, err := incode.ParseWebhook([]byte(`{"eventType":"SESSION_SUCCEEDED","interviewId":"66a1","loginHint":"` + hint + `","identityId":"id-9"}`))
+	if err != nil || w.Session == nil || w.Session.LoginHint != hint {
+		t.Fatalf("ParseWebhook = %+v, %v", w, err)
+	}
+	e := *w.Session
+	var logBuf strings.Builder
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("event", "session", e, "ptr", w.Session)
+	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("event", "session", e)
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s", e, e, e, e), fmt.Sprintf("%v %+v %#v", w.Session, w.Session, w.Session), logBuf.String()} {
+		if strings.Contains(out, "jane") || !strings.Contains(out, "66a1") || !strings.Contains(out, "id-9") {
+			t.Errorf("output = %s", out)
+		}
+	}
+}
+
+func TestErrorGoStringHidesMessage(t *testing.T) {
+	e := &incode.Error{Status: 400, Reason: "Bad Request", Message: "loginHint jane.roe@corp.example is invalid", Path: incode.RequestNewPath,
+		APIError: &incode.APIError{StatusCode: 400, Method: http.MethodPost, Path: incode.RequestNewPath, Message: "jane.roe@corp.example", Body: []byte("jane.roe@corp.example")}}
+	out := fmt.Sprintf("%v %+v %#v", e, e, e)
+	if strings.Contains(out, "jane") || !strings.Contains(out, "Bad Request") || !strings.Contains(out, incode.RequestNewPath) {
+		t.Errorf("output = %s", out)
+	}
+}

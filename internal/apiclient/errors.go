@@ -106,6 +106,13 @@ func (e *APIError) Error() string {
 	return s
 }
 
+// GoString implements fmt.GoStringer so that %#v prints the identifying
+// fields only: never Message, Header or Body, which may echo what was sent.
+func (e *APIError) GoString() string {
+	return fmt.Sprintf("&apiclient.APIError{StatusCode:%d, Method:%q, Path:%q, Code:%q, ID:%q, RequestID:%q, MissingPermissions:%q, RequiredPermission:%q, RetryAfter:%d, Attempts:%d}",
+		e.StatusCode, e.Method, e.Path, e.Code, e.ID, e.RequestID, e.MissingPermissions, e.RequiredPermission, e.RetryAfter, e.Attempts)
+}
+
 func (e *APIError) matchesKind(target error) bool {
 	for _, k := range e.Kinds {
 		if k == target {
