@@ -808,3 +808,13 @@ func TestSizeError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestAPIErrorEveryVerb(t *testing.T) {
+	e := &APIError{StatusCode: 400, Method: "POST", Path: "/x", Message: "SENTINEL-MSG", Body: []byte("SENTINEL-BODY"), Header: http.Header{"X": {"SENTINEL-HDR"}}}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T"} {
+		out := fmt.Sprintf(verb, e)
+		if strings.Contains(out, "SENTINEL") || strings.Contains(out, fmt.Sprintf("%x", "SENTINEL")) {
+			t.Errorf("%s prints %q", verb, out)
+		}
+	}
+}

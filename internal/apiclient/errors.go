@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -111,6 +112,16 @@ func (e *APIError) Error() string {
 func (e *APIError) GoString() string {
 	return fmt.Sprintf("&apiclient.APIError{StatusCode:%d, Method:%q, Path:%q, Code:%q, ID:%q, RequestID:%q, MissingPermissions:%q, RequiredPermission:%q, RetryAfter:%d, Attempts:%d}",
 		e.StatusCode, e.Method, e.Path, e.Code, e.ID, e.RequestID, e.MissingPermissions, e.RequiredPermission, e.RetryAfter, e.Attempts)
+}
+
+// Format prints Error() for every verb (GoString for %#v), so no verb
+// (%d, %x on the struct, ...) can reach Message, Header or Body.
+func (e *APIError) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, e.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, e.Error())
 }
 
 func (e *APIError) matchesKind(target error) bool {
