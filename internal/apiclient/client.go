@@ -615,9 +615,13 @@ func requestID(h http.Header) string {
 	return ""
 }
 
+// maxDrain is how much of an unread body is read before closing it, so
+// its connection can be reused; a longer body costs the connection.
+const maxDrain = 64 << 10
+
 // closeBody drains a little of the body so the connection can be reused, then closes it.
 func closeBody(rc io.ReadCloser) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(rc, 64<<10))
+	_, _ = io.Copy(io.Discard, io.LimitReader(rc, maxDrain))
 	_ = rc.Close()
 }
 

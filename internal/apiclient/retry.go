@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -97,9 +98,22 @@ func (p RetryPolicy) checkRetry(ctx context.Context, resp *http.Response, err er
 		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra > p.MaxRetryAfter {
 			return false, nil
 		}
+		drainForRetry(ctx, resp, p.MaxRetries)
 		return true, nil
 	}
 	return false, nil
+}
+
+// drainForRetry reads the rest of a reply that is about to be retried (up
+// to maxDrain), so its connection can be reused: the retry engine reads
+// only 4 KiB of it before closing it. The reply of the last allowed attempt
+// is left unread: it becomes the caller's error.
+func drainForRetry(ctx context.Context, resp *http.Response, maxRetries int) {
+	st := stateFrom(ctx)
+	if st == nil || st.attempts > maxRetries || resp.Body == nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 }
 
 // backoff is the retryablehttp Backoff of the policy: Retry-After when the
