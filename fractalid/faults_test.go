@@ -410,8 +410,9 @@ func TestMeFaultMatrix(t *testing.T) {
 	}
 }
 
-// TestMeReusesOneConnection: sequential calls, error replies included, run
-// over one kept-alive connection, so every body was drained and closed.
+// TestMeReusesOneConnection: sequential calls, error replies and retried
+// 503s with 4 KiB bodies included, run over one kept-alive connection, so
+// every body was drained and closed.
 func TestMeReusesOneConnection(t *testing.T) {
 	t.Parallel()
 	e := newMeEnv(t, false)
@@ -420,6 +421,9 @@ func TestMeReusesOneConnection(t *testing.T) {
 		switch i % 4 {
 		case 1:
 			e.srv.InjectFault(http.MethodGet, mePath, fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 404, Body: errBody})
+		case 2:
+			// A retried 503 with a body larger than the retry engine reads.
+			e.srv.InjectFault(http.MethodGet, mePath, fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Body: errBody})
 		case 3:
 			e.srv.InjectFault(http.MethodGet, mePath, fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError, Status: 403})
 		}
@@ -439,8 +443,8 @@ func TestMeReusesOneConnection(t *testing.T) {
 			}
 		}
 	}
-	if n := e.srv.Count(http.MethodGet, mePath); n != 20 {
-		t.Errorf("%d requests, want 20", n)
+	if n := e.srv.Count(http.MethodGet, mePath); n != 25 {
+		t.Errorf("%d requests, want 25 (20 calls, 5 retries)", n)
 	}
 	if n := e.srv.ConnectionCount(); n != 1 {
 		t.Errorf("%d connections for 20 sequential calls, want 1", n)
