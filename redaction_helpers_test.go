@@ -264,7 +264,7 @@ func ownErrors(err error) []error {
 		if t := reflect.TypeOf(e); strings.HasPrefix(pkgPath(t), "github.com/kycgo/kyc") {
 			out = append(out, e)
 		}
-		switch u := e.(type) {
+		switch u := e.(type) { //nolint:errorlint // walks the wrap chain itself
 		case interface{ Unwrap() error }:
 			walk(u.Unwrap())
 		case interface{ Unwrap() []error }:

@@ -1172,7 +1172,7 @@ func decodedModels(t *testing.T, h *harness) {
 		"unknown_key":"`+sEmail+`","date_of_issue_bad":{"x":"`+sNewEmail+`"}},
 		"report":{"address":"`+sWallet+`","report_id":"r-1"}}]}`, &u)
 	recordUser(h, "decoded", &u)
-	h.value("Report", u.VerificationCases[0].Report)
+	h.value("Report", u.VerificationCases[0].Report) //nolint:staticcheck // the deprecated report still prints safely
 
 	var us ekycadmin.UserSessions
 	decode("ekycadmin.UserSessions", `{"id":"user-1","sessions":{"k-1":{"sessionToken":"`+sAccessToken+`","url":"https://veriff.example.test/v/`+sRefreshToken+`",
