@@ -35,6 +35,10 @@ const (
 // RetryPolicy says how failed attempts are retried (see NewClient).
 type RetryPolicy = apiclient.RetryPolicy
 
+// TokenRefreshMargin is how long before its expiry a cached access token is
+// renewed.
+const TokenRefreshMargin = time.Minute
+
 // DefaultRetryPolicy returns the retry policy used unless WithRetryPolicy
 // says otherwise: 2 retries, 500ms doubling to 8s with jitter, Retry-After
 // honoured up to 30s.
@@ -263,6 +267,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	coreOpts := []apiclient.Option{
 		apiclient.WithBaseURL(s.baseURL),
 		apiclient.WithTokenSource(ts),
+		// Renew a minute before expiry, as Klustr's own client does: the
+		// API introspects every token and caches the answer.
+		apiclient.WithTokenRefreshMargin(TokenRefreshMargin),
 		apiclient.WithErrorDecoder(decodeError),
 	}
 	if s.hc != nil {

@@ -58,6 +58,8 @@ type config struct {
 	header       http.Header
 	errorDecoder ErrorDecoder
 	authHosts    []string
+	// refreshMargin is how long before expiry a cached token is renewed.
+	refreshMargin time.Duration
 }
 
 // ErrorDecoder turns a non-2xx reply into the error a caller sees. It gets
@@ -102,6 +104,18 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 			return errors.New("nil oauth2.TokenSource")
 		}
 		c.tokenSource = ts
+		return nil
+	}
+}
+
+// WithTokenRefreshMargin makes the client fetch a new token when the cached
+// one has less than d left (default 10s, as oauth2.ReuseTokenSource).
+func WithTokenRefreshMargin(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 || d > time.Hour {
+			return errors.New("token refresh margin must be between 0 and 1h")
+		}
+		c.refreshMargin = d
 		return nil
 	}
 }
@@ -195,7 +209,7 @@ type Client struct {
 
 // New builds a Client. A base URL is required.
 func New(opts ...Option) (*Client, error) {
-	cfg := config{timeout: DefaultTimeout, retry: DefaultRetryPolicy, maxBody: DefaultMaxResponseBytes}
+	cfg := config{timeout: DefaultTimeout, retry: DefaultRetryPolicy, maxBody: DefaultMaxResponseBytes, refreshMargin: defaultRefreshMargin}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -215,7 +229,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	rt := newRetryTransport(cfg)
 	if cfg.tokenSource != nil {
-		c.ts = newCachingSource(cfg.tokenSource)
+		c.ts = newCachingSource(cfg.tokenSource, cfg.refreshMargin)
 		hosts := map[string]bool{base.Host: true}
 		for _, h := range cfg.authHosts {
 			hosts[h] = true
@@ -796,22 +810,28 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r3)
 }
 
-// cachingSource caches a token until it expires (with a 10s margin, as
-// oauth2.ReuseTokenSource), shares one fetch among concurrent callers and
-// can drop a token the server refused.
+// defaultRefreshMargin is oauth2.ReuseTokenSource's expiry margin.
+const defaultRefreshMargin = 10 * time.Second
+
+// cachingSource caches a token until it is within margin of its expiry,
+// shares one fetch among concurrent callers and can drop a token the
+// server refused.
 type cachingSource struct {
-	mu   sync.Mutex
-	base oauth2.TokenSource
-	tok  *oauth2.Token
+	mu     sync.Mutex
+	base   oauth2.TokenSource
+	margin time.Duration
+	tok    *oauth2.Token
 }
 
-func newCachingSource(base oauth2.TokenSource) *cachingSource { return &cachingSource{base: base} }
+func newCachingSource(base oauth2.TokenSource, margin time.Duration) *cachingSource {
+	return &cachingSource{base: base, margin: margin}
+}
 
-// Token returns the cached token while it is valid, else a new one from base.
+// Token returns the cached token while it is fresh, else a new one from base.
 func (s *cachingSource) Token() (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tok.Valid() {
+	if s.tok != nil && s.tok.AccessToken != "" && (s.tok.Expiry.IsZero() || time.Until(s.tok.Expiry) > s.margin) {
 		return s.tok, nil
 	}
 	tok, err := s.base.Token()

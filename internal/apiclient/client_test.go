@@ -818,3 +818,30 @@ func TestAPIErrorEveryVerb(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenRefreshMargin(t *testing.T) {
+	var n atomic.Int32
+	src := TokenSourceFunc(func() (*oauth2.Token, error) {
+		n.Add(1)
+		return &oauth2.Token{AccessToken: fmt.Sprint("t", n.Load()), Expiry: time.Now().Add(45 * time.Second)}, nil
+	})
+	for _, tc := range []struct {
+		margin time.Duration
+		want   int32
+	}{{10 * time.Second, 1}, {time.Minute, 3}} {
+		n.Store(0)
+		c, mt := newMock(t, WithTokenSource(src), WithTokenRefreshMargin(tc.margin))
+		mt.RegisterNoResponder(httpmock.NewStringResponder(200, `{}`))
+		for range 3 {
+			if _, err := c.Do(context.Background(), &Request{Path: "/x"}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n.Load() != tc.want {
+			t.Errorf("margin %v: %d token fetches, want %d", tc.margin, n.Load(), tc.want)
+		}
+	}
+	if _, err := New(WithBaseURL(base), WithTokenRefreshMargin(-time.Second)); err == nil {
+		t.Error("negative margin accepted")
+	}
+}
