@@ -310,8 +310,11 @@ func NewClient(opts ...Option) (*Client, error) {
 		ts = &fallbackExpiry{cc: cc, ctx: context.WithValue(context.Background(), oauth2.HTTPClient, thc), now: time.Now}
 	}
 	if ts != nil {
+		// The core caches the token itself and, when Incode refuses it with
+		// an invalid_token challenge, asks this source again: give it the
+		// non-caching source. TokenSource() hands callers a cached one.
 		c.ts = &wrapErrors{next: oauth2.ReuseTokenSource(nil, ts)}
-		b2b, err := apiclient.New(append(base, apiclient.WithTokenSource(c.ts))...)
+		b2b, err := apiclient.New(append(base, apiclient.WithTokenSource(&wrapErrors{next: ts}))...)
 		if err != nil {
 			return nil, err
 		}
@@ -342,7 +345,7 @@ func (c *Client) String() string {
 // fallbackExpiry gives tokens without expires_in a conservative lifetime,
 // so that a token Incode has expired is not reused forever.
 // It asks the token endpoint on every call (clientcredentials.Config.Token);
-// the oauth2.ReuseTokenSource around it does the caching.
+// the core (and, for TokenSource, an oauth2.ReuseTokenSource) caches.
 type fallbackExpiry struct {
 	cc  *clientcredentials.Config
 	ctx context.Context // long-lived: context.Background() plus the HTTP client
