@@ -113,7 +113,9 @@ func exportNew(w io.Writer, cols []Item) *CSVExporter {
 }
 
 // Write writes the header if it has not been written yet, then one record for v.
-func (e *CSVExporter) Write(v UserVerification) error {
+func (e *CSVExporter) Write(v UserVerification) error { return e.write(&v) }
+
+func (e *CSVExporter) write(v *UserVerification) error {
 	if e.err != nil {
 		return e.err
 	}
@@ -199,8 +201,8 @@ func exportRows(w io.Writer, rows []UserVerification, s exportSettings) error {
 		cols = exportDiscoverColumns(cols, rows)
 	}
 	e := exportNew(w, cols)
-	for _, v := range rows {
-		if err := e.Write(v); err != nil {
+	for i := range rows {
+		if err := e.write(&rows[i]); err != nil {
 			return err
 		}
 	}
