@@ -3,9 +3,9 @@ package webhooks_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/kycgo/kyc/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leakcheck.Main(m)
 }

@@ -15,13 +15,13 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/kycgo/kyc/internal/leakcheck"
 
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // testEnv is the fake Fractal ID and the app served on 127.0.0.1, with a
 // browser-like client: a cookie jar and no automatic redirects, so each hop

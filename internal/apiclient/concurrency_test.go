@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
 	"golang.org/x/oauth2"
+
+	"github.com/kycgo/kyc/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leakcheck.Main(m)
 }
 
 // TestConcurrentCallsShareOneRefresh: 1,000 concurrent calls on one client
