@@ -106,6 +106,13 @@ func (c Config) env() Environment {
 	return c.Environment
 }
 
+// Validate checks what every flow needs: a client id, a valid environment
+// (zero means Production), an absolute redirect URL (https unless the host
+// is loopback, no fragment) and well-formed scopes. It is what AuthCodeURL
+// and Exchange check first; call it at startup to fail early. The error
+// matches ErrInvalidArgument and names the field, never a value.
+func (c Config) Validate() error { return c.validate() }
+
 // validate checks the fields every flow needs.
 func (c Config) validate() error {
 	if c.ClientID == "" {

@@ -565,3 +565,25 @@ func TestTokenSourceArguments(t *testing.T) {
 		t.Errorf("no refresh token: %v", err)
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	good := Config{ClientID: "id", ClientSecret: "SENTINEL-SECRET", RedirectURL: "https://app.example.com/cb", Scopes: []Scope{ScopeUID}}
+	if err := good.Validate(); err != nil {
+		t.Fatalf("valid config: %v", err)
+	}
+	for name, c := range map[string]Config{
+		"no client id":      {RedirectURL: "https://app.example.com/cb"},
+		"no redirect":       {ClientID: "id"},
+		"http redirect":     {ClientID: "id", RedirectURL: "http://app.example.com/cb"},
+		"fragment":          {ClientID: "id", RedirectURL: "https://app.example.com/cb#x"},
+		"scope with space":  {ClientID: "id", RedirectURL: "https://app.example.com/cb", Scopes: []Scope{"a b"}},
+		"bad environment":   {ClientID: "id", RedirectURL: "https://app.example.com/cb", Environment: Environment{Name: "x", FrontendURL: "ftp://x"}},
+		"relative redirect": {ClientID: "id", RedirectURL: "/cb"},
+	} {
+		c.ClientSecret = "SENTINEL-SECRET"
+		err := c.Validate()
+		if !errors.Is(err, ErrInvalidArgument) || strings.Contains(err.Error(), "SENTINEL") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}

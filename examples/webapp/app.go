@@ -81,9 +81,7 @@ func newApp(c appConfig) (*app, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	// AuthCodeURL validates the whole Config (client id, environment,
-	// redirect URL, scopes).
-	if _, err := a.cfg.AuthCodeURL("check"); err != nil {
+	if err := a.cfg.Validate(); err != nil {
 		return nil, err
 	}
 	ru, err := url.Parse(a.cfg.RedirectURL)
