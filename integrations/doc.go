@@ -16,7 +16,9 @@
 // # Environment variables
 //
 // LoadEnv and FromEnv read these variables. A variable set to "" counts as
-// unset; a section is configured when any of its variables is set.
+// unset; a section is configured when any of its variables is set, and every
+// configured section is validated. A program that needs one integration can
+// read its section alone: LoadEnv(os.LookupEnv, OnlySections(SectionEKYC)).
 //
 // Fractal ID application (FractalApp):
 //

@@ -90,13 +90,69 @@ func knownWebhookTypes() []string {
 // FromEnv is LoadEnv(os.LookupEnv).
 func FromEnv() (*Settings, error) { return LoadEnv(os.LookupEnv) }
 
+// Section names one integration's group of environment variables.
+type Section string
+
+// The sections of the environment: KYC_FRACTAL_*, KYC_INCODE_* and KYC_EKYC_*.
+const (
+	SectionFractal Section = "fractal"
+	SectionIncode  Section = "incode"
+	SectionEKYC    Section = "ekyc"
+)
+
+// envPrefix is the prefix of a section's variables.
+func (s Section) envPrefix() string { return "KYC_" + strings.ToUpper(string(s)) + "_" }
+
+// LoadOption changes what LoadEnv reads.
+type LoadOption func(*loadSettings) error
+
+type loadSettings struct{ only []Section }
+
+// OnlySections makes LoadEnv read (and validate) the given sections only,
+// so a program that needs one integration is not stopped by another's
+// half-set variables in the same environment.
+func OnlySections(sections ...Section) LoadOption {
+	return func(l *loadSettings) error {
+		for _, s := range sections {
+			switch s {
+			case SectionFractal, SectionIncode, SectionEKYC:
+			default:
+				return fmt.Errorf("integrations: unknown section %q", s)
+			}
+		}
+		l.only = append(l.only, sections...)
+		return nil
+	}
+}
+
 // LoadEnv reads settings from environment variables through lookup (for
 // example os.LookupEnv, or a map in tests) and validates them. It returns
 // (nil, *ValidationError) listing every problem, by field and variable,
 // without values. The variables are listed in the package documentation.
-func LoadEnv(lookup func(string) (string, bool)) (*Settings, error) {
+// With OnlySections, the other sections' variables are not read.
+func LoadEnv(lookup func(string) (string, bool), opts ...LoadOption) (*Settings, error) {
 	if lookup == nil {
 		return nil, errors.New("integrations: nil lookup function")
+	}
+	var ls loadSettings
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&ls); err != nil {
+			return nil, err
+		}
+	}
+	if len(ls.only) > 0 {
+		all := lookup
+		lookup = func(name string) (string, bool) {
+			for _, s := range ls.only {
+				if strings.HasPrefix(name, s.envPrefix()) {
+					return all(name)
+				}
+			}
+			return "", false
+		}
 	}
 	seen := false
 	get := func(name string) string {

@@ -317,3 +317,27 @@ func TestRedirectURIOnlyForTheAuthorizationFlow(t *testing.T) {
 		t.Fatalf("Config without redirect URI: %v", err)
 	}
 }
+
+// OnlySections: a program that needs the EKYC credential is not stopped by
+// a half-set Fractal section in the same environment.
+func TestLoadEnvOnlySections(t *testing.T) {
+	env := map[string]string{
+		"KYC_EKYC_CLIENT_ID":     "svc",
+		"KYC_EKYC_CLIENT_SECRET": "s3cret",
+		"KYC_FRACTAL_CLIENT_ID":  "stray", // no secret: an invalid Fractal section
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	if _, err := integrations.LoadEnv(lookup); !errors.Is(err, integrations.ErrMissing) {
+		t.Fatalf("all sections: err = %v, want the Fractal section refused", err)
+	}
+	s, err := integrations.LoadEnv(lookup, integrations.OnlySections(integrations.SectionEKYC))
+	if err != nil {
+		t.Fatalf("EKYC only: %v", err)
+	}
+	if s.EKYC == nil || s.EKYC.ClientID != "svc" || s.Fractal != nil || s.Incode != nil {
+		t.Fatalf("settings = %+v", s)
+	}
+	if _, err := integrations.LoadEnv(lookup, integrations.OnlySections("kraken")); err == nil {
+		t.Fatal("unknown section accepted")
+	}
+}

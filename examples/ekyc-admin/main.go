@@ -171,14 +171,10 @@ func parseStatus(err error) int {
 // credential's variables are read through env, with -base-url and
 // -token-url taking the place of KYC_EKYC_BASE_URL and KYC_EKYC_TOKEN_URL,
 // and validated together (every problem at once, by variable, never a
-// value). Only the KYC_EKYC_* variables are looked at, so unrelated
-// settings in the environment (a half-configured Fractal app, say) do not
-// get in the way.
+// value). Only the KYC_EKYC_* section is read, so unrelated settings in the
+// environment (a half-configured Fractal app, say) do not get in the way.
 func newClient(g *globals, env func(string) string) (*ekycadmin.Client, error) {
 	lookup := func(name string) (string, bool) {
-		if !strings.HasPrefix(name, "KYC_EKYC_") {
-			return "", false
-		}
 		v := env(name)
 		switch {
 		case name == integrations.EnvEKYCBaseURL && g.baseURL != "":
@@ -191,7 +187,7 @@ func newClient(g *globals, env func(string) string) (*ekycadmin.Client, error) {
 	if env(integrations.EnvEKYCClientID) == "" && env(integrations.EnvEKYCClientSecret) == "" {
 		return nil, usagef("no service credential: set %s and %s", integrations.EnvEKYCClientID, integrations.EnvEKYCClientSecret)
 	}
-	settings, err := integrations.LoadEnv(lookup)
+	settings, err := integrations.LoadEnv(lookup, integrations.OnlySections(integrations.SectionEKYC))
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
 	}
