@@ -171,7 +171,6 @@ type Client struct {
 	api          *apiclient.Client
 	set          *settings
 	maxFileBytes int64
-	refresher    *rotatingTokenSource // set when ts came from Config.TokenSource
 }
 
 // NewClient returns a client that authenticates with ts (for example
@@ -188,52 +187,23 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 }
 
 func newClient(ts oauth2.TokenSource, s *settings) (*Client, error) {
-	rts, _ := ts.(*rotatingTokenSource)
-	if rts != nil {
-		ts = uncachedSource{rts}
-	}
-	api, err := apiclient.New(append(s.apiOptions(), apiclient.WithTokenSource(ts))...)
+	// A Config.TokenSource source implements apiclient.TokenInvalidator: a
+	// 401 the resource server blames on the token makes the core invalidate
+	// it, refresh, and send the call once more.
+	api, err := apiclient.New(append(s.apiOptions(), apiclient.WithTokenSource(ts), apiclient.WithRenewRule(renewOnRefusedToken))...)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{api: api, set: s, maxFileBytes: s.maxFileBytes, refresher: rts}, nil
+	return &Client{api: api, set: s, maxFileBytes: s.maxFileBytes}, nil
 }
 
-// uncachedSource hands out copies of the rotating source's token marked
-// as expired, so the core's reuse cache asks the rotating source (which
-// caches by itself) on every request: a refresh forced after a 401 then
-// takes effect at once.
-type uncachedSource struct{ r *rotatingTokenSource }
-
-func (u uncachedSource) Token() (*oauth2.Token, error) {
-	t, err := u.r.Token()
-	if err != nil {
-		return nil, err
-	}
-	c := *t
-	c.Expiry = time.Unix(1, 0)
-	return &c, nil
-}
-
-// do sends req. With a token source from Config.TokenSource, a 401 (the
-// server refused an access token the client still thought valid: revoked,
-// or clocks disagree) forces one refresh and one more attempt.
-func (c *Client) do(ctx context.Context, req *apiclient.Request, out any) error {
-	used := ""
-	if c.refresher != nil {
-		used = c.refresher.accessToken()
-	}
-	_, err := c.api.Do(ctx, req, out)
-	var ae *APIError
-	if err == nil || c.refresher == nil || !errors.As(err, &ae) || ae.StatusCode != http.StatusUnauthorized ||
-		(ae.Code != "" && ae.Code != "invalid_token") {
-		return err
-	}
-	if !c.refresher.invalidate(used) {
-		return err
-	}
-	_, err = c.api.Do(ctx, req, out)
-	return err
+// renewOnRefusedToken is the resource server's RenewRule: the reference
+// leaves its 401 shape unknown, so any 401 whose error code (from
+// WWW-Authenticate or the body) is absent or invalid_token blames the token.
+func renewOnRefusedToken(h http.Header, body []byte) bool {
+	e := &APIError{StatusCode: http.StatusUnauthorized, Header: h}
+	_ = decodeResourceError(e, body)
+	return e.Code == "" || e.Code == "invalid_token"
 }
 
 // ForToken returns a client with the same options that authenticates with
@@ -260,7 +230,7 @@ func (c *Client) Me(ctx context.Context) (*User, error) {
 	u := new(User)
 	// Decoding into the wire view skips User.UnmarshalJSON's second pass.
 	w := newUserWire(u)
-	err := c.do(ctx, &apiclient.Request{
+	_, err := c.api.Do(ctx, &apiclient.Request{
 		Method: http.MethodGet,
 		Path:   mePath,
 		Header: http.Header{"Content-Type": {"application/json"}},

@@ -466,18 +466,15 @@ func (s *rotatingTokenSource) Token() (*oauth2.Token, error) {
 	return next, nil
 }
 
-// accessToken returns the access token in use, for invalidate.
-func (s *rotatingTokenSource) accessToken() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cur.AccessToken
-}
+// InvalidateToken implements apiclient.TokenInvalidator: after the
+// resource server refused access (a 401), it marks the token expired so the
+// next Token call refreshes. used is the access token the refused request
+// was sent with: when the source moved on already (another caller
+// refreshed), nothing is invalidated.
+func (s *rotatingTokenSource) InvalidateToken(used string) { s.invalidate(used) }
 
-// invalidate marks the token expired after the resource server refused
-// access (a 401), so the next Token call refreshes. used is the access
-// token the refused request was sent with: when the source moved on
-// already (another caller refreshed), nothing is invalidated. It reports
-// whether another attempt can succeed.
+// invalidate is InvalidateToken; it reports whether another attempt can
+// succeed.
 func (s *rotatingTokenSource) invalidate(used string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -60,6 +60,8 @@ type config struct {
 	authHosts    []string
 	// refreshMargin is how long before expiry a cached token is renewed.
 	refreshMargin time.Duration
+	// renew decides whether a 401 blames the token.
+	renew RenewRule
 }
 
 // ErrorDecoder turns a non-2xx reply into the error a caller sees. It gets
@@ -118,6 +120,38 @@ func WithTokenRefreshMargin(d time.Duration) Option {
 		c.refreshMargin = d
 		return nil
 	}
+}
+
+// RenewRule decides whether a 401 reply means the access token itself was
+// refused (so a fresh token may succeed). It sees the reply's header and
+// up to 8 KiB of its body.
+type RenewRule func(header http.Header, body []byte) bool
+
+// WithRenewRule replaces the default rule (an RFC 6750 invalid_token
+// challenge in WWW-Authenticate) for when a 401 leads to one more attempt
+// with a fresh token.
+func WithRenewRule(r RenewRule) Option {
+	return func(c *config) error {
+		if r == nil {
+			return errors.New("nil renew rule")
+		}
+		c.renew = r
+		return nil
+	}
+}
+
+// InvalidChallenge is the default RenewRule: the 401 carries an RFC 6750
+// invalid_token challenge.
+func InvalidChallenge(h http.Header, _ []byte) bool {
+	return strings.Contains(h.Get("WWW-Authenticate"), "invalid_token")
+}
+
+// TokenInvalidator is implemented by token sources that cache tokens
+// themselves: after a 401 that the renew rule blames on the token, the
+// client calls InvalidateToken with the refused access token so the next
+// Token call fetches (or refreshes to) a new one.
+type TokenInvalidator interface {
+	InvalidateToken(access string)
 }
 
 // WithUserAgent appends suffix to the kyc-go User-Agent.
@@ -234,7 +268,11 @@ func New(opts ...Option) (*Client, error) {
 		for _, h := range cfg.authHosts {
 			hosts[h] = true
 		}
-		rt = &authTransport{ts: c.ts, hosts: hosts, next: rt}
+		renew := cfg.renew
+		if renew == nil {
+			renew = InvalidChallenge
+		}
+		rt = &authTransport{ts: c.ts, hosts: hosts, next: rt, renew: renew}
 	}
 	hc := &http.Client{}
 	if cfg.httpClient != nil {
@@ -764,6 +802,7 @@ type authTransport struct {
 	ts    *cachingSource
 	hosts map[string]bool
 	next  http.RoundTripper
+	renew RenewRule
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -783,19 +822,33 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	// 401 invalid_token: the server refused this token (revoked, or expired
-	// before its stated expiry). A request that was refused for its token was not
-	// processed, so it is safe to send it once more with a new token.
-	// Only an RFC 6750 invalid_token challenge says the token itself was
-	// refused; other 401s (missing permissions, say) would fail again.
+	// A request refused for its token (revoked, or expired before its
+	// stated expiry) was not processed, so it is safe to send it once more
+	// with a new token. Only a 401 the renew rule blames on the token (by
+	// default an RFC 6750 invalid_token challenge) is tried again; others
+	// (missing permissions, say) would fail again.
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	if !replayable || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
+	if !replayable {
+		return resp, nil
+	}
+	peek, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body = &peekedBody{Reader: io.MultiReader(bytes.NewReader(peek), resp.Body), c: resp.Body}
+	if !t.renew(resp.Header, peek) {
 		return resp, nil
 	}
 	t.ts.invalidate(tok.AccessToken)
 	fresh, ferr := t.ts.Token()
-	if ferr != nil || fresh.AccessToken == tok.AccessToken {
+	if ferr != nil {
+		var re *ReauthorizationRequiredError
+		if werr := WrapTokenError(ferr); errors.As(werr, &re) {
+			// The grant behind the token is gone: say so rather than 401.
+			closeBody(resp.Body)
+			return nil, werr
+		}
 		return resp, nil //nolint:nilerr // no better token: the caller gets the server's 401
+	}
+	if fresh.AccessToken == tok.AccessToken {
+		return resp, nil
 	}
 	r3 := req.Clone(req.Context())
 	if req.GetBody != nil {
@@ -842,14 +895,26 @@ func (s *cachingSource) Token() (*oauth2.Token, error) {
 	return tok, nil
 }
 
-// invalidate drops the cached token if it is still access.
+// invalidate drops the cached token if it is still access, and tells a
+// base source that caches too.
 func (s *cachingSource) invalidate(access string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tok != nil && s.tok.AccessToken == access {
 		s.tok = nil
 	}
+	if inv, ok := s.base.(TokenInvalidator); ok {
+		inv.InvalidateToken(access)
+	}
 }
+
+// peekedBody is a response body whose first bytes were read ahead.
+type peekedBody struct {
+	io.Reader
+	c io.Closer
+}
+
+func (b *peekedBody) Close() error { return b.c.Close() }
 
 // TokenSourceFunc adapts a function to oauth2.TokenSource.
 type TokenSourceFunc func() (*oauth2.Token, error)

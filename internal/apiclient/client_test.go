@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -843,5 +844,71 @@ func TestTokenRefreshMargin(t *testing.T) {
 	}
 	if _, err := New(WithBaseURL(base), WithTokenRefreshMargin(-time.Second)); err == nil {
 		t.Error("negative margin accepted")
+	}
+}
+
+// invalidatingSource caches its token and renews it only when told.
+type invalidatingSource struct {
+	mu          sync.Mutex
+	n           int
+	invalidated []string
+	refuse      bool
+}
+
+func (s *invalidatingSource) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuse && s.n > 0 && len(s.invalidated) > 0 {
+		return nil, &oauth2.RetrieveError{Response: &http.Response{StatusCode: 400}, ErrorCode: "invalid_grant"}
+	}
+	if len(s.invalidated) == s.n {
+		s.n++
+	}
+	return &oauth2.Token{AccessToken: fmt.Sprint("t", s.n), Expiry: time.Now().Add(time.Hour)}, nil
+}
+
+func (s *invalidatingSource) InvalidateToken(access string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.invalidated = append(s.invalidated, access)
+}
+
+// A vendor rule blames a bare 401 on the token; the base source is told
+// which token was refused; a refused refresh becomes the typed error.
+func TestRenewRuleAndInvalidator(t *testing.T) {
+	rule := func(h http.Header, body []byte) bool { return strings.Contains(string(body), "expired") }
+	src := &invalidatingSource{}
+	c, mt := newMock(t, WithTokenSource(src), WithRenewRule(rule))
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("Authorization") == "Bearer t1" {
+			return httpmock.NewStringResponse(401, `{"message":"token expired"}`), nil
+		}
+		return httpmock.NewStringResponse(200, `{}`), nil
+	})
+	if _, err := c.Do(context.Background(), &Request{Path: "/me"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(src.invalidated) != 1 || src.invalidated[0] != "t1" || mt.GetTotalCallCount() != 2 {
+		t.Fatalf("invalidated %q after %d calls", src.invalidated, mt.GetTotalCallCount())
+	}
+
+	// A 401 the rule does not blame keeps its body for the error decoder.
+	c2, mt2 := newMock(t, WithTokenSource(&invalidatingSource{}), WithRenewRule(rule))
+	mt2.RegisterNoResponder(httpmock.NewStringResponder(401, `{"message":"no access"}`))
+	_, err := c2.Do(context.Background(), &Request{Path: "/me"}, nil)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || string(apiErr.Body) != `{"message":"no access"}` || mt2.GetTotalCallCount() != 1 {
+		t.Fatalf("err = %v, calls = %d", err, mt2.GetTotalCallCount())
+	}
+
+	refusing := &invalidatingSource{refuse: true}
+	c3, mt3 := newMock(t, WithTokenSource(refusing), WithRenewRule(rule))
+	mt3.RegisterNoResponder(httpmock.NewStringResponder(401, `{"message":"token expired"}`))
+	_, err = c3.Do(context.Background(), &Request{Path: "/me"}, nil)
+	if !errors.Is(err, ErrReauthorizationRequired) || mt3.GetTotalCallCount() != 1 {
+		t.Fatalf("err = %v, calls = %d", err, mt3.GetTotalCallCount())
+	}
+	if _, err := New(WithBaseURL(base), WithRenewRule(nil)); err == nil {
+		t.Error("nil rule accepted")
 	}
 }
