@@ -272,3 +272,85 @@ func (e *ReauthorizationRequiredError) Is(target error) bool {
 
 // Unwrap returns the underlying error.
 func (e *ReauthorizationRequiredError) Unwrap() error { return e.Err }
+
+func (c *Client) apiError(hreq *http.Request, resp *http.Response, st *callState, perm string) error {
+	e := &APIError{
+		StatusCode:         resp.StatusCode,
+		Method:             hreq.Method,
+		Path:               hreq.URL.Path,
+		RequestID:          requestID(resp.Header),
+		Attempts:           st.attempts,
+		Header:             resp.Header,
+		RequiredPermission: perm,
+	}
+	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		e.RetryAfter = ra
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e.Body = body
+	if c.decodeErr != nil {
+		if err := c.decodeErr(e, body); err != nil {
+			return err
+		}
+	}
+	return e
+}
+
+func (c *Client) transportFailure(ctx context.Context, hreq *http.Request, st *callState, err error) error {
+	var re *ReauthorizationRequiredError
+	var te *TokenError
+	if errors.As(err, &re) {
+		return re
+	}
+	if errors.As(err, &te) {
+		return te
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("kyc: %s %s: %w", hreq.Method, hreq.URL.Path, ctxErr)
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	attempts := ""
+	if st.attempts > 1 {
+		attempts = fmt.Sprintf(" after %d attempts", st.attempts)
+	}
+	return &TransportError{Method: hreq.Method, Path: hreq.URL.Path, Attempts: st.attempts, msg: attempts, Err: err}
+}
+
+// TransportError is a failure to get any HTTP reply (connection refused,
+// reset, timeout). errors.Is works through it (for example with
+// context.DeadlineExceeded or syscall.ECONNRESET).
+type TransportError struct {
+	Method, Path string
+	Attempts     int
+	msg          string
+	Err          error
+}
+
+// Error implements error.
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("kyc: %s %s: transport error%s: %s", e.Method, e.Path, e.msg, safeTransportError(e.Err))
+}
+
+// Unwrap returns the underlying error.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the failure was a timeout.
+func (e *TransportError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.Err, &t) && t.Timeout()
+}
+
+func requestID(h http.Header) string {
+	for _, k := range []string{"X-Request-Id", "Request-Id", "X-Correlation-Id"} {
+		if v := h.Get(k); v != "" {
+			if len(v) > 128 {
+				v = v[:128]
+			}
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,94 @@
+package apiclient
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// RenewRule decides whether a 401 reply means the access token itself was
+// refused (so a fresh token may succeed). It sees the reply's header and
+// up to 8 KiB of its body.
+type RenewRule func(header http.Header, body []byte) bool
+
+// InvalidChallenge is the default RenewRule: the 401 carries an RFC 6750
+// invalid_token challenge.
+func InvalidChallenge(h http.Header, _ []byte) bool {
+	return strings.Contains(h.Get("WWW-Authenticate"), "invalid_token")
+}
+
+// authTransport adds the Bearer token, only for the API's own hosts.
+type authTransport struct {
+	ts    *cachingSource
+	hosts map[string]bool
+	next  http.RoundTripper
+	renew RenewRule
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !t.hosts[req.URL.Host] {
+		return t.next.RoundTrip(req)
+	}
+	tok, err := t.ts.Token()
+	if err != nil {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, WrapTokenError(err)
+	}
+	r2 := req.Clone(req.Context())
+	tok.SetAuthHeader(r2)
+	resp, err := t.next.RoundTrip(r2)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	// A request refused for its token (revoked, or expired before its
+	// stated expiry) was not processed, so it is safe to send it once more
+	// with a new token. Only a 401 the renew rule blames on the token (by
+	// default an RFC 6750 invalid_token challenge) is tried again; others
+	// (missing permissions, say) would fail again.
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if !replayable {
+		return resp, nil
+	}
+	peek, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body = &peekedBody{Reader: io.MultiReader(bytes.NewReader(peek), resp.Body), c: resp.Body}
+	if !t.renew(resp.Header, peek) {
+		return resp, nil
+	}
+	t.ts.invalidate(tok.AccessToken)
+	fresh, ferr := t.ts.Token()
+	if ferr != nil {
+		var re *ReauthorizationRequiredError
+		if werr := WrapTokenError(ferr); errors.As(werr, &re) {
+			// The grant behind the token is gone: say so rather than 401.
+			closeBody(resp.Body)
+			return nil, werr
+		}
+		return resp, nil //nolint:nilerr // no better token: the caller gets the server's 401
+	}
+	if fresh.AccessToken == tok.AccessToken {
+		return resp, nil
+	}
+	r3 := req.Clone(req.Context())
+	if req.GetBody != nil {
+		body, gerr := req.GetBody()
+		if gerr != nil {
+			return resp, nil //nolint:nilerr // cannot replay: the caller gets the server's 401
+		}
+		r3.Body = body
+	}
+	closeBody(resp.Body)
+	fresh.SetAuthHeader(r3)
+	return t.next.RoundTrip(r3)
+}
+
+// peekedBody is a response body whose first bytes were read ahead.
+type peekedBody struct {
+	io.Reader
+	c io.Closer
+}
+
+func (b *peekedBody) Close() error { return b.c.Close() }

@@ -1,0 +1,130 @@
+package apiclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/go-querystring/query"
+)
+
+// Request describes one API call.
+type Request struct {
+	// Method is the HTTP method.
+	Method string
+	// Path is an already escaped path below the base URL (build it with
+	// JoinPath). Ignored when URL is set.
+	Path string
+	// URL is an absolute URL to call instead of base URL + Path.
+	URL string
+	// Query is a go-querystring struct or url.Values.
+	Query any
+	// Body is marshalled as JSON, unless it is url.Values (form-encoded)
+	// or an io.Reader (sent as is with Header's Content-Type).
+	Body any
+	// Header holds extra headers.
+	Header http.Header
+	// Permission names the permission this call needs, for error messages.
+	Permission string
+}
+
+// Response describes a successful reply.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	RequestID  string
+	Attempts   int
+}
+
+// JoinPath joins path segments, escaping each one. An empty segment is
+// refused, and "." and ".." are escaped so they can never move up a level.
+func JoinPath(segments ...string) (string, error) {
+	var b strings.Builder
+	for _, s := range segments {
+		if s == "" {
+			return "", fmt.Errorf("kyc: %w: empty path parameter", ErrInvalidArgument)
+		}
+		b.WriteByte('/')
+		switch s {
+		case ".":
+			b.WriteString("%2E")
+		case "..":
+			b.WriteString("%2E%2E")
+		default:
+			b.WriteString(url.PathEscape(s))
+		}
+	}
+	return b.String(), nil
+}
+
+func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, error) {
+	var u *url.URL
+	if req.URL != "" {
+		pu, err := url.Parse(req.URL)
+		if err != nil || pu.Host == "" {
+			return nil, fmt.Errorf("kyc: %w: invalid URL", ErrInvalidArgument)
+		}
+		u = pu
+	} else {
+		u = c.BaseURL()
+		raw := c.base.EscapedPath() + req.Path
+		p, err := url.PathUnescape(raw)
+		if err != nil {
+			return nil, fmt.Errorf("kyc: %w: invalid path", ErrInvalidArgument)
+		}
+		u.Path, u.RawPath = p, raw
+	}
+	switch q := req.Query.(type) {
+	case nil:
+	case url.Values:
+		u.RawQuery = q.Encode()
+	default:
+		v, err := query.Values(q)
+		if err != nil {
+			return nil, fmt.Errorf("kyc: %w: cannot encode query: %w", ErrInvalidArgument, err)
+		}
+		u.RawQuery = v.Encode()
+	}
+	var body io.Reader
+	contentType := ""
+	switch b := req.Body.(type) {
+	case nil:
+	case url.Values:
+		body = strings.NewReader(b.Encode())
+		contentType = "application/x-www-form-urlencoded"
+	case io.Reader:
+		body = b
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			return nil, fmt.Errorf("kyc: %w: cannot encode request body: %w", ErrInvalidArgument, err)
+		}
+		body = bytes.NewReader(buf)
+		contentType = "application/json"
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	hreq, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("kyc: %w: cannot build request", ErrInvalidArgument)
+	}
+	hreq.Header.Set("User-Agent", c.ua)
+	hreq.Header.Set("Accept", "application/json")
+	if contentType != "" {
+		hreq.Header.Set("Content-Type", contentType)
+	}
+	for k, vs := range c.header {
+		hreq.Header[k] = vs
+	}
+	for k, vs := range req.Header {
+		hreq.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	return hreq, nil
+}
