@@ -3,8 +3,11 @@ package webhooks
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -12,6 +15,11 @@ import (
 // function of [NewHandler]: well inside the 10 seconds after which Fractal
 // gives up on a delivery and retries it.
 const DefaultHandlerTimeout = 8 * time.Second
+
+// DefaultReadTimeout is the default time [NewHandler] allows for reading a
+// request body: Fractal's notifications are a few hundred bytes, sent at
+// once, so a body still arriving after this is a slow or hostile sender.
+const DefaultReadTimeout = 5 * time.Second
 
 // A HandlerOption configures [NewHandler]. Options check their arguments;
 // since NewHandler returns no error, it panics on an invalid option, as it
@@ -47,6 +55,29 @@ func WithTimeout(d time.Duration) HandlerOption {
 	}
 }
 
+// WithReadTimeout bounds the time the handler spends reading a request
+// body, counted from when the handler starts. A body not complete by then
+// is answered 408 without calling the function or the [Deduplicator]. The
+// default is [DefaultReadTimeout]. d must be positive.
+//
+// The handler sets the connection's read deadline through
+// [http.ResponseController] and clears it once the body is read, so a
+// server ReadTimeout cannot cancel the function's context while it runs.
+// With a ResponseWriter that does not support deadlines (a wrapping
+// middleware without Unwrap, httptest.ResponseRecorder), the bound is
+// checked each time a read returns: a trickled body is still cut off, but
+// a read that blocks without returning is bounded only by the server's own
+// ReadTimeout. Set the server's ReadTimeout too (see the package example).
+func WithReadTimeout(d time.Duration) HandlerOption {
+	return func(h *handler) error {
+		if d <= 0 {
+			return errors.New("webhooks: WithReadTimeout: timeout must be positive")
+		}
+		h.readTimeout = d
+		return nil
+	}
+}
+
 // WithDeduplicator makes the handler drop deliveries whose
 // [Event.DedupKey] was already processed successfully (see [Deduplicator]);
 // they are answered 200 without calling the function. Off by default; pass
@@ -76,15 +107,19 @@ type handler struct {
 	fn      func(context.Context, *Event) error
 	maxBody int64
 	timeout time.Duration
-	dedup   Deduplicator
-	log     *slog.Logger
+	// readTimeout bounds reading the body.
+	readTimeout time.Duration
+	dedup       Deduplicator
+	log         *slog.Logger
 }
 
 // NewHandler returns an [http.Handler] for the callback URL of Fractal ID
 // notifications. For each request it:
 //
 //   - answers 405 with "Allow: POST" to any method but POST;
-//   - reads the raw body up to the size limit (413 beyond);
+//   - reads the raw body up to the size limit (413 beyond) within the read
+//     timeout ([WithReadTimeout], 5s by default; 408 when the body is not
+//     complete by then);
 //   - verifies the raw bytes with v before any JSON decoding: 401 when the
 //     signature is missing or does not match, 400 when it is malformed;
 //   - parses the verified body (400 when it is not a notification);
@@ -107,7 +142,7 @@ func NewHandler(v *Verifier, fn func(context.Context, *Event) error, opts ...Han
 	if fn == nil {
 		panic("webhooks: NewHandler: nil function")
 	}
-	h := &handler{v: v, fn: fn, maxBody: DefaultMaxPayloadSize, timeout: DefaultHandlerTimeout}
+	h := &handler{v: v, fn: fn, maxBody: DefaultMaxPayloadSize, timeout: DefaultHandlerTimeout, readTimeout: DefaultReadTimeout}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -128,6 +163,7 @@ const (
 	bodyMalformedSig     = `{"error":"malformed_signature"}`
 	bodyInvalidPayload   = `{"error":"invalid_payload"}`
 	bodyBadRequest       = `{"error":"bad_request"}`
+	bodyRequestTimeout   = `{"error":"request_timeout"}`
 	bodyInternal         = `{"error":"internal_error"}`
 )
 
@@ -143,7 +179,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuseErr(ctx, w, err)
 		return
 	}
-	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBody), r.ContentLength, h.maxBody)
+	body, err := h.readBody(w, r)
 	if err != nil {
 		h.refuseErr(ctx, w, err)
 		return
@@ -192,6 +228,54 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, bodyOK)
 }
 
+// readBody reads the request body within the read timeout. It sets the
+// connection's read deadline when the ResponseWriter supports it, and
+// checks the time after each read in any case.
+func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	deadline := time.Now().Add(h.readTimeout)
+	rc := http.NewResponseController(w)
+	connDeadline := rc.SetReadDeadline(deadline) == nil
+	body := &deadlineReader{r: http.MaxBytesReader(w, r.Body, h.maxBody), deadline: deadline}
+	b, err := readBody(body, r.ContentLength, h.maxBody)
+	if err != nil {
+		if isTimeout(err) {
+			return nil, errBodyTimeout
+		}
+		return nil, err
+	}
+	if connDeadline {
+		// The body is read: the deadline must not fire while the function
+		// runs (a connection read error cancels the request's context).
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return b, nil
+}
+
+// errBodyTimeout is a body that was not complete within the read timeout.
+var errBodyTimeout = errors.New("webhooks: request body not received within the read timeout")
+
+// deadlineReader fails any read that starts after deadline, so a trickled
+// body is cut off even where the connection's deadline cannot be set.
+type deadlineReader struct {
+	r        io.Reader
+	deadline time.Time
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	if !time.Now().Before(d.deadline) {
+		return 0, os.ErrDeadlineExceeded
+	}
+	return d.r.Read(p)
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 func (h *handler) call(ctx context.Context, ev *Event) error {
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
@@ -217,6 +301,11 @@ func (h *handler) refuseErr(ctx context.Context, w http.ResponseWriter, err erro
 		status, body = http.StatusUnauthorized, bodyInvalidSignature
 	case errors.Is(err, ErrInvalidPayload):
 		status, body = http.StatusBadRequest, bodyInvalidPayload
+	case errors.Is(err, errBodyTimeout):
+		// The rest of the body may still be arriving: do not reuse the
+		// connection.
+		w.Header().Set("Connection", "close")
+		status, body = http.StatusRequestTimeout, bodyRequestTimeout
 	default: // body read failure
 		status, body = http.StatusBadRequest, bodyBadRequest
 	}

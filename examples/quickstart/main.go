@@ -29,13 +29,46 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"time"
 )
 
+const usage = `usage: quickstart
+
+Runs every step of kyc-go end to end and exits non-zero if any fails.
+With no credentials in the environment it runs against the embedded fake
+servers on 127.0.0.1; with KYC_FRACTAL_CLIENT_ID set (and the variables
+documented in package integrations) it runs against the real services.
+It takes no flags.
+`
+
+// parseArgs checks the command line: the quickstart takes no flags or
+// arguments, but answers -h with its usage.
+func parseArgs(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage) }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("unexpected arguments")
+	}
+	return nil
+}
+
 func main() {
+	if err := parseArgs(os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := run(ctx, os.Stdout, os.Getenv); err != nil {

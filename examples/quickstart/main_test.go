@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +135,22 @@ func TestQuickstartRealMode(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "KYC_FRACTAL_CLIENT_SECRET") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestHelp: -h prints the usage and is not an error; anything else on the
+// command line is.
+func TestHelp(t *testing.T) {
+	var errOut bytes.Buffer
+	if err := parseArgs([]string{"-h"}, &errOut); !errors.Is(err, flag.ErrHelp) || !strings.Contains(errOut.String(), "usage: quickstart") {
+		t.Errorf("-h: %v\n%s", err, errOut.String())
+	}
+	if err := parseArgs(nil, &errOut); err != nil {
+		t.Errorf("no arguments: %v", err)
+	}
+	for _, args := range [][]string{{"-x"}, {"extra"}} {
+		if err := parseArgs(args, &errOut); err == nil || errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%q: %v", args, err)
+		}
 	}
 }

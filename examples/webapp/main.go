@@ -30,12 +30,20 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, logger); err != nil {
-		fmt.Fprintln(os.Stderr, "webapp:", err)
-		os.Exit(1)
+	code := exitStatus(run(ctx, os.Args[1:], os.Getenv, os.Stdout, logger), os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitStatus maps run's error to the exit status, printing it: -h (the
+// flag package already printed the usage) is not an error.
+func exitStatus(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
+	fmt.Fprintln(stderr, "webapp:", err)
+	return 1
 }
 
 // run parses the flags, sets up the real service or the in-process fake,

@@ -188,3 +188,18 @@ func TestRealConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpExitsZero: -h prints the usage and exits 0.
+func TestHelpExitsZero(t *testing.T) {
+	var out, errOut strings.Builder
+	err := run(t.Context(), []string{"-h"}, noEnv, &out, slog.New(slog.DiscardHandler))
+	if code := exitStatus(err, &errOut); code != 0 || errOut.Len() != 0 {
+		t.Errorf("-h: exit status %d, stderr %q", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "-addr") {
+		t.Errorf("-h output:\n%s", out.String())
+	}
+	if code := exitStatus(run(t.Context(), []string{"-no-such-flag"}, noEnv, &out, slog.New(slog.DiscardHandler)), &errOut); code == 0 {
+		t.Errorf("unknown flag: exit status 0")
+	}
+}

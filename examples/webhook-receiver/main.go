@@ -41,10 +41,17 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "webhook-receiver:", err)
-		os.Exit(1)
+	os.Exit(exitStatus(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+// exitStatus maps run's error to the exit status, printing it: -h (the
+// flag package already printed the usage) is not an error.
+func exitStatus(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
+	fmt.Fprintln(stderr, "webhook-receiver:", err)
+	return 1
 }
 
 type options struct {
@@ -58,10 +65,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&o.path, "path", "/webhooks/fractal", "callback path")
-	fs.StringVar(&o.secret, "secret", os.Getenv("KYC_FRACTAL_WEBHOOK_SECRET"), "webhook secret token (default $KYC_FRACTAL_WEBHOOK_SECRET)")
+	// The default is read after parsing, so that -h never prints the secret.
+	fs.StringVar(&o.secret, "secret", "", "webhook secret token (default $KYC_FRACTAL_WEBHOOK_SECRET)")
 	fs.BoolVar(&o.printCurl, "print-curl", false, "print a curl command that sends a signed test event, then exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if o.secret == "" {
+		o.secret = os.Getenv("KYC_FRACTAL_WEBHOOK_SECRET")
 	}
 	if o.secret == "" {
 		return nil, errors.New("no webhook secret: set KYC_FRACTAL_WEBHOOK_SECRET or -secret")
@@ -99,6 +110,32 @@ func NewHandler(secret string, logger *slog.Logger, seen func(*webhooks.Event)) 
 	}, webhooks.WithDeduplicator(webhooks.NewMemoryDeduplicator(0, 0)), webhooks.WithLogger(logger)), nil
 }
 
+// Server timeouts. The handler bounds reading the body itself
+// (webhooks.DefaultReadTimeout, 5s) and gives the function
+// webhooks.DefaultHandlerTimeout (8s); the server bounds the rest: the
+// headers, the whole request, the whole exchange and idle keep-alive
+// connections.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	// writeTimeout covers reading the request and running the function.
+	writeTimeout = readTimeout + webhooks.DefaultHandlerTimeout + 2*time.Second
+	idleTimeout  = 60 * time.Second
+)
+
+// NewServer returns the receiver's http.Server with every timeout set, so
+// that no sender can hold a connection for as long as it likes.
+func NewServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
@@ -115,7 +152,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(o.path, h)
-	srv := &http.Server{Addr: o.addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := NewServer(o.addr, mux)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

@@ -93,3 +93,36 @@ func TestMissingSecret(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestHelpExitsZero: -h prints the usage and exits 0, and the usage never
+// shows the secret taken from the environment.
+func TestHelpExitsZero(t *testing.T) {
+	t.Setenv("KYC_FRACTAL_WEBHOOK_SECRET", "env-secret-7f3a")
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"-h"}, &out, &errOut)
+	if code := exitStatus(err, &errOut); code != 0 {
+		t.Errorf("-h: exit status %d (%v)", code, err)
+	}
+	if !strings.Contains(errOut.String(), "-print-curl") || strings.Contains(errOut.String(), "help requested") {
+		t.Errorf("-h output:\n%s", errOut.String())
+	}
+	if strings.Contains(out.String()+errOut.String(), "env-secret-7f3a") {
+		t.Errorf("-h prints the secret")
+	}
+	errOut.Reset()
+	if code := exitStatus(run(t.Context(), []string{"-no-such-flag"}, &out, &errOut), &errOut); code == 0 {
+		t.Errorf("unknown flag: exit status 0")
+	}
+}
+
+// TestServerTimeouts: the receiver's server bounds every phase of a
+// connection, and leaves the handler the time it needs.
+func TestServerTimeouts(t *testing.T) {
+	srv := NewServer("127.0.0.1:0", http.NotFoundHandler())
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 {
+		t.Fatalf("timeouts: header %v read %v write %v idle %v", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
+	}
+	if srv.ReadTimeout < webhooks.DefaultReadTimeout || srv.WriteTimeout <= srv.ReadTimeout+webhooks.DefaultHandlerTimeout {
+		t.Errorf("read %v / write %v leave the handler too little time", srv.ReadTimeout, srv.WriteTimeout)
+	}
+}
