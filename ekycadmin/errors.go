@@ -12,16 +12,24 @@ import (
 )
 
 // APIError is a non-2xx reply from the API. For this API its fields hold:
-//   - Code: the "reason" of a {"status", "error": {"reason", "id"}} body,
-//     the exception class of a Spring {"error", "message", "path"} body, or
-//     the Bearer error of a WWW-Authenticate header (for example
-//     "invalid_token");
-//   - ID: the error id of a {"error": {"id"}} body;
-//   - Message: the "message" of a Spring or gateway body;
-//   - MissingPermissions: the list of a {"missing_permissions": [...]} body;
+//   - Code: a known reason of a {"status", "error": {"reason", "id"}} body
+//     (one of the Reason constants, whatever the server's case, spacing or
+//     trailing period), or a reason that is a short machine code; the
+//     exception class of a Spring {"error", "message", "path"} body; or the
+//     Bearer error of a WWW-Authenticate header (for example
+//     "invalid_token"). Code is printed by Error(), so only these go in:
+//     a short code of letters, digits and "._-:$", at most 128 bytes;
+//   - ID: the error id of a {"error": {"id"}} body, when it is such a code;
+//   - Message: the "message" of a Spring or gateway body or, when there is
+//     none, a free-text reason that is neither known nor a code. A reason
+//     can repeat what was submitted (a name, an e-mail address), so Message
+//     is never printed: not by Error(), %v, %+v, %#v nor slog;
+//   - MissingPermissions: the list of a {"missing_permissions": [...]} body
+//     (entries that are not such codes are dropped);
 //   - RequiredPermission: the permission the call needs (PermissionList,
 //     PermissionGet or PermissionCreate);
-//   - Kinds: the sentinels below that the body matched.
+//   - Kinds: the sentinels below that the body matched;
+//   - Body: an excerpt of the raw body, never printed.
 type APIError = apiclient.APIError
 
 // DecodeError is a 2xx reply whose body is not the expected JSON. No
@@ -71,7 +79,8 @@ var (
 )
 
 // Reasons the server gives, verbatim, in {"status", "error": {"reason"}}
-// bodies. APIError.Code holds them.
+// bodies. APIError.Code holds them when the server sends one of them (in
+// any case, with or without the trailing period).
 const (
 	// ReasonNameRequired: the identity has no name traits (400).
 	ReasonNameRequired = "Person is required to have name information."
@@ -194,19 +203,37 @@ func decodeError(e *apiclient.APIError, body []byte) error {
 }
 
 func fillFromBody(e *apiclient.APIError, v *errorBody) {
+	freeText := ""
 	switch {
 	case len(v.Error) > 0 && v.Error[0] == '{':
 		var obj errorObject
 		if json.Unmarshal(v.Error, &obj) == nil {
-			e.Code = jsonString(obj.Reason)
-			e.ID = jsonString(obj.ID)
+			reason := jsonString(obj.Reason)
+			switch known, ok := knownReason(reason); {
+			case ok:
+				e.Code = known
+			case isMachineCode(reason):
+				e.Code = reason
+			default:
+				// Free text may echo the submitted identity: keep it
+				// out of everything that is printed.
+				freeText = reason
+			}
+			if id := jsonString(obj.ID); isMachineCode(id) {
+				e.ID = id
+			}
 		}
 	case len(v.Error) > 0 && v.Error[0] == '"':
 		// Spring: "error" is the exception class (the server's handler) or
 		// the status phrase (Spring Boot's default error page).
-		e.Code = jsonString(v.Error)
+		if code := jsonString(v.Error); isMachineCode(code) {
+			e.Code = code
+		}
 	}
 	e.Message = jsonString(v.Message)
+	if e.Message == "" {
+		e.Message = freeText
+	}
 	if len(v.MissingPermissions) > 0 && v.MissingPermissions[0] == '[' {
 		var raw []json.RawMessage
 		if json.Unmarshal(v.MissingPermissions, &raw) == nil {
@@ -215,7 +242,7 @@ func fillFromBody(e *apiclient.APIError, v *errorBody) {
 				if len(perms) == maxPermissions {
 					break
 				}
-				if s := jsonString(r); s != "" {
+				if s := jsonString(r); isMachineCode(s) {
 					perms = append(perms, s)
 				}
 			}
@@ -224,6 +251,29 @@ func fillFromBody(e *apiclient.APIError, v *errorBody) {
 			}
 		}
 	}
+}
+
+// maxCodeLen bounds a code printed by Error(): long enough for a fully
+// qualified Java exception class.
+const maxCodeLen = 128
+
+// isMachineCode reports whether s may be printed as a code: 1 to
+// maxCodeLen bytes of ASCII letters, digits and "._-:$". No spaces, no
+// "@" or "+": a sentence or an e-mail address is never a code.
+func isMachineCode(s string) bool {
+	if s == "" || len(s) > maxCodeLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.' || c == '_' || c == '-' || c == ':' || c == '$':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // jsonString decodes a JSON string, or gives "" for anything else. The
@@ -269,8 +319,8 @@ func bearerError(values []string) string {
 				continue
 			}
 			val = strings.Trim(strings.TrimSpace(val), `"`)
-			if val != "" && len(val) <= 64 && !strings.ContainsAny(val, " \"\\") {
-				return clean(val)
+			if len(val) <= 64 && isMachineCode(val) {
+				return val
 			}
 		}
 	}
@@ -292,6 +342,30 @@ var reasonKinds = map[string][]error{
 	normalizeReason(ReasonNoSessions):         {ErrNoSessions, apiclient.ErrNotFound},
 }
 
+// knownReasons maps a normalised reason to its Reason constant.
+var knownReasons = map[string]string{
+	normalizeReason(ReasonNameRequired):       ReasonNameRequired,
+	normalizeReason(ReasonFamilyNameRequired): ReasonFamilyNameRequired,
+	normalizeReason(ReasonGivenNameRequired):  ReasonGivenNameRequired,
+	normalizeReason(ReasonBirthDateRequired):  ReasonBirthDateRequired,
+	normalizeReason(ReasonUnderage):           ReasonUnderage,
+	normalizeReason(ReasonNoSessions):         ReasonNoSessions,
+}
+
+// knownReason returns the Reason constant reason stands for: the same
+// words in any case, with or without the trailing period, or a "No
+// sessions available ..." variant (which may name the user).
+func knownReason(reason string) (string, bool) {
+	n := normalizeReason(reason)
+	if r, ok := knownReasons[n]; ok {
+		return r, true
+	}
+	if strings.HasPrefix(n, "no sessions available") {
+		return ReasonNoSessions, true
+	}
+	return "", false
+}
+
 // classify adds the sentinels the decoded fields match to e.Kinds.
 func classify(e *apiclient.APIError) {
 	add := func(errs ...error) {
@@ -309,11 +383,8 @@ func classify(e *apiclient.APIError) {
 			add(apiclient.ErrForbidden)
 		}
 	}
-	reason := normalizeReason(e.Code)
-	if kinds, ok := reasonKinds[reason]; ok {
+	if kinds, ok := reasonKinds[normalizeReason(e.Code)]; ok {
 		add(kinds...)
-	} else if strings.HasPrefix(reason, "no sessions available") {
-		add(ErrNoSessions, apiclient.ErrNotFound)
 	}
 }
 

@@ -27,6 +27,8 @@ func FuzzDecodeError(f *testing.F) {
 		{502, `<html>bad gateway</html>`},
 		{401, ``},
 		{400, `{"error":{"reason":"\u0000\u001b[31m\ud800"}}`},
+		{400, `{"status":400,"error":{"id":"a b","reason":"Person Jane Roe <jane@example.test> must have a given name"}}`},
+		{409, `{"status":409,"error":{"id":"EKYC-1","reason":"SESSION_OPEN"}}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.status, []byte(s.body), `Bearer error="invalid_token"`)
@@ -44,6 +46,15 @@ func FuzzDecodeError(f *testing.F) {
 		for _, s := range append([]string{apiErr.Code, apiErr.ID, apiErr.Message}, apiErr.MissingPermissions...) {
 			if len(s) > maxFieldLen || !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 				t.Fatalf("unsafe field %q", s)
+			}
+		}
+		// Only a known reason or a short machine code is printed.
+		if _, known := knownReason(apiErr.Code); apiErr.Code != "" && !known && !isMachineCode(apiErr.Code) {
+			t.Fatalf("Code %q is neither a known reason nor a code", apiErr.Code)
+		}
+		for _, s := range append([]string{apiErr.ID}, apiErr.MissingPermissions...) {
+			if s != "" && !isMachineCode(s) {
+				t.Fatalf("printed field %q is not a code", s)
 			}
 		}
 		if len(apiErr.MissingPermissions) > maxPermissions {

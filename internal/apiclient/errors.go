@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -86,8 +87,10 @@ type APIError struct {
 	Kinds []error
 }
 
-// Error implements error without printing the body.
-func (e *APIError) Error() string {
+// Error implements error without printing the body. Error, Format,
+// GoString and LogValue have value receivers so that an APIError printed
+// or logged by value (fmt.Println(*apiErr)) is as safe as a pointer.
+func (e APIError) Error() string {
 	s := fmt.Sprintf("kyc: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
 		s += " (" + strconv.Quote(e.Code) + ")"
@@ -109,20 +112,25 @@ func (e *APIError) Error() string {
 
 // GoString implements fmt.GoStringer so that %#v prints the identifying
 // fields only: never Message, Header or Body, which may echo what was sent.
-func (e *APIError) GoString() string {
+func (e APIError) GoString() string {
 	return fmt.Sprintf("&apiclient.APIError{StatusCode:%d, Method:%q, Path:%q, Code:%q, ID:%q, RequestID:%q, MissingPermissions:%q, RequiredPermission:%q, RetryAfter:%d, Attempts:%d}",
 		e.StatusCode, e.Method, e.Path, e.Code, e.ID, e.RequestID, e.MissingPermissions, e.RequiredPermission, e.RetryAfter, e.Attempts)
 }
 
 // Format prints Error() for every verb (GoString for %#v), so no verb
 // (%d, %x on the struct, ...) can reach Message, Header or Body.
-func (e *APIError) Format(f fmt.State, verb rune) {
+func (e APIError) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		_, _ = io.WriteString(f, e.GoString())
 		return
 	}
 	_, _ = io.WriteString(f, e.Error())
 }
+
+// LogValue implements slog.LogValuer: every handler logs Error(), never
+// Message, Header or Body (a JSON handler would otherwise marshal an
+// APIError value field by field).
+func (e APIError) LogValue() slog.Value { return slog.StringValue(e.Error()) }
 
 func (e *APIError) matchesKind(target error) bool {
 	for _, k := range e.Kinds {
