@@ -378,7 +378,7 @@ func TestNewHandlerPanics(t *testing.T) {
 		"nil fn":       func() { webhooks.NewHandler(v, nil) },
 		"zero size":    func() { webhooks.NewHandler(v, fn, webhooks.WithMaxBodySize(0)) },
 		"zero timeout": func() { webhooks.NewHandler(v, fn, webhooks.WithTimeout(-time.Second)) },
-		"zero read":     func() { webhooks.NewHandler(v, fn, webhooks.WithReadTimeout(0)) },
+		"zero read":    func() { webhooks.NewHandler(v, fn, webhooks.WithReadTimeout(0)) },
 	} {
 		func() {
 			defer func() {
