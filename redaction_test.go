@@ -1075,7 +1075,7 @@ func incodeFailures(t *testing.T, h *harness) {
 		}
 	}
 	_, err := incodeClient(t, h, srv, incode.WithAPIKey(sWrongSecret)).StartOnboarding(h.ctx, &incode.StartRequest{})
-	want("StartOnboarding 401 wrong API key", err, incode.ErrUnauthorized)
+	want("StartOnboarding 403 wrong API key", err, incode.ErrForbidden)
 	_, err = incodeClient(t, h, srv, incode.WithClientCredentials("incode-client", sWrongSecret)).RequestNewOnboarding(h.ctx, onboardingRequest())
 	want("RequestNewOnboarding token refused", err, incode.ErrToken)
 	missing := onboardingRequest()

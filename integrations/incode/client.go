@@ -61,6 +61,15 @@ type settings struct {
 	allowHTTP              bool
 	hc                     *http.Client
 	core                   []apiclient.Option
+	// The hosted flow.
+	orgClientID  string
+	routes       SessionRoutes
+	execEmail    string
+	execPassword Secret
+	execTS       oauth2.TokenSource
+	execLifetime time.Duration
+	execMargin   time.Duration
+	now          func() time.Time
 }
 
 // WithEnvironment selects the Incode hosts (default Production()).
@@ -182,6 +191,19 @@ func WithLinkLifetimeField(name string) Option {
 	}
 }
 
+// WithClock makes the client read time from now when it judges how long
+// an executive token has left (default time.Now). For tests with a fake
+// clock.
+func WithClock(now func() time.Time) Option {
+	return func(s *settings) error {
+		if now == nil {
+			return errors.New("nil clock")
+		}
+		s.now = now
+		return nil
+	}
+}
+
 // WithHTTPClient sends token and API requests through hc. Its transport is
 // wrapped (auth, retries, timeouts), never replaced.
 func WithHTTPClient(hc *http.Client) Option {
@@ -233,7 +255,11 @@ func coreOption(o apiclient.Option) Option {
 // Client calls Incode's Omni API. It is safe for concurrent use.
 type Client struct {
 	omni            *apiclient.Client // x-api-key + api-version
+	bare            *apiclient.Client // api-version only: the /0/ routes, authenticated by the session token alone
 	b2b             *apiclient.Client // the same, plus the Bearer token; nil without credentials
+	exec            *executiveSource  // nil without executive credentials
+	orgClientID     string
+	routes          SessionRoutes
 	ts              oauth2.TokenSource
 	env             Environment
 	integrationID   string
@@ -250,7 +276,8 @@ type Client struct {
 // and logging layers as API calls, and are reused until shortly before they
 // expire (FallbackTokenLifetime when the endpoint gives no expires_in).
 func NewClient(opts ...Option) (*Client, error) {
-	s := settings{env: Production(), lifetimeField: DefaultLinkLifetimeField}
+	s := settings{env: Production(), lifetimeField: DefaultLinkLifetimeField,
+		execLifetime: DefaultExecutiveTokenLifetime, execMargin: DefaultExecutiveRenewMargin, now: time.Now}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -268,6 +295,12 @@ func NewClient(opts ...Option) (*Client, error) {
 	if s.ts != nil && s.clientID != "" {
 		return nil, fmt.Errorf("incode: %w: WithClientCredentials and WithTokenSource are exclusive", ErrInvalidArgument)
 	}
+	if s.execTS != nil && s.execEmail != "" {
+		return nil, fmt.Errorf("incode: %w: WithExecutiveLogin and WithExecutiveTokenSource are exclusive", ErrInvalidArgument)
+	}
+	if s.execMargin >= s.execLifetime {
+		return nil, fmt.Errorf("incode: %w: the executive renew margin must be shorter than the token lifetime", ErrInvalidArgument)
+	}
 	base := []apiclient.Option{
 		apiclient.WithBaseURL(s.env.APIURL),
 		apiclient.WithHeader(APIKeyHeader, s.apiKey),
@@ -282,7 +315,30 @@ func NewClient(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("incode: API URL: %w", err)
 	}
-	c := &Client{omni: omni, env: s.env, integrationID: s.integrationID, configurationID: s.configurationID, lifetimeField: s.lifetimeField}
+	// The /0/ routes authenticate with the session token alone: the API
+	// key is not sent there.
+	bareOpts := []apiclient.Option{
+		apiclient.WithBaseURL(s.env.APIURL),
+		apiclient.WithHeader(APIVersionHeader, APIVersion),
+		apiclient.WithErrorDecoder(decodeError),
+	}
+	bareOpts = append(bareOpts, s.core...)
+	if s.hc != nil {
+		bareOpts = append(bareOpts, apiclient.WithHTTPClient(s.hc))
+	}
+	bare, err := apiclient.New(bareOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("incode: API URL: %w", err)
+	}
+	c := &Client{omni: omni, bare: bare, env: s.env, integrationID: s.integrationID, configurationID: s.configurationID,
+		lifetimeField: s.lifetimeField, orgClientID: s.orgClientID, routes: s.routes}
+	switch {
+	case s.execEmail != "":
+		c.exec = &executiveSource{api: omni, email: s.execEmail, password: s.execPassword,
+			lifetime: s.execLifetime, margin: s.execMargin, now: s.now}
+	case s.execTS != nil:
+		c.exec = &executiveSource{external: s.execTS, margin: s.execMargin, now: s.now}
+	}
 	ts := s.ts
 	if s.clientID != "" {
 		tokenURL := s.tokenURL
@@ -339,8 +395,11 @@ func (c *Client) Environment() Environment { return c.env }
 
 // String describes the client without its key or credentials.
 func (c *Client) String() string {
-	return fmt.Sprintf("incode.Client{API: %s, credentials: %t}", c.omni.BaseURL(), c.ts != nil)
+	return fmt.Sprintf("incode.Client{API: %s, credentials: %t, executive: %t}", c.omni.BaseURL(), c.ts != nil, c.exec != nil)
 }
+
+// GoString is String.
+func (c *Client) GoString() string { return c.String() }
 
 // fallbackExpiry gives tokens without expires_in a conservative lifetime,
 // so that a token Incode has expired is not reused forever.

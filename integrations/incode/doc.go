@@ -1,8 +1,55 @@
 // Package incode is the client for Incode's Omni API as far as the public
-// sources document it: the client-credentials token, "Request New
+// sources document it: the hosted onboarding flow from start to a trusted
+// decision (StartHostedOnboarding, OnboardingURL, OnboardingStatus, Score,
+// OCRData, Decide, Approve, FinishStatus, CloseSession), "Request New
 // Onboarding" for an integration (RequestNewOnboarding, experimental), the
-// classic onboarding start (StartOnboarding), Incode's error shape, webhook
-// payloads and the static webhook header.
+// client-credentials token, Incode's error shape, webhook payloads and the
+// static webhook header.
+//
+// # The hosted flow
+//
+//	h, err := c.StartHostedOnboarding(ctx, &incode.StartRequest{RedirectionURL: back})
+//	// keep h.InterviewID and h.Token (see below); send the person to h.URL
+//	// ... the onboarding-status webhook arrives, or you poll:
+//	d, err := c.Decide(ctx, incode.BySessionToken(token)) // or incode.ByInterviewID(id)
+//	if d.Verdict == incode.Approved {
+//		a, err := c.Approve(ctx, incode.ByInterviewID(id)) // at most once
+//	}
+//
+// ONBOARDING_FINISHED only means the person reached the end of the flow.
+// Incode's guidance is to decide on the score's overall status: Decide (and
+// Client.Decide, which reads the status and the score) return Approved only
+// for OK (or a reviewer's approval), never for a score that is UNKNOWN or
+// missing. CloseSession freezes a session before you trust its score.
+//
+// # Two read credentials
+//
+//   - The session token (Session.Token, HostedOnboarding.Token): returned
+//     by the start, valid 90 days by default, it reads that session's own
+//     status, score and OCR data (BySessionToken). No password is needed.
+//   - The executive token: WithExecutiveLogin logs in with a Dashboard
+//     user's e-mail and password (POST /executive/log-in), caches the token
+//     and logs in again before its 24 h run out. It reads any session by
+//     interview id (ByInterviewID) and is the one Approve needs. A refused
+//     login is not repeated until ResetExecutiveLogin.
+//
+// Both go in X-Incode-Hardware-Id, to the API's own host only. Incode has
+// two forms of the session-token calls, /0/omni/... (token alone) and
+// /omni/... (API key and token); WithSessionRoutes picks them.
+//
+// # Keeping the session token
+//
+// The session token is a credential: it prints as [redacted] through
+// every fmt verb, slog and JSON (it is a Secret). To read the session
+// later, store the revealed value with the interview id, protected like a
+// password (encrypted at rest, never in logs or URLs), and rebuild it:
+//
+//	store.Put(ctx, h.InterviewID, h.Token.Reveal()) // your encrypted store
+//	// later, in the webhook handler:
+//	tok, _ := store.Get(ctx, interviewID)
+//	d, err := c.Decide(ctx, incode.BySessionToken(incode.NewSecret(tok)))
+//
+// Delete it once you no longer need it.
 //
 // # Identifiers
 //
@@ -21,23 +68,27 @@
 //
 // # Requests
 //
-// Every call carries x-api-key and "api-version: 1.0". B2B calls
+// Every call carries "api-version: 1.0" and, except the /0/ routes that
+// authenticate with the session token alone, x-api-key. B2B calls
 // (/omni/b2b/...) also carry "Authorization: Bearer" with a token from
 // {auth}/oauth2/token (grant_type=client_credentials, scope=openid, the
 // credentials in the form body); /omni/start carries no Bearer. Client.TokenSource
 // exposes the token source.
 //
-// Every call is a POST that creates something, so none is retried once it
-// may have reached the server: only dial and DNS failures are retried.
-// After a timeout, check the Dashboard (or your webhooks) before asking
-// again.
+// Reads (GET) are retried on transport errors and 408/429/502/503/504.
+// Every POST (the starts, the executive login, Approve, CloseSession) is
+// sent once: it is retried only when it never left the machine (a dial or
+// DNS failure). After a timeout, check the Dashboard (or your webhooks)
+// before asking again; Approve in particular is not idempotent.
 //
 // # Errors
 //
 // A reply in Incode's shape {timestamp, status, error, message, path} is an
 // *Error, which wraps the *APIError of the reply; use errors.Is with
-// ErrBadRequest, ErrUnauthorized, ... and errors.As for the details. Error
-// strings never contain the message, the body, keys or tokens.
+// ErrBadRequest, ErrUnauthorized (401: a token was refused), ErrForbidden
+// (403: the API key was refused), ... and errors.As for the details, such
+// as Incode's own codes (4019, 6000, ...) in Error.Status. Error strings
+// never contain the message, the body, keys or tokens.
 //
 // # What is not here
 //

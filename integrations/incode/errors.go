@@ -60,15 +60,27 @@ var (
 // It wraps the *APIError of the reply, so errors.Is(err, ErrBadRequest) and
 // errors.As(err, &apiErr) work through it.
 //
-// Error() prints the method, path, status and reason only: Message is left
-// out because it may echo what was sent (an email address, a phone number).
+// Every member of the body is optional. Error() prints the method, path,
+// HTTP status, Incode's own code and a standard reason phrase only: Message
+// and free-text reasons are left out because they may echo what was sent
+// (an email address, a phone number).
+//
+// errors.Is tells the credential apart: ErrUnauthorized (401, "invalid or
+// missing access token": the session token, the executive token or the
+// Bearer token was refused) and ErrForbidden (403, "invalid or missing api
+// key").
 type Error struct {
 	// Timestamp is when Incode produced the error (epoch milliseconds or an
 	// RFC 3339 string in the body); zero when absent or unreadable.
 	Timestamp time.Time
-	// Status is the status inside the body (usually the HTTP status).
+	// Status is the "status" member: usually the HTTP status, but Incode
+	// also puts its own codes here (for example 4005 spoof attempt, 4019
+	// face not found, 6000 processing error), which arrive with a 4xx
+	// HTTP status. The HTTP status stays in APIError.StatusCode.
 	Status int
-	// Reason is the "error" member: the HTTP reason phrase ("Bad Request").
+	// Reason is the "error" member: the HTTP reason phrase ("Bad Request")
+	// or, with Incode's own codes, a short text ("Face not found."). Error()
+	// prints it only when it is the standard reason phrase of a status.
 	Reason string
 	// Message is the human-readable message. Treat it as possibly personal data.
 	Message string
@@ -91,15 +103,13 @@ func (e *Error) Error() string {
 		a = &APIError{StatusCode: e.Status}
 	}
 	s := fmt.Sprintf("incode: %s %s: %d", a.Method, a.Path, a.StatusCode)
-	reason := e.Reason
-	if reason == "" {
-		reason = http.StatusText(a.StatusCode)
-	}
-	if reason != "" {
+	// Only a standard reason phrase is printed: with Incode's own codes the
+	// "error" member is free text.
+	if reason := http.StatusText(a.StatusCode); reason != "" {
 		s += " " + strconv.Quote(reason)
 	}
 	if e.Status != 0 && e.Status != a.StatusCode {
-		s += fmt.Sprintf(" (body status %d)", e.Status)
+		s += fmt.Sprintf(" (Incode code %d)", e.Status)
 	}
 	if a.RequestID != "" {
 		s += " request-id " + strconv.Quote(a.RequestID)
@@ -180,7 +190,12 @@ func clip(s string) string {
 	return s
 }
 
-// parseInt reads a JSON number or numeric string that fits an HTTP status.
+// maxCode bounds the "status" member: HTTP statuses and Incode's own
+// codes (4019, 6000, ...) are far below it.
+const maxCode = 1_000_000
+
+// parseInt reads a JSON number or numeric string that fits an HTTP status
+// or an Incode code.
 func parseInt(raw json.RawMessage) (int, bool) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return 0, false
@@ -194,7 +209,7 @@ func parseInt(raw json.RawMessage) (int, bool) {
 		s = string(raw)
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 999 {
+	if err != nil || n < 0 || n > maxCode {
 		return 0, false
 	}
 	return n, true

@@ -108,7 +108,7 @@ func TestFakeWrongCredentials(t *testing.T) {
 	badKey := fakeClient(t, srv, incode.WithAPIKey("wrong"))
 	_, err := badKey.StartOnboarding(ctx, nil)
 	var ie *incode.Error
-	if !errors.Is(err, incode.ErrUnauthorized) || !errors.As(err, &ie) {
+	if !errors.Is(err, incode.ErrForbidden) || !errors.As(err, &ie) {
 		t.Errorf("wrong key: %v", err)
 	}
 	badSecret := fakeClient(t, srv, incode.WithClientCredentials(srv.ClientID(), "wrong"))

@@ -76,24 +76,54 @@ const (
 	FamilyUnknown Family = "unknown"
 )
 
-// OnboardingStatus is the onboardingStatus of a classic webhook. Values
-// outside the constants are kept as they are.
+// OnboardingStatus is the onboardingStatus of a session, as the
+// onboarding-status webhook and Client.OnboardingStatus report it. It is an
+// open type: values outside the constants are kept as they are.
 type OnboardingStatus string
 
-// Onboarding statuses the reference lists.
+// Onboarding statuses. All but OnboardingExpired are in Incode's documented
+// list; none of them is a verdict (see Decide).
 const (
-	OnboardingStatusUnknown      OnboardingStatus = "UNKNOWN"
-	IDValidationFinished         OnboardingStatus = "ID_VALIDATION_FINISHED"
+	// OnboardingStatusUnknown: the person has not started, or is still
+	// capturing the ID. Only visible by polling, never sent as a webhook.
+	OnboardingStatusUnknown OnboardingStatus = "UNKNOWN"
+	// IDValidationFinished: the ID checks ran (ID results are readable).
+	IDValidationFinished OnboardingStatus = "ID_VALIDATION_FINISHED"
+	// IDValidationFinishedSecondID: the checks of a second ID ran.
 	IDValidationFinishedSecondID OnboardingStatus = "ID_VALIDATION_FINISHED_SECOND_ID"
-	PostProcessingFinished       OnboardingStatus = "POST_PROCESSING_FINISHED"
-	FaceValidationFinished       OnboardingStatus = "FACE_VALIDATION_FINISHED"
+	// PostProcessingFinished: post-processing of the ID finished.
+	PostProcessingFinished OnboardingStatus = "POST_PROCESSING_FINISHED"
+	// FaceValidationFinished: the selfie checks ran.
+	FaceValidationFinished OnboardingStatus = "FACE_VALIDATION_FINISHED"
+	// GovernmentValidationFinished: the government-database check ran.
 	GovernmentValidationFinished OnboardingStatus = "GOVERNMENT_VALIDATION_FINISHED"
-	OnboardingFinished           OnboardingStatus = "ONBOARDING_FINISHED"
-	ManualReviewApproved         OnboardingStatus = "MANUAL_REVIEW_APPROVED"
-	ManualReviewRejected         OnboardingStatus = "MANUAL_REVIEW_REJECTED"
-	onboardingFailed             OnboardingStatus = "ONBOARDING_FAILED"
-	onboardingRejected           OnboardingStatus = "REJECTED"
+	// OnboardingFinished: the flow ended. It says nothing about the result:
+	// read the score (Decide does).
+	OnboardingFinished OnboardingStatus = "ONBOARDING_FINISHED"
+	// ManualReviewApproved: a reviewer approved the session.
+	ManualReviewApproved OnboardingStatus = "MANUAL_REVIEW_APPROVED"
+	// ManualReviewRejected: a reviewer rejected the session.
+	ManualReviewRejected OnboardingStatus = "MANUAL_REVIEW_REJECTED"
+	// OnboardingExpired: the session expired before the person finished.
+	// No documented list has it, but Incode's own webhook samples handle
+	// it (purging the session, reminding the person).
+	OnboardingExpired OnboardingStatus = "EXPIRED"
+
+	onboardingFailed   OnboardingStatus = "ONBOARDING_FAILED"
+	onboardingRejected OnboardingStatus = "REJECTED"
 )
+
+// InProgress reports whether s is one of the documented steps before the
+// end of the flow (UNKNOWN and the *_FINISHED steps other than
+// ONBOARDING_FINISHED).
+func (s OnboardingStatus) InProgress() bool {
+	switch s {
+	case OnboardingStatusUnknown, IDValidationFinished, IDValidationFinishedSecondID, PostProcessingFinished,
+		FaceValidationFinished, GovernmentValidationFinished:
+		return true
+	}
+	return false
+}
 
 // SessionEventType is the eventType of a session webhook. Values outside
 // the constants (Session Progress, Identity Enrolled, later additions) are
@@ -172,6 +202,9 @@ const (
 	OutcomeSucceeded   Outcome = "succeeded"
 	OutcomeFailed      Outcome = "failed"
 	OutcomeNeedsReview Outcome = "needs_review"
+	// OutcomeFinished: the person finished the flow (ONBOARDING_FINISHED).
+	// It is not a result: read the score, or call Decide or Client.Decide.
+	OutcomeFinished Outcome = "finished"
 )
 
 // Webhook is a parsed Incode webhook: exactly one of Onboarding, Session
@@ -211,13 +244,13 @@ func (w *Webhook) InterviewID() string {
 	return ""
 }
 
-// Outcome maps the event the way the public integrations do:
-// SESSION_SUCCEEDED, ONBOARDING_FINISHED, MANUAL_REVIEW_APPROVED and
+// Outcome maps the event: SESSION_SUCCEEDED, MANUAL_REVIEW_APPROVED and
 // verification.succeeded succeed; SESSION_FAILED, MANUAL_REVIEW_REJECTED,
-// ONBOARDING_FAILED, REJECTED and verification.failed fail;
-// SESSION_PENDING_REVIEW needs review; the other known steps are pending;
-// anything else is OutcomeUnknown. ONBOARDING_FINISHED means the person
-// finished the flow: read the score before trusting it.
+// EXPIRED, ONBOARDING_FAILED, REJECTED and verification.failed fail;
+// SESSION_PENDING_REVIEW needs review; ONBOARDING_FINISHED is
+// OutcomeFinished, which only means the flow ended (Incode's guidance is to
+// decide on the score's overall status: call Client.Decide); the other
+// known steps are pending; anything else is OutcomeUnknown.
 func (w *Webhook) Outcome() Outcome {
 	switch {
 	case w.Session != nil:
@@ -233,9 +266,11 @@ func (w *Webhook) Outcome() Outcome {
 		}
 	case w.Onboarding != nil:
 		switch w.Onboarding.Status {
-		case OnboardingFinished, ManualReviewApproved:
+		case OnboardingFinished:
+			return OutcomeFinished
+		case ManualReviewApproved:
 			return OutcomeSucceeded
-		case ManualReviewRejected, onboardingFailed, onboardingRejected:
+		case ManualReviewRejected, OnboardingExpired, onboardingFailed, onboardingRejected:
 			return OutcomeFailed
 		case IDValidationFinished, IDValidationFinishedSecondID, PostProcessingFinished, FaceValidationFinished, GovernmentValidationFinished:
 			return OutcomePending

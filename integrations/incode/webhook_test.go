@@ -23,7 +23,7 @@ func TestParseWebhook(t *testing.T) {
 		interview string
 		outcome   incode.Outcome
 	}{
-		{"onboarding finished", `{"interviewId":"66a1","onboardingStatus":"ONBOARDING_FINISHED","clientId":"c","flowId":"f","externalId":"e"}`, incode.FamilyOnboardingStatus, "ONBOARDING_FINISHED", "66a1", incode.OutcomeSucceeded},
+		{"onboarding finished", `{"interviewId":"66a1","onboardingStatus":"ONBOARDING_FINISHED","clientId":"c","flowId":"f","externalId":"e"}`, incode.FamilyOnboardingStatus, "ONBOARDING_FINISHED", "66a1", incode.OutcomeFinished},
 		{"onboarding step", `{"interviewId":"66a1","onboardingStatus":"ID_VALIDATION_FINISHED"}`, incode.FamilyOnboardingStatus, "ID_VALIDATION_FINISHED", "66a1", incode.OutcomePending},
 		{"manual review rejected", `{"interviewId":"x","onboardingStatus":"MANUAL_REVIEW_REJECTED"}`, incode.FamilyOnboardingStatus, "MANUAL_REVIEW_REJECTED", "x", incode.OutcomeFailed},
 		{"onboarding unknown status", `{"interviewId":"x","onboardingStatus":"SOMETHING_NEW"}`, incode.FamilyOnboardingStatus, "SOMETHING_NEW", "x", incode.OutcomeUnknown},

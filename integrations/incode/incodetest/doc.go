@@ -1,7 +1,16 @@
 // Package incodetest is an in-process fake of the Incode endpoints package
 // incode calls, for testing onboarding code without Incode: the
-// client-credentials token endpoint, "Request New Onboarding" and the
-// classic onboarding start. It validates requests the way the public
+// client-credentials token endpoint, "Request New Onboarding", the classic
+// onboarding start and the hosted flow after it (executive login,
+// onboarding URL, status, score, OCR data, approve, finish and close).
+//
+// Sessions move when the test says: Advance (one step), Finish (to the
+// end, as the person finishing the hosted flow) and Review (a manual
+// review's verdict). How a flow ends is scripted per server (WithOutcome)
+// or per session (SetOutcome): pass, warn, fail, manual review, expired or
+// a score that is never computed; the score and OCR data follow. With
+// WithWebhook every status change is delivered as Incode's
+// onboarding-status webhook. It validates requests the way the public
 // sources describe them, answers refusals in Incode's error shape, issues
 // interview ids and records every onboarding it created, and injects
 // faults (5xx, resets before or after the request is handled, hangs,

@@ -35,6 +35,16 @@ type settings struct {
 	lifetimeField          string
 	clock                  func() time.Time
 	tls                    bool
+	// The hosted flow.
+	execEmail, execPassword string
+	execTTL                 time.Duration
+	sessionTTL              time.Duration
+	orgClientID             string
+	requireClientID         bool
+	outcome                 Outcome
+	webhookURL              string
+	webhookHeader           http.Header
+	webhookClient           *http.Client
 }
 
 // WithAPIKey sets the tenant API key the server accepts (default random).
@@ -187,7 +197,11 @@ type Server struct {
 	mu          sync.Mutex
 	onboardings []Onboarding
 	sessions    []StartedSession
-	interviews  map[string]bool
+	interviews  map[string]*session
+	customers   map[string]string // person key -> customer id
+	approvals   []Approval
+	deliveries  []Delivery
+	logins      int
 }
 
 // NewServer starts a fake Incode on 127.0.0.1 serving:
@@ -195,6 +209,18 @@ type Server struct {
 //	POST /oauth2/token                       client_credentials, credentials in the form body, scope openid
 //	POST /omni/b2b/onboarding/request-new    Bearer + x-api-key + api-version: 1.0
 //	POST /omni/start                         x-api-key + api-version: 1.0
+//	POST /executive/log-in                   x-api-key; {email, password} -> {token} (24 h)
+//	GET  [/0]/omni/onboarding-url            session token [+ clientId]
+//	GET  [/0]/omni/get/onboarding/status     session token, or executive token + ?id=
+//	GET  [/0]/omni/get/score                 session token, or executive token + ?id=
+//	GET  [/0]/omni/get/ocr-data              session token, or executive token + ?id=
+//	POST [/0]/omni/process/approve           executive token + ?interviewId= (or session token)
+//	GET  [/0]/omni/finish-status             session token (POST too on the /0/ form)
+//	POST [/0]/omni/session/status/set        session token, ?action=Closed
+//
+// Tokens go in X-Incode-Hardware-Id. The /omni/ forms need x-api-key; the
+// /0/ forms take the session token alone (an x-api-key, if sent, must be
+// right). A wrong API key is a 403, a missing or refused token a 401.
 //
 // Refusals come in Incode's error shape {timestamp, status, error, message,
 // path} (RFC 6749 errors on the token endpoint). It is closed through
@@ -227,6 +253,12 @@ func start(t fakeserver.TB, opts []Option) (*Server, error) {
 		clientSecret: randomHex(24),
 		tokenTTL:     DefaultTokenTTL,
 		clock:        time.Now,
+		execEmail:    "executive-" + randomHex(4) + "@example.com",
+		execPassword: randomHex(16),
+		execTTL:      DefaultExecutiveTokenTTL,
+		sessionTTL:   DefaultSessionTokenTTL,
+		orgClientID:  "fake-" + randomHex(4),
+		outcome:      OutcomePass,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -238,12 +270,17 @@ func start(t fakeserver.TB, opts []Option) (*Server, error) {
 	}
 	cfg.integrations = append([]string{randomUUID()}, cfg.integrations...)
 	cfg.configurations = append([]string{randomHex(12)}, cfg.configurations...)
-	s := &Server{cfg: cfg, interviews: map[string]bool{}}
+	s := &Server{cfg: cfg, interviews: map[string]*session{}, customers: map[string]string{}}
 	fopts := []fakeserver.Option{fakeserver.WithClock(cfg.clock)}
 	if cfg.tls {
 		fopts = append(fopts, fakeserver.WithTLS())
 	}
 	s.fake = fakeserver.New(t, s.routes(), fopts...)
+	if cfg.webhookURL != "" {
+		tr := &http.Transport{DisableKeepAlives: true}
+		s.cfg.webhookClient = &http.Client{Transport: tr, Timeout: 10 * time.Second}
+		t.Cleanup(tr.CloseIdleConnections)
+	}
 	return s, nil
 }
 
@@ -262,7 +299,8 @@ func (s *Server) Environment() incode.Environment {
 }
 
 // ClientOptions returns the incode options that point a client at the
-// server with its API key, credentials, Integration ID and Configuration ID.
+// server with its API key, credentials, Integration ID, Configuration ID
+// and executive login.
 func (s *Server) ClientOptions() []incode.Option {
 	return []incode.Option{
 		incode.WithEnvironment(s.Environment()),
@@ -271,6 +309,7 @@ func (s *Server) ClientOptions() []incode.Option {
 		incode.WithClientCredentials(s.cfg.clientID, s.cfg.clientSecret),
 		incode.WithIntegrationID(s.IntegrationID()),
 		incode.WithConfigurationID(s.ConfigurationID()),
+		incode.WithExecutiveLogin(s.cfg.execEmail, incode.NewSecret(s.cfg.execPassword)),
 	}
 }
 
@@ -334,6 +373,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST "+incode.TokenPath, s.token)
 	mux.HandleFunc("POST "+incode.RequestNewPath, s.requestNew)
 	mux.HandleFunc("POST "+incode.StartPath, s.start)
+	s.flowRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, http.StatusNotFound, "No handler found for "+r.Method+" "+r.URL.Path)
 	})
@@ -394,7 +434,7 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request, bearer boo
 		return false
 	}
 	if key := r.Header.Get(incode.APIKeyHeader); key == "" || key != s.cfg.apiKey {
-		s.writeError(w, r, http.StatusUnauthorized, "Invalid or missing x-api-key")
+		s.writeError(w, r, http.StatusForbidden, "Invalid or missing api key")
 		return false
 	}
 	if bearer {
@@ -529,7 +569,7 @@ func (s *Server) requestNew(w http.ResponseWriter, r *http.Request) {
 	o.Created = s.fake.Now()
 	s.mu.Lock()
 	s.onboardings = append(s.onboardings, o)
-	s.interviews[o.InterviewID] = true
+	s.interviews[o.InterviewID] = s.newSessionLocked(o.InterviewID, "", o.ExternalCustomerID)
 	s.mu.Unlock()
 	fakeserver.WriteJSON(w, http.StatusOK, map[string]string{"interviewId": o.InterviewID, "url": o.URL})
 }
@@ -554,10 +594,11 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.ExternalCustomerID, _ = str(m, "externalCustomerId")
+	redirect, _ := str(m, "redirectionUrl")
 	interview, _ := str(m, "interviewId")
 	s.mu.Lock()
 	if interview != "" {
-		if !s.interviews[interview] {
+		if s.interviews[interview] == nil {
 			s.mu.Unlock()
 			s.writeError(w, r, http.StatusNotFound, "interviewId not found")
 			return
@@ -565,16 +606,21 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request) {
 		st.InterviewID, st.Reopened = interview, true
 	} else {
 		st.InterviewID = randomHex(12)
-		s.interviews[st.InterviewID] = true
+		s.interviews[st.InterviewID] = s.newSessionLocked(st.InterviewID, st.ConfigurationID, st.ExternalCustomerID)
+	}
+	sess := s.interviews[st.InterviewID]
+	if redirect != "" {
+		sess.redirectionURL = redirect
 	}
 	s.sessions = append(s.sessions, st)
 	s.mu.Unlock()
+	token := s.fake.Tokens().Issue(sessionSubject(st.InterviewID), nil, s.cfg.sessionTTL)
 	fakeserver.WriteJSON(w, http.StatusOK, map[string]any{
-		"token":                 fakeserver.NewToken(),
+		"token":                 token,
 		"interviewId":           st.InterviewID,
 		"interviewCode":         strings.ToUpper(randomHex(3)),
 		"flowType":              "flow",
-		"clientId":              "fake-client",
+		"clientId":              s.cfg.orgClientID,
 		"env":                   "demo",
 		"existingSession":       st.Reopened,
 		"idCaptureTimeout":      16,
