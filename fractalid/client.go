@@ -228,17 +228,14 @@ const mePath = "/v2/users/me"
 // *ReauthorizationRequiredError.
 func (c *Client) Me(ctx context.Context) (*User, error) {
 	u := new(User)
-	// Decoding into the wire view skips User.UnmarshalJSON's second pass.
-	w := newUserWire(u)
 	_, err := c.api.Do(ctx, &apiclient.Request{
 		Method: http.MethodGet,
 		Path:   mePath,
 		Header: http.Header{"Content-Type": {"application/json"}},
-	}, w)
+	}, u)
 	if err != nil {
 		return nil, err
 	}
-	w.finish()
 	return u, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -142,6 +143,12 @@ type Details struct {
 
 	// Extra holds the keys not decoded into a field above, as raw JSON.
 	Extra map[string]json.RawMessage `json:"-"`
+
+	keys keyState // typed keys the decoded body carried (empty or null included)
+	// orig holds the value as sent of typed keys whose decoding normalised
+	// it (a number into NumericString, a date-time into Date), so that
+	// MarshalJSON writes it back unchanged while the field is unchanged.
+	orig map[string]json.RawMessage
 }
 
 // DocumentType is the type of an identification document. Unknown values are kept.
@@ -321,7 +328,22 @@ func (d *Details) UnmarshalJSON(b []byte) error {
 			key = s
 			fi, known = index[key]
 		}
-		if !known || !setField(v.Field(fi.index), fi.kind, val) {
+		if known && setField(v.Field(fi.index), fi.kind, val) {
+			if val[0] == 'n' {
+				d.keys.setNull(fi.index)
+			} else {
+				d.keys.setPresent(fi.index)
+				if normalised(fi.kind, val) {
+					if key == "" {
+						key = string(rawKey)
+					}
+					if d.orig == nil {
+						d.orig = make(map[string]json.RawMessage, 1)
+					}
+					d.orig[key] = json.RawMessage(bytes.Clone(val))
+				}
+			}
+		} else {
 			if known {
 				v.Field(fi.index).SetZero()
 			}
@@ -348,6 +370,20 @@ func (d *Details) UnmarshalJSON(b []byte) error {
 		}
 		i = skipSpace(b, i+1)
 	}
+}
+
+// normalised reports whether decoding val into a field of kind changes
+// how it is written back: a number in a NumericString, a date that is not
+// a plain YYYY-MM-DD string.
+func normalised(kind valueKind, val []byte) bool {
+	switch kind {
+	case kindNumString:
+		return val[0] != '"'
+	case kindDate:
+		_, ok := parseDateStrict(val[1 : len(val)-1])
+		return !ok && len(val) > 2
+	}
+	return false
 }
 
 // trailing accepts only white space after the object.
@@ -506,22 +542,111 @@ func skipValue(b []byte, i int) int {
 }
 
 // MarshalJSON writes the typed keys and the Extra keys (a typed value wins
-// over an Extra value with the same key).
+// over an Extra value with the same key). A typed key the decoded body
+// carried with an empty value ("", []) or null is written back as it came.
 func (d Details) MarshalJSON() ([]byte, error) {
 	b, err := json.Marshal((*detailsFields)(&d))
-	if err != nil || len(d.Extra) == 0 {
+	if err != nil || (len(d.Extra) == 0 && d.keys == keyState{}) {
 		return b, err
 	}
-	m := make(map[string]json.RawMessage, len(d.Extra)+8)
-	if err := json.Unmarshal(b, &m); err != nil {
+	if len(d.orig) > 0 {
+		return d.marshalWithOriginals(b)
+	}
+	// Append the other keys after the typed ones: the typed keys keep
+	// their order, the others follow in key order.
+	more := make(map[string]json.RawMessage, len(d.Extra)+4)
+	v := reflect.ValueOf(&d).Elem()
+	written := make(map[string]bool, 16)
+	for key, fi := range detailsFieldIndex() {
+		f := v.Field(fi.index)
+		if !omitted(f, fi.kind) {
+			written[key] = true
+			continue
+		}
+		switch {
+		case d.keys.isNull(fi.index):
+			more[key] = json.RawMessage("null")
+		case d.keys.isPresent(fi.index) && fi.kind == kindRaw:
+			more[key] = json.RawMessage("[]")
+		case d.keys.isPresent(fi.index):
+			more[key] = json.RawMessage(`""`)
+		}
+	}
+	for k, val := range d.Extra {
+		if _, ok := more[k]; !ok && !written[k] && json.Valid(val) {
+			more[k] = val
+		}
+	}
+	if len(more) == 0 {
+		return b, nil
+	}
+	keys := slices.Sorted(maps.Keys(more))
+	out := b[:len(b)-1] // drop '}'
+	for _, k := range keys {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = appendJSONString(out, k)
+		out = append(out, ':')
+		out = append(out, bytes.TrimSpace(more[k])...)
+	}
+	return append(out, '}'), nil
+}
+
+// marshalWithOriginals is MarshalJSON for details holding normalised
+// values: each is written as sent while its field still holds what was
+// decoded from it. The keys come out in key order.
+func (d *Details) marshalWithOriginals(typed []byte) ([]byte, error) {
+	m := make(map[string]json.RawMessage, len(d.Extra)+16)
+	if err := json.Unmarshal(typed, &m); err != nil {
 		return nil, err
 	}
-	for k, v := range d.Extra {
-		if _, ok := m[k]; !ok && json.Valid(v) {
-			m[k] = v
+	v := reflect.ValueOf(d).Elem()
+	index := detailsFieldIndex()
+	for key, fi := range index {
+		if _, ok := m[key]; ok {
+			continue
+		}
+		switch {
+		case d.keys.isNull(fi.index):
+			m[key] = json.RawMessage("null")
+		case d.keys.isPresent(fi.index) && fi.kind == kindRaw:
+			m[key] = json.RawMessage("[]")
+		case d.keys.isPresent(fi.index):
+			m[key] = json.RawMessage(`""`)
+		}
+	}
+	for key, raw := range d.orig {
+		fi, ok := index[key]
+		if !ok {
+			continue
+		}
+		f := v.Field(fi.index)
+		tmp := reflect.New(f.Type()).Elem()
+		if setField(tmp, fi.kind, raw) && tmp.Interface() == f.Interface() {
+			m[key] = raw
+		}
+	}
+	for k, val := range d.Extra {
+		if _, ok := m[k]; !ok && json.Valid(val) {
+			m[k] = val
 		}
 	}
 	return json.Marshal(m)
+}
+
+// omitted reports whether encoding/json leaves the typed field f out
+// (omitempty or omitzero).
+func omitted(f reflect.Value, kind valueKind) bool {
+	switch kind {
+	case kindBool:
+		return f.IsNil()
+	case kindRaw:
+		return f.Len() == 0
+	case kindDate:
+		return f.IsZero()
+	}
+	return f.Len() == 0
 }
 
 // fileField is a FileURL field of Details and its key.
@@ -584,9 +709,8 @@ func (d *Details) Len() int {
 	}
 	n := len(d.Extra)
 	v := reflect.ValueOf(d).Elem()
-	for i := range v.NumField() {
-		f := v.Field(i)
-		if f.Kind() != reflect.Map && !f.IsZero() {
+	for _, fi := range detailsFieldIndex() {
+		if f := v.Field(fi.index); !f.IsZero() {
 			n++
 		}
 	}

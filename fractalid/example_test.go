@@ -149,7 +149,7 @@ func ExampleClient_Me() {
 		log.Fatal(err)
 	}
 	basic := user.CaseFor(fractalid.ParseLevel("basic"))
-	fmt.Println(basic.Outcome(), basic.JourneyCompleted)
+	fmt.Println(basic.Outcome(), basic.IsJourneyCompleted())
 	fmt.Println(basic.Details.FullName, basic.Details.DateOfBirth)
 	// Output:
 	// approved true

@@ -16,6 +16,8 @@ import (
 //
 // BenchmarkMeRaw is the baseline: plain net/http and encoding/json into the
 // same User struct, with the same body over the same loopback server.
+// BenchmarkMeRawPlainStruct decodes into plain structs without any custom
+// decoding (no Extra maps, no key tracking).
 
 func benchServer(b *testing.B) *httptest.Server {
 	body := readFixture(b, "users_me_all_details.json")
@@ -78,10 +80,19 @@ func BenchmarkMeRaw(b *testing.B) {
 // UnmarshalJSON): close to the floor encoding/json alone gives.
 type plainUser struct {
 	UID               string
-	Emails            []Email
-	Phones            []Phone
+	Emails            []plainEmail
+	Phones            []plainPhone
 	VerificationCases []plainCase `json:"verification_cases"`
-	Wallets           []Wallet
+	Wallets           []plainWallet
+}
+
+type plainEmail struct{ Address, SourceType string }
+
+type plainPhone struct{ Number string }
+
+type plainWallet struct {
+	ID, Address, Currency string
+	Verified              bool
 }
 
 type plainCase struct {

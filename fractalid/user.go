@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -11,53 +12,177 @@ import (
 // User is the reply of GET /v2/users/me. Which fields are present depends
 // on the scopes the token was granted.
 //
+// Nothing in the reply is lost: keys this package does not model (at the
+// top level, in each verification case, email, phone and wallet) are kept
+// as raw JSON in the Extra maps, and a boolean the server left out is told
+// apart from one sent as false (nil versus a pointer to false). Marshalling
+// a decoded User with encoding/json gives back the keys and values of the
+// body it came from (in another order and spacing): a key sent with an
+// empty value ("", [], false) or null is written back as it came.
+//
 // User holds personal data: String, GoString, Format and LogValue print the
-// uid, counts, levels and statuses only. Marshal it with encoding/json to
-// get the data.
+// uid, counts, levels and statuses only (never an Extra key or value).
+// Marshal it with encoding/json to get the data.
 type User struct {
 	// UID is the anonymised unique user ID (uid:read). Webhooks call it user_id.
 	UID string `json:"uid,omitempty"`
 	// Emails holds at most one address (contact:read).
 	Emails []Email `json:"emails,omitempty"`
 	// Phones holds at most one number (contact:read). The documentation's
-	// example spells the key "phones:"; both spellings are decoded.
+	// example spells the key "phones:"; both spellings are decoded, and a
+	// body that used "phones:" is marshalled back with it.
 	Phones []Phone `json:"phones,omitempty"`
 	// VerificationCases has one case per requested level or add-on (or per
 	// combined level string; the documentation shows both).
 	VerificationCases []VerificationCase `json:"verification_cases,omitempty"`
 	// Wallets lists the wallets the user shared with the application.
 	Wallets []Wallet `json:"wallets,omitempty"`
+	// Extra holds the top-level keys this package does not model (Fractal
+	// added and removed such keys before: person, institution,
+	// verifications), as raw JSON. MarshalJSON writes them back; a modelled
+	// key wins over an Extra entry with the same name.
+	Extra map[string]json.RawMessage `json:"-"`
+
+	keys        keyState
+	phonesColon bool // Phones came from the "phones:" key
 }
 
-// userFields is User without its methods, for decoding.
-type userFields User
+// Field indexes of User in keyState.
+const (
+	userUID = iota
+	userEmails
+	userPhones
+	userCases
+	userWallets
+)
 
-// userWire decodes a user in one pass: User's fields plus the
-// documentation's misspelt "phones:" key.
-type userWire struct {
-	*userFields
-	PhonesColon []Phone `json:"phones:"`
-}
+var userType = reflect.TypeFor[User]()
 
-func newUserWire(u *User) *userWire { return &userWire{userFields: (*userFields)(u)} }
-
-// finish moves "phones:" into Phones when "phones" was absent.
-func (w *userWire) finish() {
-	if w.Phones == nil && w.PhonesColon != nil {
-		w.Phones = w.PhonesColon
-	}
-}
-
-// UnmarshalJSON decodes a user, accepting the documentation's misspelt
-// "phones:" key as "phones".
+// UnmarshalJSON decodes a user in one pass over b, accepting the
+// documentation's misspelt "phones:" key as "phones" ("phones" wins when
+// both are sent; the other is kept in Extra). A modelled key whose value
+// has the wrong type is an error; unknown keys go to Extra.
 func (u *User) UnmarshalJSON(b []byte) error {
 	*u = User{}
-	w := newUserWire(u)
-	if err := json.Unmarshal(b, w); err != nil {
+	s, isNull, err := openObject(b, userType, "")
+	if err != nil || isNull {
 		return err
 	}
-	w.finish()
+	var colon []byte
+	for {
+		key, val, ok, err := s.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "uid":
+			err = u.decodeString(userUID, val, &u.UID, "uid")
+		case "emails":
+			err = decodeArray(&u.keys, userEmails, val, &u.Emails, "emails", (*Email).UnmarshalJSON)
+		case "phones":
+			err = decodeArray(&u.keys, userPhones, val, &u.Phones, "phones", (*Phone).UnmarshalJSON)
+		case "verification_cases":
+			err = decodeArray(&u.keys, userCases, val, &u.VerificationCases, "verification_cases", (*VerificationCase).UnmarshalJSON)
+		case "wallets":
+			err = decodeArray(&u.keys, userWallets, val, &u.Wallets, "wallets", (*Wallet).UnmarshalJSON)
+		case "phones:":
+			colon = val
+		default:
+			err = addExtra(&u.Extra, key, val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if colon == nil {
+		return nil
+	}
+	if u.keys.isPresent(userPhones) || u.keys.isNull(userPhones) {
+		return addExtra(&u.Extra, []byte("phones:"), colon)
+	}
+	if err := decodeArray(&u.keys, userPhones, colon, &u.Phones, "phones:", (*Phone).UnmarshalJSON); err != nil {
+		return err
+	}
+	u.phonesColon = true
 	return nil
+}
+
+// decodeString decodes a string or null into *dst.
+func (u *User) decodeString(i int, val []byte, dst *string, field string) error {
+	return decodeStringField(&u.keys, i, val, dst, field)
+}
+
+func decodeStringField(ks *keyState, i int, val []byte, dst *string, field string) error {
+	if isNullValue(val) {
+		*dst = ""
+		ks.setNull(i)
+		return nil
+	}
+	v, err := stringValue(val, field)
+	if err != nil {
+		return err
+	}
+	*dst = v
+	ks.setPresent(i)
+	return nil
+}
+
+func decodeBoolField(ks *keyState, i int, val []byte, dst **bool, field string) error {
+	if isNullValue(val) {
+		*dst = nil
+		ks.setNull(i)
+		return nil
+	}
+	v, err := boolValue(val, field)
+	if err != nil {
+		return err
+	}
+	*dst = v
+	ks.setPresent(i)
+	return nil
+}
+
+// decodeArray decodes a JSON array of objects (or null) into *dst with dec.
+func decodeArray[T any](ks *keyState, i int, val []byte, dst *[]T, field string, dec func(*T, []byte) error) error {
+	if isNullValue(val) {
+		*dst = nil
+		ks.setNull(i)
+		return nil
+	}
+	if len(val) == 0 || val[0] != '[' {
+		return typeError(val, reflect.TypeFor[[]T](), field)
+	}
+	out := make([]T, 0, countElements(val))
+	err := eachElement(val, func(elem []byte) error {
+		out = append(out, *new(T))
+		return dec(&out[len(out)-1], elem)
+	})
+	if err != nil {
+		return err
+	}
+	*dst = out
+	ks.setPresent(i)
+	return nil
+}
+
+// MarshalJSON writes the modelled keys (those that are set, and those the
+// decoded body carried even when empty or null) and the Extra keys.
+func (u User) MarshalJSON() ([]byte, error) {
+	w := newObjectWriter(&u.keys)
+	w.str(userUID, "uid", u.UID)
+	w.array(userEmails, "emails", len(u.Emails), func(j int) ([]byte, error) { return u.Emails[j].MarshalJSON() })
+	phonesKey := "phones"
+	if u.phonesColon {
+		phonesKey = "phones:"
+	}
+	w.array(userPhones, phonesKey, len(u.Phones), func(j int) ([]byte, error) { return u.Phones[j].MarshalJSON() })
+	w.array(userCases, "verification_cases", len(u.VerificationCases), func(j int) ([]byte, error) { return u.VerificationCases[j].MarshalJSON() })
+	w.array(userWallets, "wallets", len(u.Wallets), func(j int) ([]byte, error) { return u.Wallets[j].MarshalJSON() })
+	w.extra(u.Extra)
+	return w.finish()
 }
 
 // String prints the uid, the cases (level and outcome) and how many
@@ -76,7 +201,7 @@ func (u User) String() string {
 		b.WriteByte(':')
 		b.WriteString(safeToken(string(c.Outcome())))
 	}
-	fmt.Fprintf(&b, "] emails=%d phones=%d wallets=%d}", len(u.Emails), len(u.Phones), len(u.Wallets))
+	fmt.Fprintf(&b, "] emails=%d phones=%d wallets=%d%s}", len(u.Emails), len(u.Phones), len(u.Wallets), extraCount(u.Extra))
 	return b.String()
 }
 
@@ -105,6 +230,7 @@ func (u User) LogValue() slog.Value {
 		slog.Int("emails", len(u.Emails)),
 		slog.Int("phones", len(u.Phones)),
 		slog.Int("wallets", len(u.Wallets)),
+		slog.Int("extra", len(u.Extra)),
 	)
 }
 
@@ -133,38 +259,144 @@ const (
 	EmailObsolete EmailSourceType = "obsolete"
 )
 
-// Email is one of the user's email addresses. It prints without the address.
+// Email is one of the user's email addresses. It prints without the
+// address and without its Extra keys.
 type Email struct {
 	Address    string          `json:"address,omitempty"`
 	SourceType EmailSourceType `json:"source_type,omitempty"`
+	// Extra holds the keys this package does not model, as raw JSON.
+	Extra map[string]json.RawMessage `json:"-"`
+
+	keys keyState
+}
+
+const (
+	emailAddress = iota
+	emailSourceType
+)
+
+var emailType = reflect.TypeFor[Email]()
+
+// UnmarshalJSON decodes an email object, keeping unknown keys in Extra.
+func (e *Email) UnmarshalJSON(b []byte) error {
+	*e = Email{}
+	s, isNull, err := openObject(b, emailType, "emails")
+	if err != nil || isNull {
+		return err
+	}
+	for {
+		key, val, ok, err := s.next()
+		if err != nil || !ok {
+			return err
+		}
+		switch string(key) {
+		case "address":
+			err = decodeStringField(&e.keys, emailAddress, val, &e.Address, "emails.address")
+		case "source_type":
+			err = decodeStringField(&e.keys, emailSourceType, val, (*string)(&e.SourceType), "emails.source_type")
+		default:
+			err = addExtra(&e.Extra, key, val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// MarshalJSON writes the address, the source type and the Extra keys.
+func (e Email) MarshalJSON() ([]byte, error) {
+	w := newObjectWriter(&e.keys)
+	w.str(emailAddress, "address", e.Address)
+	w.str(emailSourceType, "source_type", string(e.SourceType))
+	w.extra(e.Extra)
+	return w.finish()
 }
 
 // String prints the source type only.
 func (e Email) String() string {
-	return "fractalid.Email{source_type=" + safeToken(string(e.SourceType)) + "}"
+	return "fractalid.Email{source_type=" + safeToken(string(e.SourceType)) + extraCount(e.Extra) + "}"
 }
+
+// GoString prints the same as String.
+func (e Email) GoString() string { return e.String() }
 
 // Format makes every fmt verb print String.
 func (e Email) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(e.String())) }
 
 // LogValue implements slog.LogValuer without the address.
 func (e Email) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("source_type", string(e.SourceType)))
+	return slog.GroupValue(slog.String("source_type", string(e.SourceType)), slog.Int("extra", len(e.Extra)))
 }
 
-// Phone is one of the user's phone numbers (E.164). It prints without the number.
+// extraCount prints how many Extra keys there are, when there are any:
+// never the keys or values, which come from the network.
+func extraCount(m map[string]json.RawMessage) string {
+	if len(m) == 0 {
+		return ""
+	}
+	return " extra=" + strconv.Itoa(len(m))
+}
+
+// Phone is one of the user's phone numbers (E.164). It prints without the
+// number and without its Extra keys.
 type Phone struct {
 	Number string `json:"number,omitempty"`
+	// Extra holds the keys this package does not model, as raw JSON.
+	Extra map[string]json.RawMessage `json:"-"`
+
+	keys keyState
+}
+
+const phoneNumber = 0
+
+var phoneType = reflect.TypeFor[Phone]()
+
+// UnmarshalJSON decodes a phone object, keeping unknown keys in Extra.
+func (p *Phone) UnmarshalJSON(b []byte) error {
+	*p = Phone{}
+	s, isNull, err := openObject(b, phoneType, "phones")
+	if err != nil || isNull {
+		return err
+	}
+	for {
+		key, val, ok, err := s.next()
+		if err != nil || !ok {
+			return err
+		}
+		if string(key) == "number" {
+			err = decodeStringField(&p.keys, phoneNumber, val, &p.Number, "phones.number")
+		} else {
+			err = addExtra(&p.Extra, key, val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// MarshalJSON writes the number and the Extra keys.
+func (p Phone) MarshalJSON() ([]byte, error) {
+	w := newObjectWriter(&p.keys)
+	w.str(phoneNumber, "number", p.Number)
+	w.extra(p.Extra)
+	return w.finish()
 }
 
 // String prints no personal data.
-func (p Phone) String() string { return "fractalid.Phone{}" }
+func (p Phone) String() string {
+	return "fractalid.Phone{" + strings.TrimPrefix(extraCount(p.Extra), " ") + "}"
+}
+
+// GoString prints the same as String.
+func (p Phone) GoString() string { return p.String() }
 
 // Format makes every fmt verb print String.
 func (p Phone) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(p.String())) }
 
 // LogValue implements slog.LogValuer without the number.
-func (p Phone) LogValue() slog.Value { return slog.GroupValue(slog.Bool("present", p.Number != "")) }
+func (p Phone) LogValue() slog.Value {
+	return slog.GroupValue(slog.Bool("present", p.Number != ""), slog.Int("extra", len(p.Extra)))
+}
 
 // Currency is a wallet currency. Unknown values are kept.
 type Currency string
@@ -183,26 +415,99 @@ const (
 )
 
 // Wallet is a wallet the user shared with the application. It prints its
-// id, currency and verified flag, never the address.
+// id, currency and verified flag, never the address or its Extra keys.
 type Wallet struct {
 	ID       string   `json:"id,omitempty"`
 	Address  string   `json:"address,omitempty"`
 	Currency Currency `json:"currency,omitempty"`
-	// Verified is true when Fractal confirmed ownership (false when absent).
-	Verified bool `json:"verified,omitempty"`
+	// Verified is whether Fractal confirmed ownership: nil when the reply
+	// did not say (the v2 example leaves it out), else true or false. Use
+	// IsVerified for a plain boolean.
+	Verified *bool `json:"verified,omitempty"`
+	// Extra holds the keys this package does not model (old replies carried
+	// created_at and updated_at), as raw JSON.
+	Extra map[string]json.RawMessage `json:"-"`
+
+	keys keyState
 }
 
-// String prints the id, currency and verified flag.
-func (w Wallet) String() string {
-	return fmt.Sprintf("fractalid.Wallet{id=%s currency=%s verified=%t}", safeToken(w.ID), safeToken(string(w.Currency)), w.Verified)
+const (
+	walletID = iota
+	walletAddress
+	walletCurrency
+	walletVerified
+)
+
+var walletType = reflect.TypeFor[Wallet]()
+
+// IsVerified reports whether the reply said the wallet is verified (false
+// when it said false or did not say).
+func (w *Wallet) IsVerified() bool { return w.Verified != nil && *w.Verified }
+
+// UnmarshalJSON decodes a wallet object, keeping unknown keys in Extra.
+func (w *Wallet) UnmarshalJSON(b []byte) error {
+	*w = Wallet{}
+	s, isNull, err := openObject(b, walletType, "wallets")
+	if err != nil || isNull {
+		return err
+	}
+	for {
+		key, val, ok, err := s.next()
+		if err != nil || !ok {
+			return err
+		}
+		switch string(key) {
+		case "id":
+			err = decodeStringField(&w.keys, walletID, val, &w.ID, "wallets.id")
+		case "address":
+			err = decodeStringField(&w.keys, walletAddress, val, &w.Address, "wallets.address")
+		case "currency":
+			err = decodeStringField(&w.keys, walletCurrency, val, (*string)(&w.Currency), "wallets.currency")
+		case "verified":
+			err = decodeBoolField(&w.keys, walletVerified, val, &w.Verified, "wallets.verified")
+		default:
+			err = addExtra(&w.Extra, key, val)
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
+
+// MarshalJSON writes the modelled keys and the Extra keys.
+func (w Wallet) MarshalJSON() ([]byte, error) {
+	o := newObjectWriter(&w.keys)
+	o.str(walletID, "id", w.ID)
+	o.str(walletAddress, "address", w.Address)
+	o.str(walletCurrency, "currency", string(w.Currency))
+	o.boolPtr(walletVerified, "verified", w.Verified)
+	o.extra(w.Extra)
+	return o.finish()
+}
+
+// optBool prints a boolean that may be absent: true, false or unset.
+func optBool(b *bool) string {
+	if b == nil {
+		return "unset"
+	}
+	return strconv.FormatBool(*b)
+}
+
+// String prints the id, currency and verified flag (true, false or unset).
+func (w Wallet) String() string {
+	return fmt.Sprintf("fractalid.Wallet{id=%s currency=%s verified=%s%s}", safeToken(w.ID), safeToken(string(w.Currency)), optBool(w.Verified), extraCount(w.Extra))
+}
+
+// GoString prints the same as String.
+func (w Wallet) GoString() string { return w.String() }
 
 // Format makes every fmt verb print String.
 func (w Wallet) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(w.String())) }
 
 // LogValue implements slog.LogValuer without the address.
 func (w Wallet) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("id", w.ID), slog.String("currency", string(w.Currency)), slog.Bool("verified", w.Verified))
+	return slog.GroupValue(slog.String("id", w.ID), slog.String("currency", string(w.Currency)),
+		slog.String("verified", optBool(w.Verified)), slog.Int("extra", len(w.Extra)))
 }
 
 // Status is the status or credential of a verification case. Unknown
@@ -234,15 +539,112 @@ type VerificationCase struct {
 	Status Status `json:"status,omitempty"`
 	// Credential is the outcome (pending, approved, rejected), when sent.
 	Credential Status `json:"credential,omitempty"`
-	// JourneyCompleted is true once the user finished every step the
-	// scopes require (false when absent).
-	JourneyCompleted bool `json:"journey_completed,omitempty"`
+	// JourneyCompleted is the journey_completed flag: nil when the reply
+	// did not carry it (the v2 examples leave it out, and whether the
+	// server still sends it is an open question), else true once the user
+	// finished every step the scopes require, false until then. Use
+	// IsJourneyCompleted for a plain boolean.
+	JourneyCompleted *bool `json:"journey_completed,omitempty"`
 	// Details holds the data the user submitted (.details scopes), or nil.
 	Details *Details `json:"details,omitempty"`
 	// Report is the deprecated Coinfirm AML report of the wallet add-on, or nil.
 	//
 	// Deprecated: Fractal only returns reports stored earlier.
 	Report *Report `json:"report,omitempty"`
+	// Extra holds the keys of the case this package does not model, as raw
+	// JSON. MarshalJSON writes them back.
+	Extra map[string]json.RawMessage `json:"-"`
+
+	keys keyState
+}
+
+const (
+	caseID = iota
+	caseLevel
+	caseStatus
+	caseCredential
+	caseJourney
+	caseDetails
+	caseReport
+)
+
+var caseType = reflect.TypeFor[VerificationCase]()
+
+// IsJourneyCompleted reports whether the reply said the journey is
+// completed (false when it said false or did not say; tell the two apart
+// with JourneyCompleted == nil).
+func (c *VerificationCase) IsJourneyCompleted() bool {
+	return c.JourneyCompleted != nil && *c.JourneyCompleted
+}
+
+// UnmarshalJSON decodes a case in one pass, keeping unknown keys in Extra.
+// A modelled key whose value has the wrong type is an error.
+func (c *VerificationCase) UnmarshalJSON(b []byte) error {
+	*c = VerificationCase{}
+	s, isNull, err := openObject(b, caseType, "verification_cases")
+	if err != nil || isNull {
+		return err
+	}
+	for {
+		key, val, ok, err := s.next()
+		if err != nil || !ok {
+			return err
+		}
+		switch string(key) {
+		case "id":
+			err = decodeStringField(&c.keys, caseID, val, &c.ID, "verification_cases.id")
+		case "level":
+			err = decodeStringField(&c.keys, caseLevel, val, &c.RawLevel, "verification_cases.level")
+		case "status":
+			err = decodeStringField(&c.keys, caseStatus, val, (*string)(&c.Status), "verification_cases.status")
+		case "credential":
+			err = decodeStringField(&c.keys, caseCredential, val, (*string)(&c.Credential), "verification_cases.credential")
+		case "journey_completed":
+			err = decodeBoolField(&c.keys, caseJourney, val, &c.JourneyCompleted, "verification_cases.journey_completed")
+		case "details":
+			c.Details = nil
+			if isNullValue(val) {
+				c.keys.setNull(caseDetails)
+				break
+			}
+			d := new(Details)
+			if err = d.UnmarshalJSON(val); err == nil {
+				c.Details = d
+				c.keys.setPresent(caseDetails)
+			}
+		case "report":
+			c.Report = nil
+			if isNullValue(val) {
+				c.keys.setNull(caseReport)
+				break
+			}
+			r := new(Report)
+			if err = r.UnmarshalJSON(val); err == nil {
+				c.Report = r
+				c.keys.setPresent(caseReport)
+			}
+		default:
+			err = addExtra(&c.Extra, key, val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// MarshalJSON writes the modelled keys (those set, and those the decoded
+// body carried even when empty or null) and the Extra keys.
+func (c VerificationCase) MarshalJSON() ([]byte, error) {
+	w := newObjectWriter(&c.keys)
+	w.str(caseID, "id", c.ID)
+	w.str(caseLevel, "level", c.RawLevel)
+	w.str(caseStatus, "status", string(c.Status))
+	w.str(caseCredential, "credential", string(c.Credential))
+	w.boolPtr(caseJourney, "journey_completed", c.JourneyCompleted)
+	w.value(caseDetails, "details", c.Details == nil, c.Details)
+	w.value(caseReport, "report", c.Report == nil, c.Report)
+	w.extra(c.Extra)
+	return w.finish()
 }
 
 // Level parses RawLevel.
@@ -268,15 +670,17 @@ func (c *VerificationCase) Outcome() Status {
 // Approved reports whether the case's outcome is approved.
 func (c *VerificationCase) Approved() bool { return c.Outcome() == StatusApproved }
 
-// String prints the id, level, status, credential and outcome: no personal data.
+// String prints the id, level, status, credential, outcome, the
+// journey_completed flag (true, false or unset) and counts: no personal
+// data.
 func (c VerificationCase) String() string {
 	nd := 0
 	if c.Details != nil {
 		nd = c.Details.Len()
 	}
-	return fmt.Sprintf("fractalid.VerificationCase{id=%s level=%s status=%s credential=%s outcome=%s journey_completed=%t details=%d}",
+	return fmt.Sprintf("fractalid.VerificationCase{id=%s level=%s status=%s credential=%s outcome=%s journey_completed=%s details=%d%s}",
 		safeToken(c.ID), safeToken(c.RawLevel), safeToken(string(c.Status)), safeToken(string(c.Credential)),
-		safeToken(string(c.Outcome())), c.JourneyCompleted, nd)
+		safeToken(string(c.Outcome())), optBool(c.JourneyCompleted), nd, extraCount(c.Extra))
 }
 
 // GoString prints the same as String.
@@ -293,8 +697,9 @@ func (c VerificationCase) LogValue() slog.Value {
 		slog.String("status", string(c.Status)),
 		slog.String("credential", string(c.Credential)),
 		slog.String("outcome", string(c.Outcome())),
-		slog.Bool("journey_completed", c.JourneyCompleted),
+		slog.String("journey_completed", optBool(c.JourneyCompleted)),
 		slog.Bool("details", c.Details != nil),
+		slog.Int("extra", len(c.Extra)),
 	)
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -117,7 +118,7 @@ func runFractalUserFlow(ctx context.Context, p *printer, fractal *fractalidtest.
 	}
 	p.line("uid %s, %d email(s), %d verification case(s)", me.UID, len(me.Emails), len(me.VerificationCases))
 	for _, c := range me.NewestCases() {
-		p.line("  case %-10s outcome %-9s journey completed %v", c.RawLevel, c.Outcome(), c.JourneyCompleted)
+		p.line("  case %-10s outcome %-9s journey completed %v", c.RawLevel, c.Outcome(), optBool(c.JourneyCompleted))
 	}
 	approved := me.IsApproved(level)
 	p.line("approved for %s: %v", level, approved)
@@ -265,4 +266,12 @@ func redactQuery(raw, key string) string {
 		return raw[:i] + key + "=..."
 	}
 	return raw[:i] + key + "=..." + raw[i+j:]
+}
+
+// optBool prints a flag the reply may leave out: true, false or "not sent".
+func optBool(b *bool) string {
+	if b == nil {
+		return "not sent"
+	}
+	return strconv.FormatBool(*b)
 }

@@ -131,7 +131,7 @@ func TestOAuthRoundTrip(t *testing.T) {
 		t.Errorf("basic not approved: %v", me)
 	}
 	c := me.CaseFor(fractalid.ParseLevel("basic"))
-	if c == nil || c.Details == nil || c.Details.FullName != "Ada Lovelace" || !c.JourneyCompleted {
+	if c == nil || c.Details == nil || c.Details.FullName != "Ada Lovelace" || !c.IsJourneyCompleted() {
 		t.Fatalf("basic case = %v", c)
 	}
 	// Scripted state changes show on the next call.
