@@ -1,6 +1,9 @@
 package fractalidtest
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +58,9 @@ type authCode struct {
 	scopes           []fractalid.Scope
 	issued           time.Time
 	used             bool
+	// challenge and method are the PKCE code_challenge and
+	// code_challenge_method of the authorization request, if any.
+	challenge, method string
 }
 
 // tokenRecord is one access token with its refresh token (one Doorkeeper
@@ -83,6 +89,9 @@ type authRequest struct {
 	state       string
 	scopes      []fractalid.Scope
 	loginHint   string
+	challenge   string
+	method      string // code_challenge_method: plain or S256
+	embedded    bool   // the iframe journey: post a message instead of redirecting
 }
 
 // userScopes are the scopes an application may request at /authorize by
@@ -124,6 +133,15 @@ func (s *Server) checkAuthorize(q url.Values) (*authRequest, *AuthError) {
 	ar.scopes = dedupScopes(scopes)
 	if ar.state == "" {
 		return ar, &AuthError{Code: "invalid_request", Description: "Missing required parameter: state.", Redirect: true}
+	}
+	// PKCE as stock Doorkeeper checks it: a challenge needs a method, plain
+	// or S256.
+	if ch := q.Get("code_challenge"); ch != "" {
+		m := q.Get("code_challenge_method")
+		if m != "plain" && m != "S256" {
+			return ar, &AuthError{Code: "invalid_request", Description: "The code challenge method must be plain or S256.", Redirect: true}
+		}
+		ar.challenge, ar.method = ch, m
 	}
 	return ar, nil
 }
@@ -185,7 +203,8 @@ func (s *Server) issueCode(ar *authRequest, r *userRecord, now time.Time) string
 		}
 	}
 	code := fakeserver.NewToken()
-	s.codes[code] = &authCode{clientID: ar.client.ID, userID: r.user.ID, redirectURI: ar.redirectURI, scopes: granted, issued: now}
+	s.codes[code] = &authCode{clientID: ar.client.ID, userID: r.user.ID, redirectURI: ar.redirectURI, scopes: granted, issued: now,
+		challenge: ar.challenge, method: ar.method}
 	return code
 }
 
@@ -351,7 +370,8 @@ var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
 type hiddenField struct{ Name, Value string }
 
 // authorizeParams are the parameters the consent form carries over.
-var authorizeParams = []string{"client_id", "redirect_uri", "response_type", "scope", "state", "ensure_wallet", "login_hint"}
+var authorizeParams = []string{"client_id", "redirect_uri", "response_type", "scope", "state", "ensure_wallet", "login_hint",
+	"method", "currency", "code_challenge", "code_challenge_method"}
 
 func renderError(w http.ResponseWriter, e *AuthError) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -506,31 +526,47 @@ func tokenParams(r *http.Request) (url.Values, error) {
 	return params, nil
 }
 
+// tokenError writes a token endpoint error. Unless WithoutTokenErrorChallenge
+// was given it carries the header stock Doorkeeper sends on every token
+// error, 400s included: WWW-Authenticate: Bearer realm="Doorkeeper",
+// error="...", error_description="...".
+func (s *Server) tokenError(w http.ResponseWriter, status int, code, desc string) {
+	if s.cfg.noTokenChallenge {
+		fakeserver.OAuthError(w, status, code, desc)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	h.Set("WWW-Authenticate", `Bearer realm="Doorkeeper", error="`+code+`", error_description="`+strings.ReplaceAll(desc, `"`, `'`)+`"`)
+	fakeserver.WriteJSON(w, status, fakeserver.OAuthErrorBody{Error: code, ErrorDescription: desc})
+}
+
 // handleToken serves POST /oauth/token.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		fakeserver.OAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "The token endpoint accepts POST only.")
+		s.tokenError(w, http.StatusMethodNotAllowed, "invalid_request", "The token endpoint accepts POST only.")
 		return
 	}
 	p, err := tokenParams(r)
 	if err != nil {
-		fakeserver.OAuthError(w, http.StatusBadRequest, "invalid_request", descInvalidRequest)
+		s.tokenError(w, http.StatusBadRequest, "invalid_request", descInvalidRequest)
 		return
 	}
 	// Client authentication: HTTP Basic or client_id/client_secret.
 	id, secret, basic, berr := fakeserver.BasicAuth(r)
 	if berr != nil {
-		fakeserver.OAuthError(w, http.StatusUnauthorized, "invalid_client", descInvalidClient)
+		s.tokenError(w, http.StatusUnauthorized, "invalid_client", descInvalidClient)
 		return
 	}
 	inParams := p.Get("client_secret") != ""
 	switch {
 	case basic && inParams:
-		fakeserver.OAuthError(w, http.StatusBadRequest, "invalid_request", "Use one client authentication method only.")
+		s.tokenError(w, http.StatusBadRequest, "invalid_request", "Use one client authentication method only.")
 		return
 	case basic && s.cfg.clientAuth == ClientAuthParams, inParams && s.cfg.clientAuth == ClientAuthBasic:
-		fakeserver.OAuthError(w, http.StatusUnauthorized, "invalid_client", descInvalidClient)
+		s.tokenError(w, http.StatusUnauthorized, "invalid_client", descInvalidClient)
 		return
 	case !basic:
 		id, secret = p.Get("client_id"), p.Get("client_secret")
@@ -540,7 +576,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	c, ok := s.clients[id]
 	if !ok || secret == "" || secret != c.Secret {
-		fakeserver.OAuthError(w, http.StatusUnauthorized, "invalid_client", descInvalidClient)
+		s.tokenError(w, http.StatusUnauthorized, "invalid_client", descInvalidClient)
 		return
 	}
 	var rec *tokenRecord
@@ -558,7 +594,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		oerr = &oauthErr{"unsupported_grant_type", descUnsupportedGT}
 	}
 	if oerr != nil {
-		fakeserver.OAuthError(w, http.StatusBadRequest, oerr.code, oerr.desc)
+		s.tokenError(w, http.StatusBadRequest, oerr.code, oerr.desc)
 		return
 	}
 	typ := s.cfg.userTokenTyp
@@ -607,8 +643,35 @@ func (s *Server) grantCode(c *ClientApp, p url.Values, now time.Time) (*tokenRec
 	if _, ok := s.users[ac.userID]; !ok {
 		return nil, &oauthErr{"invalid_grant", descInvalidGrant}
 	}
+	if oerr := checkVerifier(ac, p.Get("code_verifier")); oerr != nil {
+		return nil, oerr
+	}
 	ac.used = true
 	return s.newRecord(c.ID, ac.userID, ac.scopes, now, true), nil
+}
+
+// checkVerifier applies PKCE as stock Doorkeeper does: a code issued with
+// a challenge needs a code_verifier (else invalid_request) that matches it
+// (else invalid_grant); a verifier sent for a code issued without a
+// challenge is refused too (invalid_grant).
+func checkVerifier(ac *authCode, verifier string) *oauthErr {
+	switch {
+	case ac.challenge == "" && verifier == "":
+		return nil
+	case ac.challenge == "":
+		return &oauthErr{"invalid_grant", descInvalidGrant}
+	case verifier == "":
+		return &oauthErr{"invalid_request", "Missing required parameter: code_verifier."}
+	}
+	want := verifier
+	if ac.method == "S256" {
+		sum := sha256.Sum256([]byte(verifier))
+		want = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	if subtle.ConstantTimeCompare([]byte(want), []byte(ac.challenge)) != 1 {
+		return &oauthErr{"invalid_grant", descInvalidGrant}
+	}
+	return nil
 }
 
 func (s *Server) grantRefresh(c *ClientApp, p url.Values, now time.Time) (*tokenRecord, *oauthErr) {

@@ -3,11 +3,13 @@ package fractalidtest
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -163,19 +165,20 @@ const (
 type Option func(*settings) error
 
 type settings struct {
-	clients      []*ClientApp
-	clock        func() time.Time
-	shape        CaseShape
-	revocation   RefreshRevocation
-	clientAuth   ClientAuth
-	accessTTL    time.Duration
-	refreshTTL   time.Duration
-	misspelt     bool
-	autoApprove  bool
-	noAutoCases  bool
-	tls          bool
-	userTokenTyp string
-	ccTokenTyp   string
+	clients          []*ClientApp
+	clock            func() time.Time
+	shape            CaseShape
+	revocation       RefreshRevocation
+	clientAuth       ClientAuth
+	accessTTL        time.Duration
+	refreshTTL       time.Duration
+	misspelt         bool
+	autoApprove      bool
+	noAutoCases      bool
+	tls              bool
+	noTokenChallenge bool
+	userTokenTyp     string
+	ccTokenTyp       string
 }
 
 // WithClient registers an application (in addition to the default one).
@@ -304,17 +307,29 @@ func WithoutAutoCases() Option {
 }
 
 // WithTLS serves HTTPS with a self-signed test certificate; use
-// Server.HTTPClient, which trusts it.
+// Server.HTTPClient, which trusts it. Clients that are not written in Go
+// can trust it through Server.CertificatePEM or Server.CertificateFile.
 func WithTLS() Option {
 	return func(s *settings) error { s.tls = true; return nil }
+}
+
+// WithoutTokenErrorChallenge leaves out the WWW-Authenticate header of
+// token endpoint errors. By default every token error carries the header
+// stock Doorkeeper sends (Bearer realm="Doorkeeper", error="...",
+// error_description="...", on 400s too), the probable production
+// behaviour, which standard clients such as openid-client react to; with
+// this option a 400 has none and a 401 has RFC 6749's Basic challenge.
+func WithoutTokenErrorChallenge() Option {
+	return func(s *settings) error { s.noTokenChallenge = true; return nil }
 }
 
 // Server is a fake Fractal ID. Create it with NewServer; its methods are safe
 // for concurrent use.
 type Server struct {
-	fake    *fakeserver.Server
-	program *fakeserver.Program // set by Start
-	cfg     settings
+	fake     *fakeserver.Server
+	program  *fakeserver.Program // set by Start
+	cfg      settings
+	certFile string // CertificatePEM on disk (WithTLS)
 
 	mu        sync.Mutex
 	offset    time.Duration
@@ -385,6 +400,24 @@ func start(t fakeserver.TB, opts []Option) (*Server, error) {
 		fopts = append(fopts, fakeserver.WithTLS())
 	}
 	s.fake = fakeserver.New(t, s.routes(), fopts...)
+	if cfg.tls {
+		f, err := os.CreateTemp("", "fractalidtest-*.pem")
+		if err == nil {
+			_, err = f.Write(s.CertificatePEM())
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				_ = os.Remove(f.Name())
+			}
+		}
+		if err != nil {
+			s.fake.Close()
+			return nil, fmt.Errorf("fractalidtest: writing the certificate file: %w", err)
+		}
+		s.certFile = f.Name()
+		t.Cleanup(s.removeCertFile)
+	}
 	return s, nil
 }
 
@@ -413,6 +446,23 @@ func (s *Server) URL() string { return s.fake.URL() }
 // certificate under WithTLS).
 func (s *Server) HTTPClient() *http.Client { return s.fake.Client() }
 
+// CertificatePEM returns the server's self-signed TLS certificate in PEM
+// form (WithTLS), for clients that are not written in Go, or nil when the
+// server serves plain HTTP.
+func (s *Server) CertificatePEM() []byte {
+	c := s.fake.Certificate()
+	if c == nil || !s.cfg.tls {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}
+
+// CertificateFile returns the path of a file holding CertificatePEM, for
+// tools that read a CA file (NODE_EXTRA_CA_CERTS, curl --cacert), or "" when
+// the server serves plain HTTP. The file is written when the server starts
+// and removed by Close.
+func (s *Server) CertificateFile() string { return s.certFile }
+
 // Environment returns a fractalid.Environment (Name "fake") whose frontend,
 // auth and resource URLs all point at the server.
 func (s *Server) Environment() fractalid.Environment {
@@ -420,13 +470,20 @@ func (s *Server) Environment() fractalid.Environment {
 	return fractalid.Environment{Name: "fake", FrontendURL: u, AuthURL: u, ResourceURL: u}
 }
 
-// Close stops the server. It is called through t.Cleanup; calling it
-// earlier is allowed.
+// Close stops the server and removes its certificate file. It is called
+// through t.Cleanup; calling it earlier is allowed.
 func (s *Server) Close() {
 	if s.program != nil {
 		s.program.Close()
 	}
 	s.fake.Close()
+	s.removeCertFile()
+}
+
+func (s *Server) removeCertFile() {
+	if s.certFile != "" {
+		_ = os.Remove(s.certFile)
+	}
 }
 
 // String describes the server without secrets.

@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -112,6 +113,10 @@ func (s *Server) URL() string { return s.ts.URL }
 // Client returns an *http.Client configured for the server (it trusts the
 // test certificate under WithTLS). Its connections are closed with the server.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// Certificate returns the server's TLS certificate (WithTLS), or nil when
+// it serves plain HTTP.
+func (s *Server) Certificate() *x509.Certificate { return s.ts.Certificate() }
 
 // Close stops the server: pending hangs return at once and open connections
 // are closed. It is safe to call more than once.
