@@ -1,6 +1,7 @@
 package fractalid
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -18,18 +19,25 @@ type Environment struct {
 	AuthURL string
 	// ResourceURL serves GET /v2/users/me and GET /v2/stats/*.
 	ResourceURL string
+	// MessageOrigin is the origin (scheme://host[:port]) the embedded
+	// journey's postMessage events come from. Empty means the origin of
+	// FrontendURL; see EmbedOrigin.
+	MessageOrigin string
 }
 
 // Production is Fractal ID's production environment (real verification).
 var Production = Environment{
-	Name:        "production",
-	FrontendURL: "https://app.fractal.id",
-	AuthURL:     "https://auth.fractal.id",
-	ResourceURL: "https://resource.fractal.id",
+	Name:          "production",
+	FrontendURL:   "https://app.fractal.id",
+	AuthURL:       "https://auth.fractal.id",
+	ResourceURL:   "https://resource.fractal.id",
+	MessageOrigin: "https://app.fractal.id", // documented
 }
 
 // Staging is Fractal ID's staging environment: no real verification is
-// carried out; Fractal support approves or rejects test users by hand.
+// carried out; Fractal support approves or rejects test users by hand. Its
+// MessageOrigin is left empty: the reference only infers that it is the
+// origin of FrontendURL.
 var Staging = Environment{
 	Name:        "staging",
 	FrontendURL: "https://app.staging.sandbox.fractal.id",
@@ -51,6 +59,15 @@ func (e Environment) Validate() error {
 	for _, f := range []struct{ name, v string }{{"FrontendURL", e.FrontendURL}, {"AuthURL", e.AuthURL}, {"ResourceURL", e.ResourceURL}} {
 		if _, err := apiclient.ParseBaseURL(f.v, false); err != nil {
 			return fmt.Errorf("fractalid: environment %s: %w", f.name, err)
+		}
+	}
+	if e.MessageOrigin != "" {
+		u, err := apiclient.ParseBaseURL(e.MessageOrigin, false)
+		if err != nil {
+			return fmt.Errorf("fractalid: environment MessageOrigin: %w", err)
+		}
+		if p := strings.TrimRight(u.Path, "/"); p != "" || u.RawQuery != "" {
+			return errors.New("fractalid: environment MessageOrigin must be an origin (scheme://host[:port]) without a path")
 		}
 	}
 	return nil

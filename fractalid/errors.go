@@ -3,6 +3,8 @@ package fractalid
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -128,17 +130,36 @@ type AuthError struct {
 	Description string
 	// URI is the error_uri parameter, if any (at most 512 bytes).
 	URI string
+	// Raw is the error value of an embedded journey's failure message
+	// (Config.ParseEmbedMessage) as sent, up to 4 KiB; its shape is not
+	// documented. It may carry free text: it is never printed.
+	Raw json.RawMessage
 }
 
 // Error implements error.
-func (e *AuthError) Error() string {
+func (e AuthError) Error() string {
 	return "fractalid: authorization failed: " + strconv.Quote(e.Code)
 }
 
 // GoString implements fmt.GoStringer so that %#v prints the code only, like
 // Error: Description and URI come from the query string.
-func (e *AuthError) GoString() string {
+func (e AuthError) GoString() string {
 	return "&fractalid.AuthError{Code:" + strconv.Quote(e.Code) + "}"
+}
+
+// Format makes every fmt verb print Error (GoString for %#v), for the
+// error and for a value copy: Description, URI and Raw are never printed.
+func (e AuthError) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte(e.GoString()))
+		return
+	}
+	_, _ = f.Write([]byte(e.Error()))
+}
+
+// LogValue implements slog.LogValuer with the code only.
+func (e AuthError) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("code", e.Code))
 }
 
 // Is makes errors.Is match ErrAuthorizationFailed, and ErrAccessDenied for

@@ -434,9 +434,17 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			}
 			code := s.issueCode(ar, u, now)
 			s.mu.Unlock()
+			if s.embedded(r) {
+				postToParent(w, ar.redirectURI, approvalMessage(code, ar.state))
+				return
+			}
 			redirect(w, callbackURL(ar.redirectURI, url.Values{"code": {code}, "state": {ar.state}}))
 		case "deny":
 			s.mu.Unlock()
+			if s.embedded(r) {
+				postToParent(w, ar.redirectURI, denialMessage(ar.state))
+				return
+			}
 			redirect(w, errorCallback(ar, &AuthError{Code: "access_denied", Description: descAccessDenied}))
 		default:
 			s.mu.Unlock()
@@ -469,6 +477,90 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_ = consentPage.Execute(w, data)
 	}
+}
+
+// embedded reports whether the consent page acts as the embedded journey
+// for r.
+func (s *Server) embedded(r *http.Request) bool {
+	switch s.cfg.embed {
+	case EmbedAlways:
+		return true
+	case EmbedNever:
+		return false
+	}
+	return r.Header.Get("Sec-Fetch-Dest") == "iframe"
+}
+
+// approvalMessage is the embedded journey's completion message.
+func approvalMessage(code, state string) map[string]string {
+	return map[string]string{"code": code, "state": state, "sub1": code}
+}
+
+// denialMessage is the embedded journey's failure message.
+func denialMessage(state string) map[string]string {
+	return map[string]string{"error": "access_denied", "error_description": descAccessDenied, "state": state}
+}
+
+// embedPage posts its message to the parent window as soon as it loads.
+var embedPage = template.Must(template.New("embed").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Fractal ID (fake): done</title></head>
+<body>
+<p id="embedded-done">Done: you can close this frame.</p>
+<script>
+window.parent.postMessage({{.Message}}, {{.TargetOrigin}});
+</script>
+</body>
+</html>
+`))
+
+// postToParent answers the consent form of the embedded journey: a page
+// that posts msg to its parent window, addressed to the redirect URI's
+// origin.
+func postToParent(w http.ResponseWriter, redirectURI string, msg map[string]string) {
+	target := "*"
+	if u, err := url.Parse(redirectURI); err == nil && u.Scheme != "" && u.Host != "" {
+		target = u.Scheme + "://" + u.Host
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_ = embedPage.Execute(w, struct {
+		Message      map[string]string
+		TargetOrigin string
+	}{msg, target})
+}
+
+// ApproveEmbedded plays the user approving the embedded journey reached
+// through authURL and returns the message the journey posts to the parent
+// window (event.data as JSON: code, state, sub1), what the parent page
+// forwards to the backend and fractalid.Config.ParseEmbedMessage reads.
+// Errors are as for Approve; a request the real service would answer with
+// an error gives that error message (error, error_description, state).
+func (s *Server) ApproveEmbedded(authURL, userID string) ([]byte, error) {
+	cb, err := s.decide(authURL, userID, true)
+	if err != nil {
+		return nil, err
+	}
+	return messageFromCallback(cb)
+}
+
+// DenyEmbedded plays the user denying the embedded journey and returns the
+// failure message posted to the parent window.
+func (s *Server) DenyEmbedded(authURL string) ([]byte, error) {
+	cb, err := s.decide(authURL, "", false)
+	if err != nil {
+		return nil, err
+	}
+	return messageFromCallback(cb)
+}
+
+func messageFromCallback(cb *url.URL) ([]byte, error) {
+	q := cb.Query()
+	if e := q.Get("error"); e != "" {
+		return json.Marshal(map[string]string{"error": e, "error_description": q.Get("error_description"), "state": q.Get("state")})
+	}
+	return json.Marshal(approvalMessage(q.Get("code"), q.Get("state")))
 }
 
 // tokenResponse is Doorkeeper's token reply, with its created_at extra.

@@ -174,6 +174,7 @@ type settings struct {
 	refreshTTL       time.Duration
 	misspelt         bool
 	autoApprove      bool
+	embed            EmbedMode
 	noAutoCases      bool
 	tls              bool
 	noTokenChallenge bool
@@ -289,6 +290,37 @@ func WithTokenType(user, clientCredentials string) Option {
 // decoding.
 func WithMisspeltPhonesKey() Option {
 	return func(s *settings) error { s.misspelt = true; return nil }
+}
+
+// EmbedMode selects when the consent page acts as the embedded journey
+// (reference section 2.8): instead of redirecting to the redirect URI, it
+// posts the outcome to its parent window.
+type EmbedMode int
+
+const (
+	// EmbedAuto acts as the embedded journey when the browser says the page
+	// is loaded in an iframe (Sec-Fetch-Dest: iframe). It is the default.
+	EmbedAuto EmbedMode = iota
+	// EmbedAlways always acts as the embedded journey.
+	EmbedAlways
+	// EmbedNever always redirects.
+	EmbedNever
+)
+
+// WithEmbedMode selects when the consent page posts its outcome to the
+// parent window instead of redirecting (EmbedAuto by default). The message
+// has the documented shape: {"code", "state", "sub1"} on approval (sub1
+// equal to the code, as in the documentation's example) and {"error",
+// "error_description", "state"} on denial, posted with the redirect URI's
+// origin as target origin.
+func WithEmbedMode(m EmbedMode) Option {
+	return func(s *settings) error {
+		if m < EmbedAuto || m > EmbedNever {
+			return fmt.Errorf("fractalidtest: WithEmbedMode: unknown mode %d", m)
+		}
+		s.embed = m
+		return nil
+	}
 }
 
 // WithAutoApprove makes GET /authorize skip the consent page and redirect
