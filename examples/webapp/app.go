@@ -63,6 +63,8 @@ type app struct {
 	callbackPath string
 	secure       bool
 	csp          string
+	embedCSP     string // the embedded page's policy: its script, the iframe, fetch to this app
+	embedOrigin  string // the origin of the embedded journey's messages
 	log          *slog.Logger
 	pages        map[string]*template.Template
 	mux          *http.ServeMux
@@ -105,6 +107,10 @@ func newApp(c appConfig) (*app, error) {
 	a.csp = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; " +
 		"form-action 'self' " + au.Scheme + "://" + au.Host
 
+	a.embedOrigin = env.EmbedOrigin()
+	a.embedCSP = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; " +
+		"frame-ancestors 'none'; form-action 'self'; frame-src " + au.Scheme + "://" + au.Host
+
 	opts := append([]fractalid.Option{fractalid.WithEnvironment(env)}, c.ClientOptions...)
 	a.client, err = fractalid.NewClient(noToken{}, opts...)
 	if err != nil {
@@ -134,6 +140,9 @@ func newApp(c appConfig) (*app, error) {
 	a.mux.HandleFunc("GET /status", a.status)
 	a.mux.HandleFunc("POST /logout", a.logout)
 	a.mux.HandleFunc("GET /style.css", serveCSS)
+	a.mux.HandleFunc("GET /embedded", a.embedded)
+	a.mux.HandleFunc("POST /embedded/complete", a.embeddedComplete)
+	a.mux.HandleFunc("GET /embed.js", serveEmbedJS)
 	return a, nil
 }
 
@@ -151,7 +160,7 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	// The callback URL carries the authorization code: never send it on.
 	h.Set("Referrer-Policy", "no-referrer")
-	if r.URL.Path != "/style.css" {
+	if r.URL.Path != "/style.css" && r.URL.Path != "/embed.js" {
 		h.Set("Cache-Control", "no-store")
 	}
 	a.mux.ServeHTTP(w, r)
@@ -228,45 +237,59 @@ func (a *app) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if f := a.signIn(w, r, code); f != nil {
+		a.fail(w, f.status, f.title, f.message, f.what, f.err)
+		return
+	}
+	http.Redirect(w, r, "/status", http.StatusSeeOther)
+}
+
+// failure is a failed sign-in step: what the user sees and what is logged.
+type failure struct {
+	status         int
+	title, message string
+	what           string
+	err            error
+}
+
+// signIn exchanges the code, reads the user's verification cases and opens
+// a session holding the uid and the KYC status only (its cookie is set on
+// w). It is the end of both the redirect and the embedded flow.
+func (a *app) signIn(w http.ResponseWriter, r *http.Request, code string) *failure {
 	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
 	defer cancel()
 	tok, err := a.cfg.Exchange(ctx, code)
 	if err != nil {
 		if errors.Is(err, fractalid.ErrReauthorizationRequired) {
-			a.fail(w, http.StatusBadRequest, "Your sign-in expired",
-				"This sign-in was already used or has expired. Please start again.", "code exchange", err)
-			return
+			return &failure{http.StatusBadRequest, "Your sign-in expired",
+				"This sign-in was already used or has expired. Please start again.", "code exchange", err}
 		}
-		a.fail(w, http.StatusBadGateway, "Fractal ID is unavailable",
-			"We could not complete the sign-in with Fractal ID. Please try again.", "code exchange", err)
-		return
+		return &failure{http.StatusBadGateway, "Fractal ID is unavailable",
+			"We could not complete the sign-in with Fractal ID. Please try again.", "code exchange", err}
 	}
 	// The token is used once, right away, and then dropped: this app keeps
 	// no tokens. (An app that re-reads the user later keeps it with
 	// Config.TokenSource and a TokenStore.)
 	client, err := a.client.ForToken(oauth2.StaticTokenSource(tok))
 	if err != nil {
-		a.fail(w, http.StatusInternalServerError, "Something went wrong", "Please try again.", "client", err)
-		return
+		return &failure{http.StatusInternalServerError, "Something went wrong", "Please try again.", "client", err}
 	}
 	user, err := client.Me(ctx)
 	if err != nil {
-		a.fail(w, http.StatusBadGateway, "Fractal ID is unavailable",
-			"We could not read your verification status from Fractal ID. Please try again.", "users/me", err)
-		return
+		return &failure{http.StatusBadGateway, "Fractal ID is unavailable",
+			"We could not read your verification status from Fractal ID. Please try again.", "users/me", err}
 	}
 	sess := summarize(user, a.level, fractalid.GrantedScopes(tok))
 	id, err := a.sessions.create(sess)
 	if err != nil {
-		a.fail(w, http.StatusServiceUnavailable, "Too many sessions", "Please try again in a few minutes.", "session", err)
-		return
+		return &failure{http.StatusServiceUnavailable, "Too many sessions", "Please try again in a few minutes.", "session", err}
 	}
 	// A fresh session id on every sign-in (no fixation): drop the old one.
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		a.sessions.delete(old.Value)
 	}
 	http.SetCookie(w, a.sessionCookie(id, int(a.sessions.ttl/time.Second)))
-	http.Redirect(w, r, "/status", http.StatusSeeOther)
+	return nil
 }
 
 func (a *app) sessionCookie(value string, maxAge int) *http.Cookie {

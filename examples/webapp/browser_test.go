@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 )
 
@@ -245,4 +246,131 @@ func chromiumProcesses(pid int, profile string) []int {
 func isZombie(stat []byte) bool {
 	i := bytes.LastIndexByte(stat, ')')
 	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
+}
+
+// TestBrowserEmbedded drives the embedded journey in headless Chromium:
+// open /embedded, approve on the fake's consent page inside the iframe; the
+// fake posts the message to the parent page, whose script forwards it to
+// the backend, which exchanges the code; the page lands on the status page
+// showing "approved". A screenshot of the embedded page and one of the
+// result are saved.
+func TestBrowserEmbedded(t *testing.T) {
+	execPath := chromiumPath(t)
+	profile := t.TempDir()
+	shots := t.TempDir()
+
+	e := newTestEnv(t)
+	e.demoUser(map[string]fractalidtest.State{"basic+liveness": fractalidtest.Approved})
+
+	browserLog := &syncBuffer{}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(execPath),
+		chromedp.UserDataDir(profile),
+		chromedp.Headless,
+		chromedp.NoSandbox, // root on this machine and in CI
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1024, 900),
+		chromedp.CombinedOutput(browserLog),
+	)
+	tctx, tcancel := context.WithTimeout(context.Background(), browserTimeout)
+	defer tcancel()
+	actx, acancel := chromedp.NewExecAllocator(tctx, opts...)
+	defer acancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	fail := func(step string, err error) {
+		t.Helper()
+		t.Fatalf("%s: %v\nChromium output:\n%s\napp log:\n%s", step, err, browserLog.String(), e.logs.String())
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.base+"/embedded")); err != nil {
+		fail("open the embedded page", err)
+	}
+	proc := chromedp.FromContext(ctx).Browser.Process()
+	if proc == nil {
+		t.Fatal("no browser process")
+	}
+	t.Cleanup(func() { checkBrowserGone(t, proc.Pid, profile) })
+
+	// The iframe carries the attributes the journey needs.
+	attrs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(function(){var f=document.getElementById("fractal");return [f.getAttribute("allow"), f.getAttribute("sandbox"), f.getAttribute("data-origin"), f.src];})()`))
+	if err != nil {
+		fail("iframe attributes", err)
+	}
+	if attrs[0] != fractalid.EmbedAllow || attrs[1] != fractalid.EmbedSandbox || attrs[2] != e.fake.URL() || !strings.HasPrefix(attrs[3], e.fake.URL()+"/authorize?") {
+		t.Errorf("iframe attributes %q", attrs)
+	}
+
+	// Inside the iframe: the fake's consent page.
+	frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("iframe#fractal")))
+	if err != nil || len(frames) != 1 {
+		fail("find the iframe", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#approve"), chromedp.FromNode(frames[0]))); err != nil {
+		fail("consent page in the iframe", err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		fail("screenshot of the embedded page", err)
+	}
+	checkPNG(t, shot)
+	saveShot(t, shots, "webapp-embedded.png", shot)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#approve"), chromedp.FromNode(frames[0]))); err != nil {
+		fail("approve in the iframe", err)
+	}
+	// The parent receives the message, the backend exchanges the code and
+	// the script moves on to the status page.
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
+		fail("status page after the embedded journey", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || loc != e.base+"/status" {
+		t.Errorf("landed on %s (%v), want %s/status", loc, err, e.base)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
+	if err != nil {
+		fail("status text", err)
+	}
+	if text = strings.Join(strings.Fields(text), " "); text != "Status: approved (basic+liveness)" {
+		t.Errorf("status text %q", text)
+	}
+	// One code was exchanged, through the token endpoint.
+	if n := e.fake.Count("POST", "/oauth/token"); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
+	shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		fail("screenshot", err)
+	}
+	checkPNG(t, shot)
+	saveShot(t, shots, "webapp-embedded-status.png", shot)
+
+	if err := chromedp.Cancel(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		t.Errorf("closing the browser: %v", err)
+	}
+	acancel()
+}
+
+// saveShot writes a screenshot to dir and, when KYC_SCREENSHOT_DIR is set,
+// there too.
+func saveShot(t *testing.T, dir, name string, shot []byte) {
+	t.Helper()
+	dirs := []string{dir}
+	if d := os.Getenv("KYC_SCREENSHOT_DIR"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, d)
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if err := os.WriteFile(p, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s (%d bytes)", p, len(shot))
+	}
 }

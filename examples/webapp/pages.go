@@ -32,7 +32,16 @@ share the result with us.</p>
 <form method="post" action="/login">
 <button type="submit" id="verify" class="primary">Verify with Fractal</button>
 </form>
+<p><a href="/embedded" id="embedded-link">Or verify without leaving this page</a></p>
 {{if .SignedIn}}<p><a href="/status" id="status-link">See your current status</a></p>{{end}}
+{{end}}`,
+
+	"embedded": `{{define "title"}}Verify{{end}}{{define "content"}}
+<h1>Verify your identity</h1>
+<p>Verify with Fractal ID below ({{.Level}}) and share the result with us.</p>
+<iframe id="fractal" class="journey" title="Fractal ID" src="{{.Src}}" allow="{{.Allow}}" sandbox="{{.Sandbox}}" data-origin="{{.Origin}}"></iframe>
+<p id="embed-status" role="status"></p>
+<script src="/embed.js"></script>
 {{end}}`,
 
 	"status": `{{define "title"}}Your status{{end}}{{define "content"}}
@@ -92,6 +101,7 @@ th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #e4e7eb}
 th{font-size:.85em;text-transform:uppercase;color:#616e7c}
 td.outcome-approved{color:#1e7b45;font-weight:600}
 td.outcome-rejected,td.outcome-expired{color:#b3261e;font-weight:600}
+iframe.journey{width:100%;height:420px;border:1px solid #e4e7eb;border-radius:8px}
 footer{text-align:center;color:#7b8794;font-size:.85em}
 `
 
