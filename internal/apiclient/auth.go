@@ -19,22 +19,44 @@ func InvalidChallenge(h http.Header, _ []byte) bool {
 	return strings.Contains(h.Get("WWW-Authenticate"), "invalid_token")
 }
 
-// authTransport adds the Bearer token, only for the API's own hosts.
+// authTransport binds the client's credentials to their origins: the
+// Bearer token (when there is a token source) and the configured headers
+// (WithHeader: API keys) go only to a request whose scheme, host and port
+// are those of the base URL (or of a WithAuthHosts host on its scheme).
+// Any other request, a redirect target or an absolute URL such as a file
+// download, goes without them.
 type authTransport struct {
-	ts    *cachingSource
-	hosts map[string]bool
-	next  http.RoundTripper
-	renew RenewRule
+	ts      *cachingSource // nil without a token source
+	origins map[origin]bool
+	// headers are the configured header keys, removed from a request to
+	// another origin.
+	headers []string
+	next    http.RoundTripper
+	renew   RenewRule
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.hosts[req.URL.Host] {
+	if !t.origins[originOf(req.URL)] {
+		if hasAny(req.Header, t.headers) {
+			req = req.Clone(req.Context())
+			for _, k := range t.headers {
+				req.Header.Del(k)
+			}
+		}
 		return t.next.RoundTrip(req)
 	}
-	tok, err := t.ts.Token()
+	if t.ts == nil {
+		return t.next.RoundTrip(req)
+	}
+	tok, err := t.ts.token(req.Context())
 	if err != nil {
 		if req.Body != nil {
 			_ = req.Body.Close()
+		}
+		if ctxErr := req.Context().Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			// The caller gave up waiting: its own context error, not a
+			// token failure.
+			return nil, err
 		}
 		return nil, WrapTokenError(err)
 	}
@@ -59,8 +81,12 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	t.ts.invalidate(tok.AccessToken)
-	fresh, ferr := t.ts.Token()
+	fresh, ferr := t.ts.token(req.Context())
 	if ferr != nil {
+		if ctxErr := req.Context().Err(); ctxErr != nil && errors.Is(ferr, ctxErr) {
+			closeBody(resp.Body)
+			return nil, ferr
+		}
 		var re *ReauthorizationRequiredError
 		if werr := WrapTokenError(ferr); errors.As(werr, &re) {
 			// The grant behind the token is gone: say so rather than 401.
@@ -92,3 +118,12 @@ type peekedBody struct {
 }
 
 func (b *peekedBody) Close() error { return b.c.Close() }
+
+func hasAny(h http.Header, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := h[k]; ok {
+			return true
+		}
+	}
+	return false
+}

@@ -4,7 +4,8 @@
 //
 // The transport stack of a client is, outermost first:
 //
-//	auth (Bearer from a reusable token source, only to the API's own host)
+//	auth (Bearer from a reusable token source and the configured headers,
+//	      only to the base URL's origin: scheme, host and port)
 //	-> retries (go-retryablehttp with RetryPolicy)
 //	-> per-attempt timeout and logging
 //	-> the caller's base transport (never replaced)
@@ -15,7 +16,9 @@
 // types and the mapping of a failed call to them), auth.go (the auth
 // transport), token.go (the token cache and token errors), retry.go and
 // transport_retry.go (the retry policy and the retry transport), and
-// transport_attempt.go (per-attempt counting and logging).
+// transport_attempt.go (per-attempt counting and logging), redirect.go
+// (the redirect policy: credentials never follow a redirect to another
+// origin).
 package apiclient
 
 import (
@@ -74,22 +77,28 @@ func New(opts ...Option) (*Client, error) {
 	}
 	rt := newRetryTransport(cfg)
 	if cfg.tokenSource != nil {
-		c.ts = newCachingSource(cfg.tokenSource, cfg.refreshMargin)
-		hosts := map[string]bool{base.Host: true}
-		for _, h := range cfg.authHosts {
-			hosts[h] = true
-		}
+		c.ts = newCachingSource(cfg.tokenSource, cfg.refreshMargin, tokenFetchTimeout(cfg))
+	}
+	if c.ts != nil || len(cfg.header) > 0 {
 		renew := cfg.renew
 		if renew == nil {
 			renew = InvalidChallenge
 		}
-		rt = &authTransport{ts: c.ts, hosts: hosts, next: rt, renew: renew}
+		at := &authTransport{ts: c.ts, origins: map[origin]bool{originOf(base): true}, next: rt, renew: renew}
+		for _, h := range cfg.authHosts {
+			at.origins[originOf(&url.URL{Scheme: base.Scheme, Host: h})] = true
+		}
+		for k := range cfg.header {
+			at.headers = append(at.headers, k)
+		}
+		rt = at
 	}
 	hc := &http.Client{}
 	if cfg.httpClient != nil {
 		*hc = *cfg.httpClient
 	}
 	hc.Transport = rt
+	hc.CheckRedirect = redirectPolicy(hc.CheckRedirect)
 	c.hc = hc
 	return c, nil
 }
@@ -97,7 +106,10 @@ func New(opts ...Option) (*Client, error) {
 // NewHTTPClient returns an *http.Client with the retry, timeout and logging
 // layers of a Client but no base URL and no authentication: the client the
 // oauth2 package should use for token requests. Token requests are POSTs,
-// so they are retried only when they never left the machine.
+// so they are retried only when they never left the machine. Its redirect
+// policy is a Client's: a token request never follows a redirect to
+// another origin or from https to http, so the client credentials in its
+// header or body never leave the token endpoint's origin.
 func NewHTTPClient(opts ...Option) (*http.Client, error) {
 	cfg := config{timeout: DefaultTimeout, retry: DefaultRetryPolicy, maxBody: DefaultMaxResponseBytes}
 	for _, o := range opts {
@@ -113,6 +125,7 @@ func NewHTTPClient(opts ...Option) (*http.Client, error) {
 		*hc = *cfg.httpClient
 	}
 	hc.Transport = newRetryTransport(cfg)
+	hc.CheckRedirect = redirectPolicy(hc.CheckRedirect)
 	return hc, nil
 }
 

@@ -821,27 +821,35 @@ func TestAPIErrorEveryVerb(t *testing.T) {
 }
 
 func TestTokenRefreshMargin(t *testing.T) {
-	var n atomic.Int32
-	src := TokenSourceFunc(func() (*oauth2.Token, error) {
-		n.Add(1)
-		return &oauth2.Token{AccessToken: fmt.Sprint("t", n.Load()), Expiry: time.Now().Add(45 * time.Second)}, nil
-	})
-	for _, tc := range []struct {
-		margin time.Duration
-		want   int32
-	}{{10 * time.Second, 1}, {time.Minute, 3}} {
-		n.Store(0)
-		c, mt := newMock(t, WithTokenSource(src), WithTokenRefreshMargin(tc.margin))
-		mt.RegisterNoResponder(httpmock.NewStringResponder(200, `{}`))
-		for range 3 {
-			if _, err := c.Do(context.Background(), &Request{Path: "/x"}, nil); err != nil {
-				t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int32
+		src := TokenSourceFunc(func() (*oauth2.Token, error) {
+			n.Add(1)
+			return &oauth2.Token{AccessToken: fmt.Sprint("t", n.Load()), Expiry: time.Now().Add(45 * time.Second)}, nil
+		})
+		// A 45s token: three calls share it whatever the margin; 30s later
+		// (15s left) a 10s margin still uses it, a one-minute margin
+		// (capped at half the lifetime, 22.5s) renews it.
+		for _, tc := range []struct {
+			margin time.Duration
+			want   int32
+		}{{10 * time.Second, 1}, {time.Minute, 2}} {
+			n.Store(0)
+			c, mt := newMock(t, WithTokenSource(src), WithTokenRefreshMargin(tc.margin))
+			mt.RegisterNoResponder(httpmock.NewStringResponder(200, `{}`))
+			for i := range 4 {
+				if i == 3 {
+					time.Sleep(30 * time.Second)
+				}
+				if _, err := c.Do(context.Background(), &Request{Path: "/x"}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n.Load() != tc.want {
+				t.Errorf("margin %v: %d token fetches, want %d", tc.margin, n.Load(), tc.want)
 			}
 		}
-		if n.Load() != tc.want {
-			t.Errorf("margin %v: %d token fetches, want %d", tc.margin, n.Load(), tc.want)
-		}
-	}
+	})
 	if _, err := New(WithBaseURL(base), WithTokenRefreshMargin(-time.Second)); err == nil {
 		t.Error("negative margin accepted")
 	}

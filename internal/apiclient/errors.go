@@ -313,6 +313,10 @@ func (c *Client) transportFailure(ctx context.Context, hreq *http.Request, st *c
 	if errors.As(err, &te) {
 		return te
 	}
+	var rde *RedirectError
+	if errors.As(err, &rde) {
+		return rde
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("kyc: %s %s: %w", hreq.Method, hreq.URL.Path, ctxErr)
 	}

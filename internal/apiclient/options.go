@@ -51,7 +51,12 @@ func WithInsecureHTTP() Option {
 }
 
 // WithHTTPClient makes the client send through hc. Its transport is wrapped,
-// never replaced; its Timeout, Jar and CheckRedirect are kept.
+// never replaced; its Timeout and Jar are kept. Its CheckRedirect, if
+// any, decides about redirects, within the client's own policy: a
+// redirect to another origin is refused unless CheckRedirect allows it,
+// and then goes without the client's credentials and headers; a redirect
+// from https to http, or one that would send the request body to another
+// origin, is always refused (see RedirectError).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -64,7 +69,10 @@ func WithHTTPClient(hc *http.Client) Option {
 
 // WithTokenSource authenticates every request with a Bearer token from ts.
 // Tokens are cached until they expire, and concurrent calls share one
-// fetch. When the API answers 401 with an RFC 6750 invalid_token challenge
+// fetch, which runs detached from any one call's context (bounded by twice
+// the WithTimeout timeout; through TokenContext when ts is a
+// ContextTokenSource): a call whose context ends while it waits returns at
+// once with its context's error. When the API answers 401 with an RFC 6750 invalid_token challenge
 // (the token was revoked or expired early), the cached token is dropped and the call is sent once more, only if ts
 // then yields a different token: give a non-caching source (see
 // ClientCredentialsSource) so a fresh token can be fetched.
@@ -79,7 +87,9 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithTokenRefreshMargin makes the client fetch a new token when the cached
-// one has less than d left (default 10s, as oauth2.ReuseTokenSource).
+// one has less than d left (default 10s, as oauth2.ReuseTokenSource). The
+// margin never exceeds half the token's lifetime, counted from when it
+// arrived, so a short-lived token is still reused.
 func WithTokenRefreshMargin(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 || d > time.Hour {
@@ -154,7 +164,9 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error { c.logger = l; return nil }
 }
 
-// WithHeader adds a header to every request (for example an API key).
+// WithHeader adds a header to every request to the base URL's origin
+// (scheme, host and port), for example an API key. It is removed from a
+// request to any other origin, and never follows a redirect there.
 func WithHeader(key, value string) Option {
 	return func(c *config) error {
 		if key == "" || strings.ContainsAny(key+value, "\r\n") {
@@ -173,7 +185,9 @@ func WithErrorDecoder(d ErrorDecoder) Option {
 	return func(c *config) error { c.errorDecoder = d; return nil }
 }
 
-// WithAuthHosts adds hosts, beyond the base URL's, that may receive the Bearer token.
+// WithAuthHosts adds hosts ("host" or "host:port"), beyond the base URL's,
+// that may receive the Bearer token and the WithHeader headers, on the
+// base URL's scheme.
 func WithAuthHosts(hosts ...string) Option {
 	return func(c *config) error { c.authHosts = append(c.authHosts, hosts...); return nil }
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -22,43 +23,155 @@ type TokenInvalidator interface {
 // defaultRefreshMargin is oauth2.ReuseTokenSource's expiry margin.
 const defaultRefreshMargin = 10 * time.Second
 
-// cachingSource caches a token until it is within margin of its expiry,
-// shares one fetch among concurrent callers and can drop a token the
-// server refused.
+// ContextTokenSource is a token source that can be bounded by a context.
+// The client's cache fetches through TokenContext when its source has it,
+// with a context of its own (never a caller's), bounded by the fetch
+// timeout; ClientCredentialsSource implements it.
+type ContextTokenSource interface {
+	oauth2.TokenSource
+	TokenContext(ctx context.Context) (*oauth2.Token, error)
+}
+
+// tokenFetchTimeout bounds one token fetch shared by the waiting calls:
+// two per-attempt timeouts, room for the token client's own retry of a
+// request that never left the machine.
+func tokenFetchTimeout(cfg config) time.Duration { return 2 * cfg.timeout }
+
+// errEmptyToken is a token source answering with neither error nor token.
+var errEmptyToken = errors.New("the token source returned no access token")
+
+// cachingSource caches a token until it is within the refresh margin of
+// its expiry, shares one fetch among concurrent callers and can drop a
+// token the server refused.
+//
+// The fetch runs in its own goroutine, detached from every caller's
+// context and bounded by timeout; callers wait for it or for their own
+// context, whichever ends first, so a cancelled call returns at once while
+// the fetch goes on for the others. The mutex is never held during a fetch.
 type cachingSource struct {
-	mu     sync.Mutex
-	base   oauth2.TokenSource
-	margin time.Duration
-	tok    *oauth2.Token
+	base    oauth2.TokenSource
+	margin  time.Duration
+	timeout time.Duration
+	now     func() time.Time
+
+	mu      sync.Mutex
+	tok     *oauth2.Token
+	fetched time.Time    // when tok arrived
+	flight  *tokenFetch // the fetch under way, if any
 }
 
-func newCachingSource(base oauth2.TokenSource, margin time.Duration) *cachingSource {
-	return &cachingSource{base: base, margin: margin}
+// tokenFetch is one fetch; done is closed when tok and err are set.
+type tokenFetch struct {
+	done chan struct{}
+	tok  *oauth2.Token
+	err  error
 }
 
-// Token returns the cached token while it is fresh, else a new one from base.
+func newCachingSource(base oauth2.TokenSource, margin, timeout time.Duration) *cachingSource {
+	if timeout <= 0 {
+		timeout = tokenFetchTimeout(config{timeout: DefaultTimeout})
+	}
+	return &cachingSource{base: base, margin: margin, timeout: timeout, now: time.Now}
+}
+
+// Token returns the cached token while it is fresh, else a new one. It
+// waits as long as the fetch takes (at most the fetch timeout).
 func (s *cachingSource) Token() (*oauth2.Token, error) {
+	return s.token(context.Background())
+}
+
+// token returns the cached token while it is fresh, else waits for a
+// fetch (starting one if none is under way) or for ctx to end.
+func (s *cachingSource) token(ctx context.Context) (*oauth2.Token, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tok != nil && s.tok.AccessToken != "" && (s.tok.Expiry.IsZero() || time.Until(s.tok.Expiry) > s.margin) {
-		return s.tok, nil
+	if s.freshLocked() {
+		tok := s.tok
+		s.mu.Unlock()
+		return tok, nil
 	}
-	tok, err := s.base.Token()
-	if err != nil {
-		return nil, err
+	f := s.flight
+	if f == nil {
+		f = &tokenFetch{done: make(chan struct{})}
+		s.flight = f
+		go s.fetch(f)
 	}
-	s.tok = tok
-	return tok, nil
+	s.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// freshLocked reports whether the cached token may be used: it has an
+// access token and more than the margin left before its expiry. The
+// margin is capped at half the token's lifetime (counted from when it
+// arrived), so a short-lived token is still reused: with a one-minute
+// margin, a 60-second token is used for 30 seconds, not refetched on
+// every call.
+func (s *cachingSource) freshLocked() bool {
+	if s.tok == nil || s.tok.AccessToken == "" {
+		return false
+	}
+	if s.tok.Expiry.IsZero() {
+		return true
+	}
+	margin := min(s.margin, s.tok.Expiry.Sub(s.fetched)/2)
+	return s.tok.Expiry.Sub(s.now()) > margin
+}
+
+// fetch gets a token from base, stores it and wakes the waiters.
+func (s *cachingSource) fetch(f *tokenFetch) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	tok, err := fetchToken(ctx, s.base)
+	if err == nil && (tok == nil || tok.AccessToken == "") {
+		tok, err = nil, errEmptyToken
+	}
+	s.mu.Lock()
+	if err == nil {
+		s.tok, s.fetched = tok, s.now()
+	}
+	s.flight = nil
+	s.mu.Unlock()
+	f.tok, f.err = tok, err
+	close(f.done)
+}
+
+// fetchToken calls base bounded by ctx: through TokenContext when base
+// has it; otherwise base.Token runs in a goroutine of its own, and when ctx
+// ends first the fetch fails with ctx's error (the goroutine ends when
+// base returns, bounded by base's own HTTP client).
+func fetchToken(ctx context.Context, base oauth2.TokenSource) (*oauth2.Token, error) {
+	if cs, ok := base.(ContextTokenSource); ok {
+		return cs.TokenContext(ctx)
+	}
+	type result struct {
+		tok *oauth2.Token
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		tok, err := base.Token()
+		ch <- result{tok, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.tok, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("token fetch: %w", ctx.Err())
+	}
 }
 
 // invalidate drops the cached token if it is still access, and tells a
 // base source that caches too.
 func (s *cachingSource) invalidate(access string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.tok != nil && s.tok.AccessToken == access {
 		s.tok = nil
 	}
+	s.mu.Unlock()
 	if inv, ok := s.base.(TokenInvalidator); ok {
 		inv.InvalidateToken(access)
 	}
@@ -72,9 +185,33 @@ func (f TokenSourceFunc) Token() (*oauth2.Token, error) { return f() }
 
 // ClientCredentialsSource returns a non-caching source that fetches a new
 // token from cfg on every call, with ctx (a long-lived context carrying the
-// token HTTP client, never a request context). A Client caches it.
+// token HTTP client, never a request context). A Client caches it, and
+// bounds each fetch through its TokenContext method.
 func ClientCredentialsSource(ctx context.Context, cfg *clientcredentials.Config) oauth2.TokenSource {
-	return TokenSourceFunc(func() (*oauth2.Token, error) { return cfg.Token(ctx) })
+	return &clientCredentialsSource{ctx: ctx, cfg: cfg}
+}
+
+type clientCredentialsSource struct {
+	ctx context.Context
+	cfg *clientcredentials.Config
+}
+
+// Token fetches a token with the source's long-lived context.
+func (s *clientCredentialsSource) Token() (*oauth2.Token, error) { return s.cfg.Token(s.ctx) }
+
+// TokenContext fetches a token with the values (the token HTTP client) of
+// the source's context and the deadline and cancellation of both.
+func (s *clientCredentialsSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	merged, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	if d, ok := ctx.Deadline(); ok {
+		var cancelDeadline context.CancelFunc
+		merged, cancelDeadline = context.WithDeadline(merged, d)
+		defer cancelDeadline()
+	}
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	return s.cfg.Token(merged)
 }
 
 // WrapTokenError turns an error from a token source into a *TokenError or,
