@@ -56,7 +56,7 @@ type cachingSource struct {
 
 	mu      sync.Mutex
 	tok     *oauth2.Token
-	fetched time.Time    // when tok arrived
+	fetched time.Time   // when tok arrived
 	flight  *tokenFetch // the fetch under way, if any
 }
 
