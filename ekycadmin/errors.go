@@ -39,6 +39,12 @@ type DecodeError = apiclient.DecodeError
 // TransportError is a failure to get any reply (refused, reset, timeout).
 type TransportError = apiclient.TransportError
 
+// RedirectError is a redirect the client refused: to another origin
+// (scheme, host or port), from https to http, or one that would send the
+// request body to another origin. The API key and the token never follow
+// one.
+type RedirectError = apiclient.RedirectError
+
 // TokenError is a failure to obtain an access token.
 type TokenError = apiclient.TokenError
 
@@ -71,6 +77,8 @@ var (
 	ErrDecode = apiclient.ErrDecode
 	// ErrToken matches every *TokenError.
 	ErrToken = apiclient.ErrToken
+	// ErrRedirectRefused matches every *RedirectError.
+	ErrRedirectRefused = apiclient.ErrRedirectRefused
 	// ErrReauthorizationRequired matches *ReauthorizationRequiredError.
 	ErrReauthorizationRequired = apiclient.ErrReauthorizationRequired
 	// ErrInvalidArgument is returned before any request is sent for an

@@ -31,6 +31,10 @@ type (
 	ReauthorizationRequiredError = apiclient.ReauthorizationRequiredError
 	// TransportError is a failure to get any HTTP reply.
 	TransportError = apiclient.TransportError
+	// RedirectError is a redirect the client refused: to another origin
+	// (scheme, host or port), from https to http, or one that would send
+	// the request body to another origin. Credentials never follow one.
+	RedirectError = apiclient.RedirectError
 	// RetryPolicy says which failed attempts are retried and how long to wait.
 	RetryPolicy = apiclient.RetryPolicy
 )
@@ -66,6 +70,8 @@ var (
 	ErrDecode = apiclient.ErrDecode
 	// ErrToken matches every TokenError and ReauthorizationRequiredError.
 	ErrToken = apiclient.ErrToken
+	// ErrRedirectRefused matches every *RedirectError.
+	ErrRedirectRefused = apiclient.ErrRedirectRefused
 	// ErrReauthorizationRequired matches ReauthorizationRequiredError.
 	ErrReauthorizationRequired = apiclient.ErrReauthorizationRequired
 	// ErrInvalidArgument is returned before any request is sent when an

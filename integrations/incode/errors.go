@@ -20,6 +20,10 @@ type (
 	DecodeError = apiclient.DecodeError
 	// TransportError is a failure to get any HTTP reply.
 	TransportError = apiclient.TransportError
+	// RedirectError is a redirect the client refused: to another origin
+	// (scheme, host or port), from https to http, or one that would send
+	// the request body to another origin. Credentials never follow one.
+	RedirectError = apiclient.RedirectError
 	// TokenError is a failure to obtain a client-credentials token.
 	TokenError = apiclient.TokenError
 	// ReauthorizationRequiredError is a token request refused with invalid_grant.
@@ -48,6 +52,8 @@ var (
 	ErrDecode = apiclient.ErrDecode
 	// ErrToken is matched by every *TokenError.
 	ErrToken = apiclient.ErrToken
+	// ErrRedirectRefused matches every *RedirectError.
+	ErrRedirectRefused = apiclient.ErrRedirectRefused
 	// ErrReauthorizationRequired is matched by *ReauthorizationRequiredError.
 	ErrReauthorizationRequired = apiclient.ErrReauthorizationRequired
 	// ErrInvalidArgument is returned before any request is sent, for an
