@@ -83,7 +83,9 @@ func TestTokenWaitEndsWithCallerContext(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrToken) {
 		t.Errorf("cancelled caller: %v, want context.Canceled", err)
 	}
-	if late > 50*time.Millisecond {
+	// A few milliseconds in practice; the bound leaves room for a loaded
+	// machine running the race detector (the old code took the full 3s).
+	if late > 250*time.Millisecond {
 		t.Errorf("cancelled caller returned %v after its context ended", late)
 	}
 
@@ -95,7 +97,7 @@ func TestTokenWaitEndsWithCallerContext(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("caller past its deadline: %v, want context.DeadlineExceeded", err)
 	}
-	if d := time.Since(start); d > 80*time.Millisecond {
+	if d := time.Since(start); d > 280*time.Millisecond {
 		t.Errorf("caller with a 30ms deadline returned after %v", d)
 	}
 
