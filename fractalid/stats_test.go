@@ -486,8 +486,9 @@ func TestStatsClientDoesNotPrintSecrets(t *testing.T) {
 
 // TestStatsTestServer runs the client against a loopback server of its own
 // (the fractalidtest fake does not serve the stats endpoints yet): tokens
-// expire at once, so every call fetches a new one after the previous
-// call's context was cancelled; a 503 on GET is retried.
+// live one second and are renewed past half their lifetime, so the second
+// call, 600ms later, fetches a new one after the previous call's context
+// was cancelled; a 503 on GET is retried.
 func TestStatsTestServer(t *testing.T) {
 	var tokens, stats atomic.Int32
 	mux := http.NewServeMux()
@@ -500,7 +501,7 @@ func TestStatsTestServer(t *testing.T) {
 		}
 		n := tokens.Add(1)
 		w.Header().Set("Content-Type", "application/json")
-		// expires_in 1 is inside oauth2's expiry margin: the next call refreshes.
+		// expires_in 1: the client renews the token after half a second.
 		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": fmt.Sprintf("tok-%d", n), "token_type": "Bearer", "expires_in": 1, "scope": "client.stats:read"})
 	})
 	mux.HandleFunc("GET /v2/stats/total-verifications", func(w http.ResponseWriter, r *http.Request) {
@@ -531,6 +532,7 @@ func TestStatsTestServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
+	time.Sleep(600 * time.Millisecond)
 	got, err := c.TotalVerifications(t.Context())
 	if err != nil {
 		t.Fatalf("second call after the first context was cancelled: %v", err)

@@ -30,16 +30,21 @@ func TestStartOutsideATest(t *testing.T) {
 	}
 }
 
-// The client renews a token a minute before it expires: with 30-second
-// tokens every call fetches a new one; with hour-long tokens one suffices.
+// The client renews a token a minute before it expires, but never earlier
+// than half its lifetime: 30-second and hour-long tokens each serve three
+// calls; a 2-second token is renewed after one second.
 func TestTokenRenewedAMinuteEarly(t *testing.T) {
 	for _, tc := range []struct {
-		ttl  time.Duration
-		want int
-	}{{30 * time.Second, 3}, {time.Hour, 1}} {
+		ttl   time.Duration
+		pause time.Duration // before the last call
+		want  int
+	}{{30 * time.Second, 0, 1}, {time.Hour, 0, 1}, {2 * time.Second, 1100 * time.Millisecond, 2}} {
 		srv := ekycadmintest.NewServer(t, ekycadmintest.WithTokenTTL(tc.ttl))
 		c := srv.Client()
-		for range 3 {
+		for i := range 3 {
+			if i == 2 {
+				time.Sleep(tc.pause)
+			}
 			if _, err := c.UserStatus(context.Background(), "u"); err != nil {
 				t.Fatal(err)
 			}
