@@ -261,4 +261,3 @@ func (d *Deduplicator) Prune(ctx context.Context) (int64, error) {
 	}
 	return tag.RowsAffected(), nil
 }
-
