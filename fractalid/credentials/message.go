@@ -102,7 +102,7 @@ type messageSettings struct {
 // i18n-iso-countries package) match the documentation's example; the
 // names Fractal's server expects for other countries are not documented,
 // so this option lets a caller follow what Fractal's dashboard shows. The
-// name must not contain line breaks or parentheses.
+// name must not contain line breaks or a code in parentheses (" (XX)").
 func WithCountryName(code Country, name string) MessageOption {
 	return func(s *messageSettings) {
 		if s.names == nil {
@@ -220,8 +220,8 @@ func writeCountries(field string, list []Country, names map[Country]string) (str
 	return b.String(), nil
 }
 
-// checkName accepts printable text without line breaks (and without
-// parentheses for a country name).
+// checkName accepts printable text without line breaks (and, for a
+// country name, without " (XX)" inside).
 func checkName(field, s string, country bool) error {
 	if strings.TrimSpace(s) == "" {
 		return &MessageError{Field: field, Reason: "empty", Err: ErrInvalidMessageSchema}
@@ -236,9 +236,9 @@ func checkName(field, s string, country bool) error {
 		if r < ' ' || r == 0x7f || r == 0x2028 || r == 0x2029 {
 			return &MessageError{Field: field, Reason: "contains a line break or control character", Err: ErrInvalidMessageSchema}
 		}
-		if country && (r == '(' || r == ')') {
-			return &MessageError{Field: field, Reason: "contains a parenthesis", Err: ErrInvalidMessageSchema}
-		}
+	}
+	if country && (codeInName.MatchString(s) || strings.Contains(s, countrySep+"(")) {
+		return &MessageError{Field: field, Reason: `contains " (CC)", which would end the entry`, Err: ErrInvalidMessageSchema}
 	}
 	return nil
 }
@@ -329,7 +329,10 @@ func AllowsResidency(l fractalid.Level) bool {
 
 // countryEntry is one "Name (CC)" of a list; the name is matched lazily so
 // that names holding ", " ("Taiwan, Province of China") still split right.
-var countryEntry = regexp.MustCompile(`^([^()\n]+?) \(([A-Z]{2})\)(?:, |$)`)
+var countryEntry = regexp.MustCompile(`^([^\n]+?) \(([A-Z]{2})\)(?:, |$)`)
+
+// codeInName finds " (CC)" inside a name, which would end the entry early.
+var codeInName = regexp.MustCompile(` \([A-Z]{2}\)`)
 
 // ParseMessage reads a message in the protocol format, strictly: the lines
 // in the documented order, separated by "\n", no final line break, the

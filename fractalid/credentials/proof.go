@@ -100,6 +100,9 @@ func parseCodeList(v string) []Country {
 // String is Raw: the requirement, which says nothing about the user.
 func (c Credential) String() string { return c.Raw }
 
+// Methods that print have value receivers, so a Proof prints the same
+// whether it is passed by value or by pointer.
+
 // SignedMessage is the text the proof's hash covers:
 // "<wallet>;<fractalId>;<approvedAt>;<validUntil>;<credential>", with the
 // wallet as 0x + 40 lower-case hex digits and the times as decimal Unix
@@ -130,25 +133,19 @@ func (p *Proof) Digest() [32]byte {
 
 // String prints the credential and the times, never the wallet, the
 // Fractal id or the whole signature.
-func (p *Proof) String() string {
-	if p == nil {
-		return "credentials.Proof(nil)"
-	}
+func (p Proof) String() string {
 	return fmt.Sprintf("credentials.Proof{Credential: %q, ApprovedAt: %s, ValidUntil: %s, Wallet: %s, FractalID: [redacted], Signature: %s}",
 		p.Credential.Raw, p.ApprovedAt.UTC().Format(time.RFC3339), p.ValidUntil.UTC().Format(time.RFC3339), p.Wallet, p.Signature)
 }
 
 // GoString is String.
-func (p *Proof) GoString() string { return p.String() }
+func (p Proof) GoString() string { return p.String() }
 
 // Format prints String for every verb.
-func (p *Proof) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, p.String()) }
+func (p Proof) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, p.String()) }
 
 // LogValue logs the credential and the times only.
-func (p *Proof) LogValue() slog.Value {
-	if p == nil {
-		return slog.StringValue("nil")
-	}
+func (p Proof) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("credential", p.Credential.Raw),
 		slog.Time("approved_at", p.ApprovedAt),
@@ -177,7 +174,7 @@ const (
 // MarshalJSON writes the API's response shape (approvedAt and validUntil
 // as Unix seconds, the address in EIP-55 form, the signature as hex), which
 // ParseProof reads back. It holds personal data.
-func (p *Proof) MarshalJSON() ([]byte, error) {
+func (p Proof) MarshalJSON() ([]byte, error) {
 	addr, sig, cred, id := p.Wallet.Checksum(), p.Signature.Hex(), p.Credential.Raw, p.FractalID
 	return json.Marshal(wireProof{
 		ApprovedAt: json.RawMessage(strconv.FormatInt(p.ApprovedAt.Unix(), 10)),
