@@ -20,7 +20,7 @@ var fastRetries = credentials.RetryPolicy{MaxRetries: 2, MinWait: time.Milliseco
 // citizen, resident in France) and returns a client pointed at it.
 func setup(t *testing.T, opts ...credentialstest.Option) (*credentialstest.Server, *fakeserver.Clock, *credentials.Client, *credentialstest.Wallet) {
 	t.Helper()
-	clk := fakeserver.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	clk := fakeserver.NewClock(time.Date(2020, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv := credentialstest.NewServer(t, append([]credentialstest.Option{credentialstest.WithClock(clk.Now)}, opts...)...)
 	w := credentialstest.NewWallet(t)
 	srv.AddUser(credentialstest.User{

@@ -68,8 +68,8 @@ func TestParseSignature(t *testing.T) {
 		t.Errorf("RecoverSigner took a high-s signature: %v", err)
 	}
 	for name, s := range map[string]string{
-		"short":  sig.Hex()[:128],
-		"long":   sig.Hex() + "00",
+		"short":   sig.Hex()[:128],
+		"long":    sig.Hex() + "00",
 		"not hex": "0x" + strings.Repeat("zz", 65),
 		"v = 29":  sig.Hex()[:130] + "1d",
 		"r = 0":   "0x" + strings.Repeat("00", 32) + sig.Hex()[66:],
