@@ -124,6 +124,7 @@ func TestNoSecretOrPersonalDataLeaks(t *testing.T) {
 			captured: []string{"Incode session token", "Incode access token", "onboarding link URL", "bearer token sent"}},
 		{name: "incode/refusals and faults", logs: true, run: incodeFailures,
 			captured: []string{"access token issued"}},
+		{name: "fractalid/credentials proofs, verification and refusals", logs: true, run: credentialsProofs},
 		{name: "models decoded from payloads with personal data", logs: false, run: decodedModels},
 	}
 	for _, sc := range scenarios {

@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -139,6 +140,9 @@ func (u User) String() string {
 // GoString is String.
 func (u User) GoString() string { return u.String() }
 
+// LogValue is String: slog never marshals the wallet or the Fractal id.
+func (u User) LogValue() slog.Value { return slog.StringValue(u.String()) }
+
 // Issued is a proof the fake returned.
 type Issued struct {
 	// ClientID is the application the message named.
@@ -155,6 +159,12 @@ type Issued struct {
 func (i Issued) String() string {
 	return fmt.Sprintf("credentialstest.Issued{ClientID: %s, DataAccess: %t, Proof: %v}", i.ClientID, i.DataAccess, i.Proof)
 }
+
+// GoString is String.
+func (i Issued) GoString() string { return i.String() }
+
+// LogValue is String: slog never marshals the proof's personal data.
+func (i Issued) LogValue() slog.Value { return slog.StringValue(i.String()) }
 
 // Server is a fake Credentials API on 127.0.0.1. Its methods are safe for
 // concurrent use.
