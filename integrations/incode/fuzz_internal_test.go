@@ -2,7 +2,9 @@ package incode
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +79,88 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 		_ = w.Outcome()
 		_ = w.String()
+	})
+}
+
+// FuzzParseScore: ParseScore never panics, succeeds exactly for JSON
+// objects, keeps the body, and a score that is not ready is never
+// approved.
+func FuzzParseScore(f *testing.F) {
+	f.Add([]byte(`{"overall":{"value":"94.6","status":"OK"},"liveness":{"overall":{"value":"100.0","status":"OK"},"spoofDetectionMethod":"SF"}}`))
+	f.Add([]byte(`{"idValidation":{"photoSecurityAndQuality":[{"value":"PASSED","status":"OK","key":"tamperCheck"}],"appliedRule":null,"overall":{"value":"100.0","status":"OK","key":null}},"overall":{"value":"100.0","status":"FAIL","key":null}}`))
+	f.Add([]byte(`{"overall":{"status":"UNKNOWN"},"deviceRisk":{"overall":{"status":"UNKNOWN"}}}`))
+	f.Add([]byte(`{"overall":"OK","faceRecognition":{"existingUser":"true"},"governmentValidation":{"ocrValidation":[1,null,{}]}}`))
+	f.Add([]byte(`{"ocrData":{}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s, err := ParseScore(body)
+		if err != nil {
+			if s != nil {
+				t.Fatal("score with error")
+			}
+			return
+		}
+		if string(s.Raw) != string(body) {
+			t.Fatal("Raw differs from body")
+		}
+		d := Decide(OnboardingFinished, s)
+		if !s.Ready() && d.Verdict != NotReady {
+			t.Fatalf("score not ready decided %s", d.Verdict)
+		}
+		if d.Verdict == Approved && s.Overall.Status != ScoreOK && s.Overall.Status != ScoreManualOK {
+			t.Fatalf("approved on %q", s.Overall.Status)
+		}
+		if s.ReasonMsg != "" && len(s.ReasonMsg) > 3 && strings.Contains(s.String()+d.String(), s.ReasonMsg) {
+			t.Fatal("reasonMsg printed")
+		}
+	})
+}
+
+// FuzzParseOCRData: ParseOCRData never panics, succeeds exactly for JSON
+// objects, and its printed forms hold none of the person's name.
+func FuzzParseOCRData(f *testing.F) {
+	f.Add([]byte(`{"name":{"firstName":"Piip","fullName":"Piip Penguin"},"birthDate":529873860000,"expireAt":"1728950400000","issueDate":2022,"typeOfId":"DriversLicense"}`))
+	f.Add([]byte(`{"birthDate":-4857292800000,"expirationDate":"2031","issuedAt":1.6e12}`))
+	f.Add([]byte(`{"ocrData":{"birthDate":"-1","name":{"fullName":null}}}`))
+	f.Add([]byte(`{"birthDate":9223372036854775807,"expireAt":-9223372036854775808}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		o, err := ParseOCRData(body)
+		if err != nil {
+			if o != nil {
+				t.Fatal("data with error")
+			}
+			return
+		}
+		_ = o.BirthDate.Time()
+		out := fmt.Sprintf("%v %+v %#v %d", o, o, o, o)
+		for _, v := range []string{o.Name.FullName, o.Name.FirstName, o.DocumentNumber, o.Address} {
+			if len(v) > 3 && strings.Contains(out, v) && !strings.Contains("incode.OCRData{TypeOfID: , IssuingCountry: }"+string(o.TypeOfID)+o.IssuingCountry, v) {
+				t.Fatalf("%q printed", v)
+			}
+		}
+	})
+}
+
+// FuzzParseApproval: ParseApproval never panics, a success always has a
+// customer id, and the token is never printed.
+func FuzzParseApproval(f *testing.F) {
+	f.Add([]byte(`{"success":true,"uuid":"6595c84ce69d469f69ad39fb","token":"eyJhbGciOiJ4UzI1NiJ9.x.y","totalScore":"OK","existingCustomer":false}`))
+	f.Add([]byte(`{"success":"true","uuid":7,"token":["x"]}`))
+	f.Add([]byte(`{"success":false}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		a, err := ParseApproval(body)
+		if err != nil {
+			if a != nil {
+				t.Fatal("approval with error")
+			}
+			return
+		}
+		if a.Success && a.UUID == "" {
+			t.Fatal("success without uuid")
+		}
+		tok := a.Token.Reveal()
+		out := fmt.Sprintf("%v %+v %#v %s", a, a, a, *a)
+		if len(tok) > 3 && strings.Contains(out, tok) && !strings.Contains(a.UUID+string(a.TotalScore), tok) {
+			t.Fatal("token printed")
+		}
 	})
 }
