@@ -40,6 +40,8 @@ const (
 	sIncodeAPIKey        = "sntl-incode-api-key-d44c02"
 	sIncodeSecret        = "sntl-incode-client-secret-93f1aa"
 	sIncodeHookValue     = "sntl-incode-webhook-header-0b7f55"
+	sIncodeExecPassword  = "sntl-incode-executive-password-6a11fe"
+	sIncodeExecEmail     = "exec.sntl@incode-dashboard.example.test"
 	sWrongSecret         = "sntl-wrong-client-secret-17c2e8"
 	// OAuth values.
 	sState        = "sntl-oauth-state-5d1e8f"
@@ -74,6 +76,7 @@ var sentinelNames = map[string]string{
 	sFractalHookEmail: "Fractal email_changed webhook secret", sFractalHookPrevious: "previous Fractal webhook secret",
 	sKrakenSecret: "Kraken webhook secret", sEKYCAPIKey: "EKYC API key", sIncodeAPIKey: "Incode API key",
 	sIncodeSecret: "Incode client secret", sIncodeHookValue: "Incode webhook header value",
+	sIncodeExecPassword: "Incode executive password", sIncodeExecEmail: "Incode executive e-mail",
 	sWrongSecret: "wrong client secret", sState: "OAuth state", sOtherState: "forged OAuth state",
 	sAuthCode: "authorization code", sAccessToken: "access token", sRefreshToken: "refresh token",
 	sFileSig: "file URL signature", sEmail: "email", sNewEmail: "new email", sPhone: "phone",
@@ -125,6 +128,10 @@ func TestNoSecretOrPersonalDataLeaks(t *testing.T) {
 		{name: "incode/refusals and faults", logs: true, run: incodeFailures,
 			captured: []string{"access token issued"}},
 		{name: "fractalid/credentials proofs, verification and refusals", logs: true, run: credentialsProofs},
+		{name: "incode/hosted flow: link, status, score, OCR, decision, approve", logs: true, run: incodeHostedFlow,
+			captured: []string{"Incode session token", "hosted onboarding URL", "Incode executive token", "Incode customer token", "OCR birth date"}},
+		{name: "incode/hosted flow refusals and faults", logs: true, run: incodeHostedFailures,
+			captured: []string{"Incode session token"}},
 		{name: "models decoded from payloads with personal data", logs: false, run: decodedModels},
 	}
 	for _, sc := range scenarios {
@@ -1147,6 +1154,148 @@ func incodeFailures(t *testing.T, h *harness) {
 	h.failed("ParseWebhook malformed", err)
 	_, err = incode.NewClient(incode.WithAPIKey(sIncodeAPIKey), incode.WithAPIURL("http://api.example.test/?key="+sIncodeAPIKey))
 	h.failed("NewClient with an insecure URL", err)
+}
+
+// incodeFlowServer is a fake whose executive login is the sentinel one.
+func incodeFlowServer(t *testing.T) *incodetest.Server {
+	return incodetest.NewServer(t, incodetest.WithAPIKey(sIncodeAPIKey), incodetest.WithClientCredentials("incode-client", sIncodeSecret),
+		incodetest.WithExecutive(sIncodeExecEmail, sIncodeExecPassword))
+}
+
+// sentinelOCR is OCR data holding the sentinel personal data.
+func sentinelOCR(birthMillis int64) map[string]any {
+	return map[string]any{
+		"name": map[string]any{"fullName": sFullName, "firstName": sGivenName, "givenName": sGivenName,
+			"paternalLastName": sFamilyName, "machineReadableFullName": sFullName},
+		"address":        sAddress,
+		"addressFields":  map[string]any{"street": sAddress, "city": sBirthPlace, "postalCode": "99999"},
+		"checkedAddress": sAddress,
+		"birthDate":      birthMillis,
+		"documentNumber": sDocNumber,
+		"personalNumber": sDocNumber,
+		"gender":         "F",
+		"issuingCountry": "DEU",
+		"typeOfId":       "Passport",
+	}
+}
+
+func incodeHostedFlow(t *testing.T, h *harness) {
+	srv := incodeFlowServer(t)
+	c := incodeClient(t, h, srv)
+	h.value("incode.Client", c)
+	hosted, err := c.StartHostedOnboarding(h.ctx, &incode.StartRequest{ExternalCustomerID: "customer-42",
+		RedirectionURL: "https://app.example.test/back?email=" + url.QueryEscape(sEmail), CustomFields: map[string]string{"email": sEmail}})
+	h.ok("StartHostedOnboarding", err)
+	h.s.addDynamic("Incode session token", hosted.Token.Reveal())
+	h.s.addDynamic("hosted onboarding URL", hosted.URL)
+	h.value("*incode.HostedOnboarding", hosted)
+	h.value("incode.HostedOnboarding", *hosted)
+	h.value("incode.Target", hosted.Target())
+	h.value("incode.Target by token", incode.BySessionToken(hosted.Token))
+	birth, err := time.Parse(time.DateOnly, sBirthDate)
+	h.ok("birth date", err)
+	h.s.addDynamic("OCR birth date", strconv.FormatInt(birth.UnixMilli(), 10))
+	if err := srv.SetOCRData(hosted.InterviewID, sentinelOCR(birth.UnixMilli())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Finish(hosted.InterviewID); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.ExecutiveTokenSource().Token()
+	h.ok("ExecutiveTokenSource", err)
+	h.s.addDynamic("Incode executive token", tok.AccessToken)
+	for _, tg := range []incode.Target{hosted.Target(), incode.ByInterviewID(hosted.InterviewID)} {
+		st, err := c.OnboardingStatus(h.ctx, tg)
+		h.ok("OnboardingStatus", err)
+		h.value("OnboardingStatus", st)
+		score, err := c.Score(h.ctx, tg)
+		h.ok("Score", err)
+		h.value("*incode.Score", score)
+		h.value("incode.Score", *score)
+		ocr, err := c.OCRData(h.ctx, tg)
+		h.ok("OCRData", err)
+		if ocr.Name.FullName != sFullName || ocr.DocumentNumber != sDocNumber || ocr.BirthDate.Time().Format(time.DateOnly) != sBirthDate {
+			t.Fatalf("the fake did not return the sentinel OCR data")
+		}
+		h.value("*incode.OCRData", ocr)
+		h.value("incode.OCRData", *ocr)
+		h.value("incode.OCRName", ocr.Name)
+		h.value("incode.OCRAddress", ocr.AddressFields)
+		h.value("incode.Date", ocr.BirthDate.Time().IsZero())
+		d, err := c.Decide(h.ctx, tg)
+		h.ok("Decide", err)
+		h.value("incode.Decision", d)
+	}
+	a, err := c.Approve(h.ctx, incode.ByInterviewID(hosted.InterviewID))
+	h.ok("Approve", err)
+	h.s.addDynamic("Incode customer token", a.Token.Reveal())
+	h.value("*incode.Approval", a)
+	h.value("incode.Approval", *a)
+	fin, err := c.FinishStatus(h.ctx, hosted.Token)
+	h.ok("FinishStatus", err)
+	h.value("*incode.FinishResult", fin)
+	h.value("incode.FinishResult", *fin)
+	closed, err := c.CloseSession(h.ctx, hosted.Token)
+	h.ok("CloseSession", err)
+	h.value("*incode.SessionState", closed)
+	h.value("incode.SessionState", *closed)
+	link, err := c.OnboardingURL(h.ctx, hosted.Token, "")
+	h.ok("OnboardingURL", err)
+	h.s.addDynamic("second onboarding URL", link)
+}
+
+func incodeHostedFailures(t *testing.T, h *harness) {
+	srv := incodeFlowServer(t)
+	c := incodeClient(t, h, srv)
+	sess, err := c.StartOnboarding(h.ctx, &incode.StartRequest{ExternalCustomerID: "customer-42"})
+	h.ok("StartOnboarding", err)
+	h.s.addDynamic("Incode session token", sess.Token.Reveal())
+	if err := srv.SetOCRData(sess.InterviewID, sentinelOCR(-4857292800000)); err != nil {
+		t.Fatal(err)
+	}
+	bad := incodeClient(t, h, srv, incode.WithExecutiveLogin(sIncodeExecEmail, incode.NewSecret(sWrongSecret)))
+	for range 2 {
+		_, err = bad.Score(h.ctx, incode.ByInterviewID(sess.InterviewID))
+		h.failed("Score with a refused executive login", err)
+	}
+	_, err = c.OCRData(h.ctx, incode.BySessionToken(incode.NewSecret(sWrongSecret)))
+	h.failed("OCRData with a wrong session token", err)
+	_, err = c.OnboardingURL(h.ctx, incode.NewSecret(sWrongSecret+"\r\n"), "")
+	h.failed("OnboardingURL with a malformed token", err)
+	_, err = incodeClient(t, h, srv, incode.WithAPIKey(sWrongSecret)).OCRData(h.ctx, sess.Target())
+	h.failed("OCRData with a wrong API key", err)
+	_, err = c.Approve(h.ctx, sess.Target())
+	h.failed("Approve before the flow finished", err)
+	echo := `{"timestamp":1700000000000,"status":4019,"error":"` + sFullName + `","message":"token ` + sess.Token.Reveal() +
+		` password ` + sIncodeExecPassword + ` doc ` + sDocNumber + `","path":"/omni/get/ocr-data"}`
+	for _, f := range []struct {
+		where, method, path string
+		fault               incodetest.Fault
+	}{
+		{"OCR 400 echoing secrets", http.MethodGet, incode.OCRDataPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 400, Body: echo}},
+		{"OCR truncated", http.MethodGet, incode.OCRDataPath, incodetest.Fault{Kind: incodetest.FaultTruncate}},
+		{"login 500 echoing the password", http.MethodPost, incode.ExecutiveLoginPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 500, Body: echo}},
+		{"approve 403 echoing", http.MethodPost, incode.ApprovePath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 403, Body: echo}},
+	} {
+		if _, err := srv.Finish(sess.InterviewID); err != nil && !errors.Is(err, incodetest.ErrFlowEnded) {
+			t.Fatal(err)
+		}
+		srv.InjectFault(f.method, f.path, f.fault)
+		fresh := incodeClient(t, h, srv)
+		_, err := fresh.OCRData(h.ctx, incode.ByInterviewID(sess.InterviewID))
+		if f.path == incode.ApprovePath {
+			h.ok("OCRData", err)
+			_, err = fresh.Approve(h.ctx, incode.ByInterviewID(sess.InterviewID))
+		}
+		h.failed(f.where, err)
+		srv.ClearFaults()
+	}
+	_, err = incode.ParseScore([]byte(`["` + sFullName + `"]`))
+	h.failed("ParseScore of a non-object", err)
+	_, err = incode.ParseApproval([]byte(`{"token":"` + sess.Token.Reveal() + `"}`))
+	h.failed("ParseApproval without success", err)
+	_, err = incode.NewClient(incode.WithAPIKey(sIncodeAPIKey), incode.WithExecutiveLogin(sIncodeExecEmail, incode.Secret{}))
+	h.failed("NewClient with an empty executive password", err)
 }
 
 // incodeVerify checks a webhook request's header, or parses its body when

@@ -99,7 +99,22 @@ type Error struct {
 // GoString implements fmt.GoStringer so that %#v leaves the message out
 // too.
 func (e *Error) GoString() string {
-	return fmt.Sprintf("&incode.Error{Status:%d, Reason:%q, Path:%q, APIError:%#v}", e.Status, e.Reason, e.Path, e.APIError)
+	return fmt.Sprintf("&incode.Error{Status:%d, Reason:%q, Path:%q, APIError:%#v}", e.Status, safeReason(e.Reason), e.Path, e.APIError)
+}
+
+// safeReason returns reason when it is a standard HTTP reason phrase, and
+// "[free text]" otherwise: with Incode's own codes the "error" member is
+// server text that may echo what was sent.
+func safeReason(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	for code := 100; code < 600; code++ {
+		if t := http.StatusText(code); t != "" && t == reason {
+			return reason
+		}
+	}
+	return "[free text]"
 }
 
 // Error implements error without the message.
@@ -156,7 +171,11 @@ func decodeError(e *APIError, body []byte) error {
 		return e
 	}
 	ie.APIError = e
-	e.Code = ie.Reason
+	// The APIError carries Incode's own code (never the free-text reason,
+	// which APIError.Error would print).
+	if ie.Status != 0 && ie.Status != e.StatusCode {
+		e.Code = strconv.Itoa(ie.Status)
+	}
 	e.Message = ie.Message
 	return ie
 }

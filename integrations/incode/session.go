@@ -362,8 +362,18 @@ type FinishResult struct {
 	Action string
 }
 
-// String prints the action only.
+// String prints the action only (the redirection URL may carry your own
+// identifiers).
 func (f FinishResult) String() string { return "incode.FinishResult{Action: " + f.Action + "}" }
+
+// GoString is String.
+func (f FinishResult) GoString() string { return f.String() }
+
+// Format prints String for every verb.
+func (f FinishResult) Format(st fmt.State, _ rune) { _, _ = st.Write([]byte(f.String())) }
+
+// LogValue logs the action only.
+func (f FinishResult) LogValue() slog.Value { return slog.GroupValue(slog.String("action", f.Action)) }
 
 // FinishStatus marks a session complete (GET /omni/finish-status with the
 // session token and the API key): Incode applies the business rules,
