@@ -111,7 +111,8 @@ var createCalls = []createCall{
 
 func TestIncodeFaultMatrix(t *testing.T) {
 	t.Parallel()
-	date := time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
+	// Far enough ahead that a loaded machine still sees it in the future.
+	date := time.Now().Add(20 * time.Second).UTC().Format(http.TimeFormat)
 	rows := []struct {
 		name string
 		// b2bOnly rows concern the token, which StartOnboarding does not use.
@@ -133,7 +134,7 @@ func TestIncodeFaultMatrix(t *testing.T) {
 		{name: "429 Retry-After in seconds: APIError with RetryAfter, not retried",
 			fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, incode.ErrRateLimited, time.Second), requests: 1, tokens: 1},
 		{name: "429 Retry-After as an HTTP date: APIError with RetryAfter, not retried",
-			fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 429, RetryAfter: date}, check: faultCheckAPI(429, incode.ErrRateLimited, 3*time.Second), requests: 1, tokens: 1},
+			fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 429, RetryAfter: date}, check: faultCheckAPI(429, incode.ErrRateLimited, 21*time.Second), requests: 1, tokens: 1},
 		{name: "reset before the request is read: TransportError, nothing created",
 			fault: incodetest.Fault{Kind: incodetest.FaultResetBeforeRead}, check: faultCheckTransport(false), requests: 1, tokens: 1},
 		{name: "reset after the request is read: TransportError, exactly one created",
