@@ -50,7 +50,7 @@ func (e Environment) Validate() error {
 		errs = append(errs, fmt.Errorf("URL: %w", err))
 	}
 	if e.Signer.IsZero() {
-		errs = append(errs, errors.New("Signer is required"))
+		errs = append(errs, errors.New("a signing address (Signer) is required"))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("credentials: invalid environment: %w", errors.Join(errs...))

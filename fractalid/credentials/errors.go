@@ -296,7 +296,10 @@ func parseErrorBody(body []byte) (*Error, bool) {
 		return nil, false
 	}
 	var b errorBody
-	if json.Unmarshal(body, &b) != nil || b.Error == nil {
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, false //nolint:nilerr // not the API's shape: the caller keeps the plain APIError
+	}
+	if b.Error == nil {
 		return nil, false
 	}
 	ce := &Error{}
