@@ -212,6 +212,22 @@ func (h *harness) capture(base *http.Client) *http.Client {
 	return captureClient(base, h.s)
 }
 
+// redirectingServer returns the URL of a loopback server that answers
+// every request with a redirect (302 for GET, 307 otherwise) to another
+// origin whose path and query hold personal data.
+func redirectingServer(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status := http.StatusTemporaryRedirect
+		if r.Method == http.MethodGet {
+			status = http.StatusFound
+		}
+		target := "http://localhost:1/people/" + url.PathEscape(sFullName) + "?email=" + url.QueryEscape(sEmail) + "&dob=" + sDOB
+		http.Redirect(w, r, target, status)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // ---------------------------------------------------------------- Fractal ID
 
 const fractalAppID = "redaction-app"
@@ -716,7 +732,15 @@ func ekycFailures(t *testing.T, h *harness) {
 			t.Errorf("%s: got %v, want %v", where, err, target)
 		}
 	}
-	_, err := c.CreateSession(h.ctx, "user-child", nil)
+
+	// An API that redirects elsewhere, with personal data in the target's
+	// path and query: the refusal names the target host only.
+	redirector := redirectingServer(t)
+	_, err := ekycClient(t, h, srv, all, ekycadmin.WithBaseURL(redirector)).UserStatus(h.ctx, "user-ok")
+	want("UserStatus 302 to another origin", err, ekycadmin.ErrRedirectRefused)
+	_, err = ekycClient(t, h, srv, all, ekycadmin.WithBaseURL(redirector)).CreateSession(h.ctx, "user-ok", nil)
+	want("CreateSession 307 to another origin", err, ekycadmin.ErrRedirectRefused)
+	_, err = c.CreateSession(h.ctx, "user-child", nil)
 	want("CreateSession 400 underage", err, ekycadmin.ErrUnderage)
 	_, err = c.CreateSession(h.ctx, "user-noname", nil)
 	want("CreateSession 400 missing family name", err, ekycadmin.ErrInvalidName)
@@ -1082,7 +1106,9 @@ func incodeFailures(t *testing.T, h *harness) {
 			t.Errorf("%s: got %v, want %v", where, err, target)
 		}
 	}
-	_, err := incodeClient(t, h, srv, incode.WithAPIKey(sWrongSecret)).StartOnboarding(h.ctx, &incode.StartRequest{})
+	_, err := incodeClient(t, h, srv, incode.WithAPIURL(redirectingServer(t))).RequestNewOnboarding(h.ctx, onboardingRequest())
+	want("RequestNewOnboarding 307 to another origin", err, incode.ErrRedirectRefused)
+	_, err = incodeClient(t, h, srv, incode.WithAPIKey(sWrongSecret)).StartOnboarding(h.ctx, &incode.StartRequest{})
 	want("StartOnboarding 403 wrong API key", err, incode.ErrForbidden)
 	_, err = incodeClient(t, h, srv, incode.WithClientCredentials("incode-client", sWrongSecret)).RequestNewOnboarding(h.ctx, onboardingRequest())
 	want("RequestNewOnboarding token refused", err, incode.ErrToken)

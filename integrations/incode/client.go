@@ -370,7 +370,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		// an invalid_token challenge, asks this source again: give it the
 		// non-caching source. TokenSource() hands callers a cached one.
 		c.ts = &wrapErrors{next: oauth2.ReuseTokenSource(nil, ts)}
-		b2b, err := apiclient.New(append(base, apiclient.WithTokenSource(&wrapErrors{next: ts}))...)
+		b2b, err := apiclient.New(append(base, apiclient.WithTokenSource(wrapSource(ts)))...)
 		if err != nil {
 			return nil, err
 		}
@@ -411,8 +411,19 @@ type fallbackExpiry struct {
 	now func() time.Time
 }
 
-func (f *fallbackExpiry) Token() (*oauth2.Token, error) {
-	tok, err := f.cc.Token(f.ctx)
+func (f *fallbackExpiry) Token() (*oauth2.Token, error) { return f.token(f.ctx) }
+
+// TokenContext fetches a token bounded by ctx as well as the source's own
+// context (apiclient.ContextTokenSource): the client's token cache gives
+// each fetch a deadline of its own.
+func (f *fallbackExpiry) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	fctx, cancel := apiclient.FetchContext(f.ctx, ctx)
+	defer cancel()
+	return f.token(fctx)
+}
+
+func (f *fallbackExpiry) token(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := f.cc.Token(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -433,6 +444,29 @@ func (w *wrapErrors) Token() (*oauth2.Token, error) {
 		return nil, apiclient.WrapTokenError(err)
 	}
 	return tok, nil
+}
+
+// wrapErrorsContext is wrapErrors around a source that takes a context
+// (apiclient.ContextTokenSource), passing the context on.
+type wrapErrorsContext struct {
+	wrapErrors
+	cs apiclient.ContextTokenSource
+}
+
+func (w *wrapErrorsContext) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := w.cs.TokenContext(ctx)
+	if err != nil {
+		return nil, apiclient.WrapTokenError(err)
+	}
+	return tok, nil
+}
+
+// wrapSource wraps ts's errors, keeping its context if it takes one.
+func wrapSource(ts oauth2.TokenSource) oauth2.TokenSource {
+	if cs, ok := ts.(apiclient.ContextTokenSource); ok {
+		return &wrapErrorsContext{wrapErrors{next: ts}, cs}
+	}
+	return &wrapErrors{next: ts}
 }
 
 // checkID accepts any non-empty identifier without spaces or control

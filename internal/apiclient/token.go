@@ -202,16 +202,27 @@ func (s *clientCredentialsSource) Token() (*oauth2.Token, error) { return s.cfg.
 // TokenContext fetches a token with the values (the token HTTP client) of
 // the source's context and the deadline and cancellation of both.
 func (s *clientCredentialsSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
-	merged, cancel := context.WithCancel(s.ctx)
+	fctx, cancel := FetchContext(s.ctx, ctx)
 	defer cancel()
+	return s.cfg.Token(fctx)
+}
+
+// FetchContext returns a context for one token fetch: the values of long
+// (a source's long-lived context, carrying the token HTTP client) with the
+// deadline and cancellation of both long and ctx. Token sources use it to
+// implement ContextTokenSource.
+func FetchContext(long, ctx context.Context) (context.Context, context.CancelFunc) {
+	merged, cancel := context.WithCancel(long)
+	cancelDeadline := context.CancelFunc(func() {})
 	if d, ok := ctx.Deadline(); ok {
-		var cancelDeadline context.CancelFunc
 		merged, cancelDeadline = context.WithDeadline(merged, d)
-		defer cancelDeadline()
 	}
 	stop := context.AfterFunc(ctx, cancel)
-	defer stop()
-	return s.cfg.Token(merged)
+	return merged, func() {
+		stop()
+		cancelDeadline()
+		cancel()
+	}
 }
 
 // WrapTokenError turns an error from a token source into a *TokenError or,

@@ -201,3 +201,30 @@ func TestShortLivedTokenReused(t *testing.T) {
 		}
 	})
 }
+
+// TestFetchContext: a fetch context has the long-lived context's values
+// and ends with either context.
+func TestFetchContext(t *testing.T) {
+	type key struct{}
+	long, cancelLong := context.WithCancel(context.WithValue(context.Background(), key{}, "client"))
+	defer cancelLong()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	fctx, done := FetchContext(long, ctx)
+	if fctx.Value(key{}) != "client" {
+		t.Error("values of the long-lived context lost")
+	}
+	if d, ok := fctx.Deadline(); !ok || time.Until(d) < 59*time.Minute {
+		t.Errorf("deadline %v %v, want ctx's", d, ok)
+	}
+	cancel()
+	<-fctx.Done()
+	done()
+
+	fctx, done = FetchContext(long, context.Background())
+	defer done()
+	cancelLong()
+	<-fctx.Done()
+	if !errors.Is(fctx.Err(), context.Canceled) {
+		t.Errorf("err %v", fctx.Err())
+	}
+}
