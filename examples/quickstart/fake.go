@@ -159,7 +159,7 @@ func runWebhook(ctx context.Context, p *printer, fractal *fractalidtest.Server, 
 		return err
 	}
 	got := make(chan *webhooks.Event, 1)
-	srv := httptest.NewServer(webhooks.NewHandler(verifier, func(_ context.Context, ev *webhooks.Event) error {
+	srv := newWebhookServer(webhooks.NewHandler(verifier, func(_ context.Context, ev *webhooks.Event) error {
 		got <- ev
 		return nil
 	}))

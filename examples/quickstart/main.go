@@ -33,8 +33,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"time"
+
+	"github.com/kycgo/kyc/webhooks"
 )
 
 const usage = `usage: quickstart
@@ -99,4 +103,19 @@ func (p *printer) title(format string, args ...any) {
 
 func (p *printer) line(format string, args ...any) {
 	fmt.Fprintf(p.w, "   %s\n", fmt.Sprintf(format, args...))
+}
+
+// newWebhookServer starts a loopback server for a webhook handler with
+// every timeout set, as a real receiver should be (see the README's
+// webhook section): the handler bounds reading the body itself, the
+// server bounds the headers, the whole request, the reply and idle
+// connections.
+func newWebhookServer(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ReadHeaderTimeout = 5 * time.Second
+	srv.Config.ReadTimeout = 10 * time.Second
+	srv.Config.WriteTimeout = 10*time.Second + webhooks.DefaultHandlerTimeout + 2*time.Second
+	srv.Config.IdleTimeout = 60 * time.Second
+	srv.Start()
+	return srv
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -144,7 +143,7 @@ func runRealWebhook(ctx context.Context, p *printer, app *integrations.FractalAp
 		}
 	}
 	done := make(chan *webhooks.Event, 1)
-	srv := httptest.NewServer(webhooks.NewHandler(verifier, func(_ context.Context, ev *webhooks.Event) error {
+	srv := newWebhookServer(webhooks.NewHandler(verifier, func(_ context.Context, ev *webhooks.Event) error {
 		done <- ev
 		return nil
 	}))
