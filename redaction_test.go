@@ -107,7 +107,8 @@ func TestNoSecretOrPersonalDataLeaks(t *testing.T) {
 	}{
 		{name: "fractalid/oauth round trip, Me, refresh on 401, download", logs: true, run: fractalOAuthSuccess,
 			captured: []string{"exchanged access token", "exchanged refresh token", "stored refresh token", "refresh token issued", "bearer token sent", "authorization code issued"}},
-		{name: "fractalid/callback state mismatch and access_denied", logs: false, run: fractalCallbackRefusals},
+		{name: "fractalid/callback refusals, embedded journey messages, PKCE", logs: false, run: fractalCallbackRefusals,
+			captured: []string{"embedded authorization code", "PKCE verifier", "PKCE authorization code"}},
 		{name: "fractalid/token endpoint refusals", logs: true, run: fractalTokenRefusals,
 			captured: []string{"form refresh_token", "form code"}},
 		{name: "fractalid/Me failures", logs: true, run: fractalMeFailures,
@@ -397,6 +398,50 @@ func fractalCallbackRefusals(t *testing.T, h *harness) {
 	h.failed("callback denied on the consent page", err)
 	_, err = cfg.AuthCodeURL("")
 	h.failed("AuthCodeURL without state", err)
+
+	// The embedded journey's messages: codes, states and free-text errors
+	// never reach an error, a message's printed form or a log line.
+	embed := func(where, data string) {
+		msg, err := cfg.ParseEmbedMessage([]byte(data), sState)
+		if err != nil {
+			h.failed(where, err)
+			var ae *fractalid.AuthError
+			if errors.As(err, &ae) {
+				h.value(where+" AuthError", *ae)
+			}
+			return
+		}
+		h.value(where, msg)
+		h.value(where+" value", *msg)
+	}
+	embed("embed completion", `{"code":"`+sAuthCode+`","state":"`+sState+`","sub1":"`+sAuthCode+`"}`)
+	embed("embed forged state", `{"code":"`+sAuthCode+`","state":"`+sOtherState+`"}`)
+	embed("embed error text", `{"error":"`+sFullName+` `+sEmail+`","state":"`+sState+`"}`)
+	embed("embed error object", `{"error":{"code":"rejected","message":"`+sEmail+`","dob":"`+sDOB+`"}}`)
+	embed("embed error code field", `{"error":true,"code":"`+sAuthCode+`"}`)
+	embed("embed window request", `{"open":"https://wallet.example.test/?code=`+sAuthCode+`&email=`+url.QueryEscape(sEmail)+`","target":"_blank","features":"`+sEmail+`"}`)
+	embed("embed code not a string", `{"code":["`+sAuthCode+`"],"state":"`+sState+`"}`)
+	data, err := srv.ApproveEmbedded(authURL, "")
+	h.ok("ApproveEmbedded", err)
+	var m map[string]string
+	h.ok("embedded message", json.Unmarshal(data, &m))
+	h.s.addDynamic("embedded authorization code", m["code"])
+	embed("embed message from the fake", string(data))
+
+	// PKCE: the verifier is a secret too.
+	verifier := fractalid.GenerateVerifier()
+	h.s.addDynamic("PKCE verifier", verifier)
+	pkceURL, err := cfg.AuthCodeURL(sState, fractalid.WithPKCE(verifier))
+	h.ok("AuthCodeURL with PKCE", err)
+	cb, err = srv.Approve(pkceURL, "")
+	h.ok("Approve with PKCE", err)
+	h.s.addDynamic("PKCE authorization code", cb.Query().Get("code"))
+	_, err = cfg.Exchange(h.ctx, cb.Query().Get("code"))
+	h.failed("Exchange without the verifier", err)
+	_, err = cfg.ExchangeWithVerifier(h.ctx, cb.Query().Get("code"), fractalid.GenerateVerifier())
+	h.failed("Exchange with a wrong verifier", err)
+	_, err = cfg.ExchangeWithVerifier(h.ctx, cb.Query().Get("code"), verifier+" ")
+	h.failed("Exchange with a malformed verifier", err)
 }
 
 func fractalTokenRefusals(t *testing.T, h *harness) {
@@ -1357,6 +1402,27 @@ func decodedModels(t *testing.T, h *harness) {
 		"report":{"address":"`+sWallet+`","report_id":"r-1"}}]}`, &u)
 	recordUser(h, "decoded", &u)
 	h.value("Report", u.VerificationCases[0].Report) //nolint:staticcheck // the deprecated report still prints safely
+
+	// Unknown keys holding personal data at every level land in the Extra
+	// maps, which print as counts only.
+	var ux fractalid.User
+	decode("fractalid.User with unknown keys", `{"uid":"u-2","person":{"full_name":"`+sFullName+`"},"`+sEmail+`":"`+sDOB+`",
+		"emails":[{"address":"`+sEmail+`","backup":"`+sNewEmail+`"}],"phones":[{"number":"`+sPhone+`","owner":"`+sFullName+`"}],
+		"wallets":[{"address":"`+sWallet+`","label":"`+sFullName+`"}],
+		"verification_cases":[{"level":"basic","status":"pending","journey_completed":false,"reviewer_note":"`+sFullName+` `+sDocNumber+`","`+sAddress+`":1}]}`, &ux)
+	if len(ux.Extra) != 2 || len(ux.VerificationCases[0].Extra) != 2 || len(ux.Emails[0].Extra) != 1 || len(ux.Phones[0].Extra) != 1 || len(ux.Wallets[0].Extra) != 1 {
+		t.Fatalf("unknown keys were not kept")
+	}
+	recordUser(h, "decoded with unknown keys", &ux)
+	for i := range ux.Emails {
+		h.value("Email with unknown keys", ux.Emails[i])
+	}
+	for i := range ux.Phones {
+		h.value("Phone with unknown keys", ux.Phones[i])
+	}
+	for i := range ux.Wallets {
+		h.value("Wallet with unknown keys", ux.Wallets[i])
+	}
 
 	var us ekycadmin.UserSessions
 	decode("ekycadmin.UserSessions", `{"id":"user-1","sessions":{"k-1":{"sessionToken":"`+sAccessToken+`","url":"https://veriff.example.test/v/`+sRefreshToken+`",
