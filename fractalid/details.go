@@ -275,44 +275,54 @@ var errMalformedDetails = errors.New("fractalid: details: malformed JSON object"
 // Extra. Keys are matched exactly (case-sensitively). Only a value that
 // is not a JSON object (or null) is an error.
 func (d *Details) UnmarshalJSON(b []byte) error {
+	end, err := d.decodeAt(b, 0)
+	if err != nil {
+		return err
+	}
+	return trailing(b, end)
+}
+
+// decodeAt decodes the details object (or null) at b[i], in place, and
+// returns the index after it.
+func (d *Details) decodeAt(b []byte, i int) (int, error) {
 	*d = Details{}
-	i := skipSpace(b, 0)
+	i = skipSpace(b, i)
 	if i >= len(b) {
-		return errMalformedDetails
+		return 0, errMalformedDetails
 	}
 	switch b[i] {
 	case '{':
 	case 'n':
-		if string(bytes.TrimRight(b[i:], " \t\r\n")) == "null" {
-			return nil
+		if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
+			return i + 4, nil
 		}
-		return errMalformedDetails
+		return 0, errMalformedDetails
 	default:
-		return &json.UnmarshalTypeError{Value: jsonKindName(b[i:]), Type: reflect.TypeFor[Details](), Field: "details"}
+		return 0, &json.UnmarshalTypeError{Value: jsonKindName(b[i:]), Type: reflect.TypeFor[Details](), Field: "details"}
 	}
 	v := reflect.ValueOf(d).Elem()
 	index := detailsFieldIndex()
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return trailing(b, i+1)
+		return i + 1, nil
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
-			return errMalformedDetails
+			return 0, errMalformedDetails
 		}
 		kEnd := skipString(b, i)
 		if kEnd > len(b) {
-			return errMalformedDetails
+			return 0, errMalformedDetails
 		}
 		rawKey := b[i+1 : kEnd-1]
 		i = skipSpace(b, kEnd)
 		if i >= len(b) || b[i] != ':' {
-			return errMalformedDetails
+			return 0, errMalformedDetails
 		}
 		vStart := skipSpace(b, i+1)
 		vEnd := skipValue(b, vStart)
 		if vEnd <= vStart || vEnd > len(b) {
-			return errMalformedDetails
+			return 0, errMalformedDetails
 		}
 		val := b[vStart:vEnd]
 		key := "" // set only when the key has escapes or goes to Extra
@@ -323,7 +333,7 @@ func (d *Details) UnmarshalJSON(b []byte) error {
 		} else {
 			s, ok := jsonString(b[kEnd-len(rawKey)-2 : kEnd])
 			if !ok {
-				return errMalformedDetails
+				return 0, errMalformedDetails
 			}
 			key = s
 			fi, known = index[key]
@@ -348,7 +358,7 @@ func (d *Details) UnmarshalJSON(b []byte) error {
 				v.Field(fi.index).SetZero()
 			}
 			if !json.Valid(val) {
-				return errMalformedDetails
+				return 0, errMalformedDetails
 			}
 			if key == "" {
 				key = string(rawKey)
@@ -360,13 +370,13 @@ func (d *Details) UnmarshalJSON(b []byte) error {
 		}
 		i = skipSpace(b, vEnd)
 		if i >= len(b) {
-			return errMalformedDetails
+			return 0, errMalformedDetails
 		}
 		if b[i] == '}' {
-			return trailing(b, i+1)
+			return i + 1, nil
 		}
 		if b[i] != ',' {
-			return errMalformedDetails
+			return 0, errMalformedDetails
 		}
 		i = skipSpace(b, i+1)
 	}

@@ -62,110 +62,58 @@ var userType = reflect.TypeFor[User]()
 // documentation's misspelt "phones:" key as "phones" ("phones" wins when
 // both are sent; the other is kept in Extra). A modelled key whose value
 // has the wrong type is an error; unknown keys go to Extra.
-func (u *User) UnmarshalJSON(b []byte) error {
+func (u *User) UnmarshalJSON(b []byte) error { return unmarshalAt(b, u.decodeAt) }
+
+func (u *User) decodeAt(b []byte, i int) (int, error) {
 	*u = User{}
-	s, isNull, err := openObject(b, userType, "")
+	s, isNull, err := openObjectAt(b, i, userType, "")
 	if err != nil || isNull {
-		return err
+		return s.i, err
 	}
 	var colon []byte
 	for {
-		key, val, ok, err := s.next()
+		key, ok, err := s.nextKey()
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if !ok {
 			break
 		}
+		end := 0
 		switch string(key) {
 		case "uid":
-			err = u.decodeString(userUID, val, &u.UID, "uid")
+			err = s.stringField(&u.keys, userUID, &u.UID, "uid")
 		case "emails":
-			err = decodeArray(&u.keys, userEmails, val, &u.Emails, "emails", (*Email).UnmarshalJSON)
+			end, err = decodeArrayAt(&u.keys, userEmails, b, s.i, &u.Emails, "emails", (*Email).decodeAt)
 		case "phones":
-			err = decodeArray(&u.keys, userPhones, val, &u.Phones, "phones", (*Phone).UnmarshalJSON)
+			end, err = decodeArrayAt(&u.keys, userPhones, b, s.i, &u.Phones, "phones", (*Phone).decodeAt)
 		case "verification_cases":
-			err = decodeArray(&u.keys, userCases, val, &u.VerificationCases, "verification_cases", (*VerificationCase).UnmarshalJSON)
+			end, err = decodeArrayAt(&u.keys, userCases, b, s.i, &u.VerificationCases, "verification_cases", (*VerificationCase).decodeAt)
 		case "wallets":
-			err = decodeArray(&u.keys, userWallets, val, &u.Wallets, "wallets", (*Wallet).UnmarshalJSON)
+			end, err = decodeArrayAt(&u.keys, userWallets, b, s.i, &u.Wallets, "wallets", (*Wallet).decodeAt)
 		case "phones:":
-			colon = val
+			colon, err = s.value()
 		default:
-			err = addExtra(&u.Extra, key, val)
+			err = s.extra(&u.Extra, key)
 		}
 		if err != nil {
-			return err
+			return 0, err
+		}
+		if end > 0 {
+			s.at(end)
 		}
 	}
 	if colon == nil {
-		return nil
+		return s.i, nil
 	}
 	if u.keys.isPresent(userPhones) || u.keys.isNull(userPhones) {
-		return addExtra(&u.Extra, []byte("phones:"), colon)
+		return s.i, addExtra(&u.Extra, []byte("phones:"), colon)
 	}
-	if err := decodeArray(&u.keys, userPhones, colon, &u.Phones, "phones:", (*Phone).UnmarshalJSON); err != nil {
-		return err
+	if _, err := decodeArrayAt(&u.keys, userPhones, colon, 0, &u.Phones, "phones:", (*Phone).decodeAt); err != nil {
+		return 0, err
 	}
 	u.phonesColon = true
-	return nil
-}
-
-// decodeString decodes a string or null into *dst.
-func (u *User) decodeString(i int, val []byte, dst *string, field string) error {
-	return decodeStringField(&u.keys, i, val, dst, field)
-}
-
-func decodeStringField(ks *keyState, i int, val []byte, dst *string, field string) error {
-	if isNullValue(val) {
-		*dst = ""
-		ks.setNull(i)
-		return nil
-	}
-	v, err := stringValue(val, field)
-	if err != nil {
-		return err
-	}
-	*dst = v
-	ks.setPresent(i)
-	return nil
-}
-
-func decodeBoolField(ks *keyState, i int, val []byte, dst **bool, field string) error {
-	if isNullValue(val) {
-		*dst = nil
-		ks.setNull(i)
-		return nil
-	}
-	v, err := boolValue(val, field)
-	if err != nil {
-		return err
-	}
-	*dst = v
-	ks.setPresent(i)
-	return nil
-}
-
-// decodeArray decodes a JSON array of objects (or null) into *dst with dec.
-func decodeArray[T any](ks *keyState, i int, val []byte, dst *[]T, field string, dec func(*T, []byte) error) error {
-	if isNullValue(val) {
-		*dst = nil
-		ks.setNull(i)
-		return nil
-	}
-	if len(val) == 0 || val[0] != '[' {
-		return typeError(val, reflect.TypeFor[[]T](), field)
-	}
-	out := make([]T, 0, countElements(val))
-	err := eachElement(val, func(elem []byte) error {
-		out = append(out, *new(T))
-		return dec(&out[len(out)-1], elem)
-	})
-	if err != nil {
-		return err
-	}
-	*dst = out
-	ks.setPresent(i)
-	return nil
+	return s.i, nil
 }
 
 // MarshalJSON writes the modelled keys (those that are set, and those the
@@ -278,27 +226,29 @@ const (
 var emailType = reflect.TypeFor[Email]()
 
 // UnmarshalJSON decodes an email object, keeping unknown keys in Extra.
-func (e *Email) UnmarshalJSON(b []byte) error {
+func (e *Email) UnmarshalJSON(b []byte) error { return unmarshalAt(b, e.decodeAt) }
+
+func (e *Email) decodeAt(b []byte, i int) (int, error) {
 	*e = Email{}
-	s, isNull, err := openObject(b, emailType, "emails")
+	s, isNull, err := openObjectAt(b, i, emailType, "emails")
 	if err != nil || isNull {
-		return err
+		return s.i, err
 	}
 	for {
-		key, val, ok, err := s.next()
+		key, ok, err := s.nextKey()
 		if err != nil || !ok {
-			return err
+			return s.i, err
 		}
 		switch string(key) {
 		case "address":
-			err = decodeStringField(&e.keys, emailAddress, val, &e.Address, "emails.address")
+			err = s.stringField(&e.keys, emailAddress, &e.Address, "emails.address")
 		case "source_type":
-			err = decodeStringField(&e.keys, emailSourceType, val, (*string)(&e.SourceType), "emails.source_type")
+			err = s.stringField(&e.keys, emailSourceType, (*string)(&e.SourceType), "emails.source_type")
 		default:
-			err = addExtra(&e.Extra, key, val)
+			err = s.extra(&e.Extra, key)
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
 }
@@ -352,24 +302,26 @@ const phoneNumber = 0
 var phoneType = reflect.TypeFor[Phone]()
 
 // UnmarshalJSON decodes a phone object, keeping unknown keys in Extra.
-func (p *Phone) UnmarshalJSON(b []byte) error {
+func (p *Phone) UnmarshalJSON(b []byte) error { return unmarshalAt(b, p.decodeAt) }
+
+func (p *Phone) decodeAt(b []byte, i int) (int, error) {
 	*p = Phone{}
-	s, isNull, err := openObject(b, phoneType, "phones")
+	s, isNull, err := openObjectAt(b, i, phoneType, "phones")
 	if err != nil || isNull {
-		return err
+		return s.i, err
 	}
 	for {
-		key, val, ok, err := s.next()
+		key, ok, err := s.nextKey()
 		if err != nil || !ok {
-			return err
+			return s.i, err
 		}
 		if string(key) == "number" {
-			err = decodeStringField(&p.keys, phoneNumber, val, &p.Number, "phones.number")
+			err = s.stringField(&p.keys, phoneNumber, &p.Number, "phones.number")
 		} else {
-			err = addExtra(&p.Extra, key, val)
+			err = s.extra(&p.Extra, key)
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
 }
@@ -445,31 +397,33 @@ var walletType = reflect.TypeFor[Wallet]()
 func (w *Wallet) IsVerified() bool { return w.Verified != nil && *w.Verified }
 
 // UnmarshalJSON decodes a wallet object, keeping unknown keys in Extra.
-func (w *Wallet) UnmarshalJSON(b []byte) error {
+func (w *Wallet) UnmarshalJSON(b []byte) error { return unmarshalAt(b, w.decodeAt) }
+
+func (w *Wallet) decodeAt(b []byte, i int) (int, error) {
 	*w = Wallet{}
-	s, isNull, err := openObject(b, walletType, "wallets")
+	s, isNull, err := openObjectAt(b, i, walletType, "wallets")
 	if err != nil || isNull {
-		return err
+		return s.i, err
 	}
 	for {
-		key, val, ok, err := s.next()
+		key, ok, err := s.nextKey()
 		if err != nil || !ok {
-			return err
+			return s.i, err
 		}
 		switch string(key) {
 		case "id":
-			err = decodeStringField(&w.keys, walletID, val, &w.ID, "wallets.id")
+			err = s.stringField(&w.keys, walletID, &w.ID, "wallets.id")
 		case "address":
-			err = decodeStringField(&w.keys, walletAddress, val, &w.Address, "wallets.address")
+			err = s.stringField(&w.keys, walletAddress, &w.Address, "wallets.address")
 		case "currency":
-			err = decodeStringField(&w.keys, walletCurrency, val, (*string)(&w.Currency), "wallets.currency")
+			err = s.stringField(&w.keys, walletCurrency, (*string)(&w.Currency), "wallets.currency")
 		case "verified":
-			err = decodeBoolField(&w.keys, walletVerified, val, &w.Verified, "wallets.verified")
+			err = s.boolField(&w.keys, walletVerified, &w.Verified, "wallets.verified")
 		default:
-			err = addExtra(&w.Extra, key, val)
+			err = s.extra(&w.Extra, key)
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
 }
@@ -579,55 +533,62 @@ func (c *VerificationCase) IsJourneyCompleted() bool {
 
 // UnmarshalJSON decodes a case in one pass, keeping unknown keys in Extra.
 // A modelled key whose value has the wrong type is an error.
-func (c *VerificationCase) UnmarshalJSON(b []byte) error {
+func (c *VerificationCase) UnmarshalJSON(b []byte) error { return unmarshalAt(b, c.decodeAt) }
+
+func (c *VerificationCase) decodeAt(b []byte, i int) (int, error) {
 	*c = VerificationCase{}
-	s, isNull, err := openObject(b, caseType, "verification_cases")
+	s, isNull, err := openObjectAt(b, i, caseType, "verification_cases")
 	if err != nil || isNull {
-		return err
+		return s.i, err
 	}
 	for {
-		key, val, ok, err := s.next()
+		key, ok, err := s.nextKey()
 		if err != nil || !ok {
-			return err
+			return s.i, err
 		}
 		switch string(key) {
 		case "id":
-			err = decodeStringField(&c.keys, caseID, val, &c.ID, "verification_cases.id")
+			err = s.stringField(&c.keys, caseID, &c.ID, "verification_cases.id")
 		case "level":
-			err = decodeStringField(&c.keys, caseLevel, val, &c.RawLevel, "verification_cases.level")
+			err = s.stringField(&c.keys, caseLevel, &c.RawLevel, "verification_cases.level")
 		case "status":
-			err = decodeStringField(&c.keys, caseStatus, val, (*string)(&c.Status), "verification_cases.status")
+			err = s.stringField(&c.keys, caseStatus, (*string)(&c.Status), "verification_cases.status")
 		case "credential":
-			err = decodeStringField(&c.keys, caseCredential, val, (*string)(&c.Credential), "verification_cases.credential")
+			err = s.stringField(&c.keys, caseCredential, (*string)(&c.Credential), "verification_cases.credential")
 		case "journey_completed":
-			err = decodeBoolField(&c.keys, caseJourney, val, &c.JourneyCompleted, "verification_cases.journey_completed")
+			err = s.boolField(&c.keys, caseJourney, &c.JourneyCompleted, "verification_cases.journey_completed")
 		case "details":
 			c.Details = nil
-			if isNullValue(val) {
+			if s.peekNull() {
 				c.keys.setNull(caseDetails)
 				break
 			}
 			d := new(Details)
-			if err = d.UnmarshalJSON(val); err == nil {
+			end, derr := d.decodeAt(b, s.i)
+			if err = derr; err == nil {
+				s.at(end)
 				c.Details = d
 				c.keys.setPresent(caseDetails)
 			}
 		case "report":
 			c.Report = nil
-			if isNullValue(val) {
+			if s.peekNull() {
 				c.keys.setNull(caseReport)
 				break
 			}
-			r := new(Report)
-			if err = r.UnmarshalJSON(val); err == nil {
-				c.Report = r
-				c.keys.setPresent(caseReport)
+			var val []byte
+			if val, err = s.value(); err == nil {
+				r := new(Report)
+				if err = r.UnmarshalJSON(val); err == nil {
+					c.Report = r
+					c.keys.setPresent(caseReport)
+				}
 			}
 		default:
-			err = addExtra(&c.Extra, key, val)
+			err = s.extra(&c.Extra, key)
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
 }

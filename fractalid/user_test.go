@@ -476,6 +476,15 @@ func FuzzDecodeUser(f *testing.F) {
 				}
 			}
 		}
+		// So does the user decoder, directly.
+		var direct User
+		if direct.UnmarshalJSON(b) == nil {
+			for k, v := range direct.Extra {
+				if !json.Valid(v) {
+					t.Fatalf("direct: User.Extra[%q] is not valid JSON: %q", k, v)
+				}
+			}
+		}
 		var u User
 		err := json.Unmarshal(b, &u)
 		if err != nil {

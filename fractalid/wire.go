@@ -27,20 +27,22 @@ func (k *keyState) isNull(i int) bool { return k.null[i>>6]&(1<<(i&63)) != 0 }
 
 var errMalformedJSON = errors.New("fractalid: malformed JSON")
 
-// objectScanner walks the members of one JSON object in place, without
-// decoding values: the caller decodes the value of each key it knows.
+// objectScanner walks the members of one JSON object in place, in one
+// pass: the caller decodes each value where it starts (nested objects and
+// arrays are decoded where they lie, never scanned first) and moves the
+// scanner past it.
 type objectScanner struct {
 	b     []byte
-	i     int
+	i     int // the next byte to read
 	first bool
 	done  bool
 }
 
-// openObject starts scanning b, which must hold a JSON object. null gives
-// a done scanner and isNull true. Other values give an
+// openObjectAt starts scanning the JSON object at b[i]. null gives isNull
+// true and a scanner positioned after it. Other values give an
 // *json.UnmarshalTypeError naming what, for the caller's error.
-func openObject(b []byte, what reflect.Type, field string) (s objectScanner, isNull bool, err error) {
-	i := skipSpace(b, 0)
+func openObjectAt(b []byte, i int, what reflect.Type, field string) (s objectScanner, isNull bool, err error) {
+	i = skipSpace(b, i)
 	if i >= len(b) {
 		return s, false, errMalformedJSON
 	}
@@ -48,68 +50,152 @@ func openObject(b []byte, what reflect.Type, field string) (s objectScanner, isN
 	case '{':
 		return objectScanner{b: b, i: i + 1, first: true}, false, nil
 	case 'n':
-		if string(bytes.TrimRight(b[i:], " \t\r\n")) == "null" {
-			return objectScanner{done: true}, true, nil
+		if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
+			return objectScanner{b: b, i: i + 4, done: true}, true, nil
 		}
 		return s, false, errMalformedJSON
 	}
 	return s, false, &json.UnmarshalTypeError{Value: jsonKindName(b[i:]), Type: what, Field: field}
 }
 
-// next returns the next member's key (unescaped) and raw value. It returns
-// ok false at the end of the object or on malformed input (err set).
-func (s *objectScanner) next() (key, val []byte, ok bool, err error) {
+// nextKey returns the next member's key (unescaped) and leaves the scanner
+// at the start of its value, which the caller must consume (value, or a
+// decoder followed by at). It returns ok false after the closing brace.
+func (s *objectScanner) nextKey() (key []byte, ok bool, err error) {
 	if s.done {
-		return nil, nil, false, nil
+		return nil, false, nil
 	}
 	b := s.b
 	i := skipSpace(b, s.i)
 	if i >= len(b) {
-		return nil, nil, false, errMalformedJSON
+		return nil, false, errMalformedJSON
 	}
 	if s.first {
 		s.first = false
 		if b[i] == '}' {
-			s.done = true
-			return nil, nil, false, trailingSpace(b, i+1)
+			s.done, s.i = true, i+1
+			return nil, false, nil
 		}
 	} else {
 		switch b[i] {
 		case '}':
-			s.done = true
-			return nil, nil, false, trailingSpace(b, i+1)
+			s.done, s.i = true, i+1
+			return nil, false, nil
 		case ',':
 			i = skipSpace(b, i+1)
 		default:
-			return nil, nil, false, errMalformedJSON
+			return nil, false, errMalformedJSON
 		}
 	}
 	if i >= len(b) || b[i] != '"' {
-		return nil, nil, false, errMalformedJSON
+		return nil, false, errMalformedJSON
 	}
 	kEnd := skipString(b, i)
 	if kEnd > len(b) {
-		return nil, nil, false, errMalformedJSON
+		return nil, false, errMalformedJSON
 	}
 	key = b[i+1 : kEnd-1]
 	if bytes.IndexByte(key, '\\') >= 0 {
 		k, ok := jsonString(b[i:kEnd])
 		if !ok {
-			return nil, nil, false, errMalformedJSON
+			return nil, false, errMalformedJSON
 		}
 		key = []byte(k)
 	}
 	i = skipSpace(b, kEnd)
 	if i >= len(b) || b[i] != ':' {
-		return nil, nil, false, errMalformedJSON
+		return nil, false, errMalformedJSON
 	}
-	vStart := skipSpace(b, i+1)
-	vEnd := skipValue(b, vStart)
-	if vEnd <= vStart || vEnd > len(b) {
-		return nil, nil, false, errMalformedJSON
+	s.i = skipSpace(b, i+1)
+	if s.i >= len(b) {
+		return nil, false, errMalformedJSON
 	}
-	s.i = vEnd
-	return key, b[vStart:vEnd], true, nil
+	return key, true, nil
+}
+
+// value returns the raw bytes of the current value and moves past it.
+func (s *objectScanner) value() ([]byte, error) {
+	end := skipValue(s.b, s.i)
+	if end <= s.i || end > len(s.b) {
+		return nil, errMalformedJSON
+	}
+	v := s.b[s.i:end]
+	s.i = end
+	return v, nil
+}
+
+// stringField decodes the current value, a string or null, into *dst and
+// records the key's state.
+func (s *objectScanner) stringField(ks *keyState, k int, dst *string, field string) error {
+	if s.peekNull() {
+		*dst = ""
+		ks.setNull(k)
+		return nil
+	}
+	val, err := s.value()
+	if err != nil {
+		return err
+	}
+	v, err := stringValue(val, field)
+	if err != nil {
+		return err
+	}
+	*dst = v
+	ks.setPresent(k)
+	return nil
+}
+
+// boolField decodes the current value, a boolean or null, into *dst and
+// records the key's state.
+func (s *objectScanner) boolField(ks *keyState, k int, dst **bool, field string) error {
+	if s.peekNull() {
+		*dst = nil
+		ks.setNull(k)
+		return nil
+	}
+	val, err := s.value()
+	if err != nil {
+		return err
+	}
+	v, err := boolValue(val, field)
+	if err != nil {
+		return err
+	}
+	*dst = v
+	ks.setPresent(k)
+	return nil
+}
+
+// extra keeps the current value under key in *m.
+func (s *objectScanner) extra(m *map[string]json.RawMessage, key []byte) error {
+	val, err := s.value()
+	if err != nil {
+		return err
+	}
+	return addExtra(m, key, val)
+}
+
+// at moves the scanner to end, after a value a decoder consumed.
+func (s *objectScanner) at(end int) { s.i = end }
+
+// peekNull reports whether the current value is null, and moves past it
+// if so.
+func (s *objectScanner) peekNull() bool {
+	if len(s.b)-s.i >= 4 && string(s.b[s.i:s.i+4]) == "null" {
+		s.i += 4
+		return true
+	}
+	return false
+}
+
+// unmarshalAt runs an index-based decoder over all of b, which may hold
+// nothing else than white space around the value.
+func unmarshalAt(b []byte, decodeAt func(b []byte, i int) (int, error)) error {
+	end, err := decodeAt(b, 0)
+	if err != nil {
+		return err
+	}
+	return trailingSpace(b, end)
 }
 
 // trailingSpace accepts only white space after a value.
@@ -120,59 +206,54 @@ func trailingSpace(b []byte, i int) error {
 	return nil
 }
 
-// eachElement calls fn with each element of the JSON array val (which
-// starts with '['); fn gets the element's raw bytes.
-func eachElement(val []byte, fn func(elem []byte) error) error {
-	i := skipSpace(val, 1)
-	if i < len(val) && val[i] == ']' {
-		return trailingSpace(val, i+1)
+// decodeArrayAt decodes the JSON array of objects (or null) at b[i] into
+// *dst with dec, each element where it lies, and returns the index after
+// the array. It records the key's state as ks index k.
+func decodeArrayAt[T any](ks *keyState, k int, b []byte, i int, dst *[]T, field string, dec func(*T, []byte, int) (int, error)) (int, error) {
+	i = skipSpace(b, i)
+	if i >= len(b) {
+		return 0, errMalformedJSON
+	}
+	if b[i] == 'n' {
+		if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
+			*dst = nil
+			ks.setNull(k)
+			return i + 4, nil
+		}
+		return 0, errMalformedJSON
+	}
+	if b[i] != '[' {
+		return 0, typeError(b[i:], reflect.TypeFor[[]T](), field)
+	}
+	out := make([]T, 0, 2)
+	j := skipSpace(b, i+1)
+	if j < len(b) && b[j] == ']' {
+		*dst = out
+		ks.setPresent(k)
+		return j + 1, nil
 	}
 	for {
-		end := skipValue(val, i)
-		if end <= i || end > len(val) {
-			return errMalformedJSON
+		out = append(out, *new(T))
+		end, err := dec(&out[len(out)-1], b, j)
+		if err != nil {
+			return 0, err
 		}
-		if err := fn(val[i:end]); err != nil {
-			return err
+		j = skipSpace(b, end)
+		if j >= len(b) {
+			return 0, errMalformedJSON
 		}
-		i = skipSpace(val, end)
-		if i >= len(val) {
-			return errMalformedJSON
-		}
-		switch val[i] {
+		switch b[j] {
 		case ']':
-			return trailingSpace(val, i+1)
+			*dst = out
+			ks.setPresent(k)
+			return j + 1, nil
 		case ',':
-			i = skipSpace(val, i+1)
+			j = skipSpace(b, j+1)
 		default:
-			return errMalformedJSON
+			return 0, errMalformedJSON
 		}
 	}
 }
-
-// countElements returns a capacity hint for the array val: its number of
-// top-level commas plus one. It only reads structure.
-func countElements(val []byte) int {
-	n, depth := 1, 0
-	for j := 1; j < len(val); j++ {
-		switch val[j] {
-		case '"':
-			j = skipString(val, j) - 1
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ',':
-			if depth == 0 {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-// isNullValue reports whether val is the JSON literal null.
-func isNullValue(val []byte) bool { return string(val) == "null" }
 
 // typeError is the error of a known key whose value has the wrong type.
 func typeError(val []byte, t reflect.Type, field string) error {
