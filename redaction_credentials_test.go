@@ -11,6 +11,8 @@ import (
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/credentials"
 	"github.com/kycgo/kyc/fractalid/credentials/credentialstest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // sCredWallet is a wallet address the Credentials API names in a 404
@@ -35,7 +37,7 @@ func credentialsProofs(t *testing.T, h *harness) {
 	h.s.add(t, "Fractal id", fractalID)
 	srv.AddUser(credentialstest.User{Wallet: w.Address(), FractalID: fractalID, Level: fractalid.ParseLevel("plus+liveness"), Citizenship: []credentials.Country{"DE"}})
 
-	c, err := credentials.NewClient(append(srv.ClientOptions(), credentials.WithLogger(h.logger), credentials.WithRetryPolicy(fastRetries))...)
+	c, err := credentials.NewClient(append(srv.ClientOptions(), option.WithLogger(h.logger), option.WithRetryPolicy(fastRetries))...)
 	h.ok("NewClient", err)
 	spec := srv.MessageSpec(fractalid.ParseLevel("plus+liveness"))
 	spec.NotCitizenOf = []credentials.Country{"US"}
@@ -107,14 +109,14 @@ func credentialsProofs(t *testing.T, h *harness) {
 		} else if strings.HasPrefix(where, "200") {
 			status = http.StatusOK
 		}
-		srv.InjectFault(http.MethodGet, "/", credentialstest.Fault{Kind: credentialstest.FaultStatus, Status: status, Body: body})
+		srv.InjectFault(http.MethodGet, "/", kyctest.Fault{Kind: kyctest.FaultStatus, Status: status, Body: body})
 		_, err = c.GetProof(h.ctx, msg, sig, w.Address())
 		h.failed("GetProof "+where, err)
 		if where == "404 naming another wallet" && !errors.Is(err, credentials.ErrWalletMismatch) {
 			t.Errorf("%s: %v", where, err)
 		}
 	}
-	srv.InjectFault(http.MethodGet, "/", credentialstest.Fault{Kind: credentialstest.FaultTruncate, Times: 3})
+	srv.InjectFault(http.MethodGet, "/", kyctest.Fault{Kind: kyctest.FaultTruncate, Times: 3})
 	_, err = c.GetProof(h.ctx, msg, sig, w.Address())
 	h.failed("GetProof truncated", err)
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/kycgo/kyc/integrations"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 	"golang.org/x/oauth2"
 )
@@ -88,7 +90,7 @@ var sentinelNames = map[string]string{
 }
 
 // fast retries keep failure paths quick while still retrying.
-var fastRetries = fractalid.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Second}
+var fastRetries = option.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Second}
 
 // TestNoSecretOrPersonalDataLeaks configures every client with sentinel
 // secrets, tokens and personal data, drives success and failure paths with
@@ -283,8 +285,8 @@ func fractalConfig(srv *fractalidtest.Server, h *harness, secret string) fractal
 
 func fractalClient(t *testing.T, srv *fractalidtest.Server, h *harness, ts oauth2.TokenSource) *fractalid.Client {
 	c, err := fractalid.NewClient(ts, fractalid.WithEnvironment(srv.Environment()),
-		fractalid.WithHTTPClient(h.capture(srv.HTTPClient())), fractalid.WithLogger(h.logger),
-		fractalid.WithRetryPolicy(fastRetries))
+		option.WithHTTPClient(h.capture(srv.HTTPClient())), option.WithLogger(h.logger),
+		option.WithRetryPolicy(fastRetries))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,12 +464,12 @@ func fractalTokenRefusals(t *testing.T, h *harness) {
 	echo := `{"error":"server_error","error_description":"secret ` + sFractalSecret + ` code ` + code + ` for ` + sEmail + `"}`
 	for _, f := range []struct {
 		where string
-		fault fractalidtest.Fault
+		fault kyctest.Fault
 	}{
-		{"token endpoint 500 echoing the request", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 500, Body: echo, ContentType: "application/json"}},
-		{"token endpoint 400 echoing the request", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 400, Body: echo, ContentType: "application/json"}},
-		{"token endpoint HTML error", fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError}},
-		{"token endpoint truncated reply", fractalidtest.Fault{Kind: fractalidtest.FaultTruncate}},
+		{"token endpoint 500 echoing the request", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: echo, ContentType: "application/json"}},
+		{"token endpoint 400 echoing the request", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, Body: echo, ContentType: "application/json"}},
+		{"token endpoint HTML error", kyctest.Fault{Kind: kyctest.FaultHTMLError}},
+		{"token endpoint truncated reply", kyctest.Fault{Kind: kyctest.FaultTruncate}},
 	} {
 		srv.InjectFault(http.MethodPost, "/oauth/token", f.fault)
 		_, err = cfg.Exchange(h.ctx, code)
@@ -508,17 +510,17 @@ func fractalMeFailures(t *testing.T, h *harness) {
 	}
 	for _, f := range []struct {
 		where string
-		fault fractalidtest.Fault
+		fault kyctest.Fault
 		want  error
 	}{
-		{"400 echoing personal data", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 400, Body: echo("invalid_request"), ContentType: "application/json"}, fractalid.ErrBadRequest},
-		{"403 insufficient_scope", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 403, Body: echo("insufficient_scope"), ContentType: "application/json"}, fractalid.ErrInsufficientScope},
-		{"404", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 404, Body: echo("not_found"), ContentType: "application/json"}, fractalid.ErrNotFound},
-		{"500 with a plain-text body", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 500, Body: "panic: user " + sEmail + " dob " + sDOB, ContentType: "text/plain"}, fractalid.ErrServer},
-		{"503 twice (retried)", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Body: echo("unavailable"), Times: 2}, fractalid.ErrServer},
-		{"truncated body", fractalidtest.Fault{Kind: fractalidtest.FaultTruncate}, fractalid.ErrDecode},
-		{"HTML error page", fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError, Status: 500}, fractalid.ErrServer},
-		{"reset after read", fractalidtest.Fault{Kind: fractalidtest.FaultResetAfterRead, Times: 6}, nil},
+		{"400 echoing personal data", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, Body: echo("invalid_request"), ContentType: "application/json"}, fractalid.ErrBadRequest},
+		{"403 insufficient_scope", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 403, Body: echo("insufficient_scope"), ContentType: "application/json"}, fractalid.ErrInsufficientScope},
+		{"404", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 404, Body: echo("not_found"), ContentType: "application/json"}, fractalid.ErrNotFound},
+		{"500 with a plain-text body", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: "panic: user " + sEmail + " dob " + sDOB, ContentType: "text/plain"}, fractalid.ErrServer},
+		{"503 twice (retried)", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Body: echo("unavailable"), Times: 2}, fractalid.ErrServer},
+		{"truncated body", kyctest.Fault{Kind: kyctest.FaultTruncate}, fractalid.ErrDecode},
+		{"HTML error page", kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 500}, fractalid.ErrServer},
+		{"reset after read", kyctest.Fault{Kind: kyctest.FaultResetAfterRead, Times: 6}, nil},
 	} {
 		srv.InjectFault(http.MethodGet, "/v2/users/me", f.fault)
 		_, err := c.Me(h.ctx)
@@ -529,7 +531,7 @@ func fractalMeFailures(t *testing.T, h *harness) {
 		srv.ClearFaults()
 	}
 	small, err := fractalid.NewClient(oauth2.StaticTokenSource(tok), fractalid.WithEnvironment(srv.Environment()),
-		fractalid.WithHTTPClient(h.capture(srv.HTTPClient())), fractalid.WithLogger(h.logger), fractalid.WithMaxResponseBytes(64))
+		option.WithHTTPClient(h.capture(srv.HTTPClient())), option.WithLogger(h.logger), option.WithMaxResponseBytes(64))
 	h.ok("NewClient", err)
 	_, err = small.Me(h.ctx)
 	h.failed("Me: body over the size cap", err)
@@ -548,9 +550,9 @@ func fractalMeFailures(t *testing.T, h *harness) {
 func fractalStats(t *testing.T, h *harness) {
 	srv, _ := fractalServer(t, h)
 	newStats := func(secret string) *fractalid.StatsClient {
-		c, err := fractalid.NewStatsClient(fractalid.WithStatsEnvironment(srv.Environment()),
-			fractalid.WithStatsCredentials(fractalAppID, secret), fractalid.WithStatsHTTPClient(h.capture(srv.HTTPClient())),
-			fractalid.WithStatsLogger(h.logger), fractalid.WithStatsRetryPolicy(fastRetries))
+		c, err := fractalid.NewStatsClient(fractalid.WithEnvironment(srv.Environment()),
+			fractalid.WithCredentials(fractalAppID, secret), option.WithHTTPClient(h.capture(srv.HTTPClient())),
+			option.WithLogger(h.logger), option.WithRetryPolicy(fastRetries))
 		h.ok("NewStatsClient", err)
 		return c
 	}
@@ -566,20 +568,20 @@ func fractalStats(t *testing.T, h *harness) {
 	h.ok("UserVerifications", err)
 	h.value("UserVerifications", rows)
 	var csv bytes.Buffer
-	h.ok("ExportUserVerifications", c.ExportUserVerifications(h.ctx, &csv, fractalid.WithLevelColumns()))
+	h.ok("ExportUserVerifications", c.ExportUserVerifications(h.ctx, &csv, []fractalid.ExportOption{fractalid.WithLevelColumns()}))
 	h.record("exported CSV", csv.String())
 
 	_, err = newStats(sWrongSecret).TotalVerifications(h.ctx)
 	h.failed("stats with a wrong secret (invalid_client)", err)
 	for _, f := range []struct {
 		where, path string
-		fault       fractalidtest.Fault
+		fault       kyctest.Fault
 	}{
-		{"token endpoint 500", "/oauth/token", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 500, Body: `{"error":"server_error","error_description":"` + sFractalSecret + `"}`}},
-		{"403", "/v2/stats/*", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 403, Body: `{"error":"insufficient_scope","error_description":"` + sEmail + `"}`}},
-		{"500", "/v2/stats/*", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 500, Body: sFullName}},
-		{"truncated", "/v2/stats/*", fractalidtest.Fault{Kind: fractalidtest.FaultTruncate}},
-		{"HTML error", "/v2/stats/*", fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError, Times: 2}},
+		{"token endpoint 500", "/oauth/token", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: `{"error":"server_error","error_description":"` + sFractalSecret + `"}`}},
+		{"403", "/v2/stats/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 403, Body: `{"error":"insufficient_scope","error_description":"` + sEmail + `"}`}},
+		{"500", "/v2/stats/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: sFullName}},
+		{"truncated", "/v2/stats/*", kyctest.Fault{Kind: kyctest.FaultTruncate}},
+		{"HTML error", "/v2/stats/*", kyctest.Fault{Kind: kyctest.FaultHTMLError, Times: 2}},
 	} {
 		srv.InjectFault("", f.path, f.fault)
 		fresh := newStats(sFractalSecret)
@@ -587,9 +589,9 @@ func fractalStats(t *testing.T, h *harness) {
 		h.failed("UserVerifications: "+f.where, err)
 		srv.ClearFaults()
 	}
-	srv.InjectFault(http.MethodGet, "/v2/stats/*", fractalidtest.Fault{Kind: fractalidtest.FaultTruncate})
+	srv.InjectFault(http.MethodGet, "/v2/stats/*", kyctest.Fault{Kind: kyctest.FaultTruncate})
 	csv.Reset()
-	h.failed("ExportUserVerifications truncated", c.ExportUserVerifications(h.ctx, &csv))
+	h.failed("ExportUserVerifications truncated", c.ExportUserVerifications(h.ctx, &csv, nil))
 }
 
 // ------------------------------------------------------------------ webhooks
@@ -705,14 +707,14 @@ func ekycServer(t *testing.T, opts ...ekycadmintest.Option) *ekycadmintest.Serve
 	return srv
 }
 
-func ekycClient(t *testing.T, h *harness, srv *ekycadmintest.Server, perms []ekycadmintest.Permission, opts ...ekycadmin.Option) *ekycadmin.Client {
+func ekycClient(t *testing.T, h *harness, srv *ekycadmintest.Server, perms []ekycadmintest.Permission, opts ...option.ClientOption) *ekycadmin.Client {
 	id, secret := srv.Credentials(perms...)
 	h.s.addDynamic("EKYC client secret", secret)
-	base := []ekycadmin.Option{
-		ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()),
+	base := []option.ClientOption{
+		option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()),
 		ekycadmin.WithCredentials(id, secret), ekycadmin.WithAPIKey(sEKYCAPIKey),
-		ekycadmin.WithHTTPClient(h.capture(nil)), ekycadmin.WithLogger(h.logger),
-		ekycadmin.WithRetryPolicy(ekycadmintest.FastRetries()),
+		option.WithHTTPClient(h.capture(nil)), option.WithLogger(h.logger),
+		option.WithRetryPolicy(ekycadmintest.FastRetries()),
 	}
 	c, err := ekycadmin.NewClient(append(base, opts...)...)
 	if err != nil {
@@ -781,9 +783,9 @@ func ekycFailures(t *testing.T, h *harness) {
 	// An API that redirects elsewhere, with personal data in the target's
 	// path and query: the refusal names the target host only.
 	redirector := redirectingServer(t)
-	_, err := ekycClient(t, h, srv, all, ekycadmin.WithBaseURL(redirector)).UserStatus(h.ctx, "user-ok")
+	_, err := ekycClient(t, h, srv, all, option.WithBaseURL(redirector)).UserStatus(h.ctx, "user-ok")
 	want("UserStatus 302 to another origin", err, ekycadmin.ErrRedirectRefused)
-	_, err = ekycClient(t, h, srv, all, ekycadmin.WithBaseURL(redirector)).CreateSession(h.ctx, "user-ok", nil)
+	_, err = ekycClient(t, h, srv, all, option.WithBaseURL(redirector)).CreateSession(h.ctx, "user-ok", nil)
 	want("CreateSession 307 to another origin", err, ekycadmin.ErrRedirectRefused)
 	_, err = c.CreateSession(h.ctx, "user-child", nil)
 	want("CreateSession 400 underage", err, ekycadmin.ErrUnderage)
@@ -816,34 +818,34 @@ func ekycFailures(t *testing.T, h *harness) {
 		` born ` + sBirthDate + `, key ` + sEKYCAPIKey + `"}`
 	for _, f := range []struct {
 		where, method, path string
-		fault               ekycadmintest.Fault
+		fault               kyctest.Fault
 		call                func() error
 	}{
 		{"CreateSession 500 echoing the identity", http.MethodPost, ekycadmintest.SessionsPath("user-ok"),
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 500, Body: body, ContentType: "application/json"},
+			kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: body, ContentType: "application/json"},
 			func() error { _, err := c.CreateSession(h.ctx, "user-ok", nil); return err }},
 		{"CreateSession reset after the server created it", http.MethodPost, ekycadmintest.SessionsPath("user-ok"),
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead},
+			kyctest.Fault{Kind: kyctest.FaultResetAfterRead},
 			func() error { _, err := c.CreateSession(h.ctx, "user-ok", nil); return err }},
 		{"ListSessions truncated", http.MethodGet, ekycadmintest.PathList,
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultTruncate},
+			kyctest.Fault{Kind: kyctest.FaultTruncate},
 			func() error { _, err := c.ListSessions(h.ctx, nil); return err }},
 		{"UserStatus HTML error", http.MethodGet, ekycadmintest.StatusPath("user-ok"),
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError, Status: 500},
+			kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 500},
 			func() error { _, err := c.UserStatus(h.ctx, "user-ok"); return err }},
 		{"UserStatus 400 echoing the identity", http.MethodGet, ekycadmintest.StatusPath("user-ok"),
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 400, Body: body, ContentType: "application/json"},
+			kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, Body: body, ContentType: "application/json"},
 			func() error { _, err := c.UserStatus(h.ctx, "user-ok"); return err }},
 		{"CreateSession 400 reason echoing the identity", http.MethodPost, ekycadmintest.SessionsPath("user-ok"),
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 400, ContentType: "application/json",
+			kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, ContentType: "application/json",
 				Body: `{"status":400,"error":{"id":"` + sEmail + `","reason":"Person ` + sGivenName + ` ` + sFamilyName + ` <` + sEmail + `> born ` + sBirthDate + ` cannot be verified."}}`},
 			func() error { _, err := c.CreateSession(h.ctx, "user-ok", nil); return err }},
 		{"CreateSession 400 reason that is an e-mail address", http.MethodPost, ekycadmintest.SessionsPath("user-ok"),
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 400, ContentType: "application/json",
+			kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, ContentType: "application/json",
 				Body: `{"status":400,"error":{"reason":"` + sEmail + `"}}`},
 			func() error { _, err := c.CreateSession(h.ctx, "user-ok", nil); return err }},
 		{"AllSessions 503 burst", http.MethodGet, ekycadmintest.PathList,
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, Body: body, Times: 3},
+			kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Body: body, Times: 3},
 			func() error {
 				for _, err := range c.AllSessions(h.ctx, nil) {
 					if err != nil {
@@ -853,13 +855,13 @@ func ekycFailures(t *testing.T, h *harness) {
 				return nil
 			}},
 		{"token endpoint 500", http.MethodPost, ekycadmintest.PathToken,
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 500, Body: body},
+			kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: body},
 			func() error {
 				_, err := ekycClient(t, h, srv, all).UserStatus(h.ctx, "user-ok")
 				return err
 			}},
 		{"token endpoint HTML error", http.MethodPost, ekycadmintest.PathToken,
-			ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError},
+			kyctest.Fault{Kind: kyctest.FaultHTMLError},
 			func() error {
 				_, err := ekycClient(t, h, srv, all).UserStatus(h.ctx, "user-ok")
 				return err
@@ -872,33 +874,33 @@ func ekycFailures(t *testing.T, h *harness) {
 
 	// Token refusals: a revoked credential, a wrong secret, a revoked token.
 	id, _ := srv.Credentials(all...)
-	wrong, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()),
-		ekycadmin.WithCredentials(id, sWrongSecret), ekycadmin.WithHTTPClient(h.capture(nil)), ekycadmin.WithLogger(h.logger))
+	wrong, err := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()),
+		ekycadmin.WithCredentials(id, sWrongSecret), option.WithHTTPClient(h.capture(nil)), option.WithLogger(h.logger))
 	h.ok("NewClient", err)
 	_, err = wrong.ListSessions(h.ctx, nil)
 	want("token refused: wrong secret", err, ekycadmin.ErrToken)
 	revokedID, revokedSecret := srv.Credentials(all...)
 	h.s.addDynamic("EKYC client secret", revokedSecret)
 	srv.RevokeClient(revokedID)
-	revoked, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()),
-		ekycadmin.WithCredentials(revokedID, revokedSecret), ekycadmin.WithHTTPClient(h.capture(nil)), ekycadmin.WithLogger(h.logger))
+	revoked, err := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()),
+		ekycadmin.WithCredentials(revokedID, revokedSecret), option.WithHTTPClient(h.capture(nil)), option.WithLogger(h.logger))
 	h.ok("NewClient", err)
 	_, err = revoked.ListSessions(h.ctx, nil)
 	want("token refused: revoked client", err, ekycadmin.ErrToken)
 	tok := srv.Token(all...)
 	h.s.addDynamic("EKYC static token", tok)
 	srv.RevokeToken(tok)
-	static, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok})),
-		ekycadmin.WithAPIKey(sEKYCAPIKey), ekycadmin.WithHTTPClient(h.capture(nil)), ekycadmin.WithLogger(h.logger))
+	static, err := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok})),
+		ekycadmin.WithAPIKey(sEKYCAPIKey), option.WithHTTPClient(h.capture(nil)), option.WithLogger(h.logger))
 	h.ok("NewClient", err)
 	_, err = static.UserStatus(h.ctx, "user-ok")
 	want("401 invalid_token", err, ekycadmin.ErrUnauthorized)
-	_, err = ekycadmin.NewClient(ekycadmin.WithCredentials(id, sWrongSecret), ekycadmin.WithBaseURL("http://example.test/?key="+sEKYCAPIKey))
+	_, err = ekycadmin.NewClient(ekycadmin.WithCredentials(id, sWrongSecret), option.WithBaseURL("http://example.test/?key="+sEKYCAPIKey))
 	h.failed("NewClient with an insecure base URL", err)
 	// Credentials pasted into the URLs: refused, or at least never printed.
 	withUserInfo, err := ekycadmin.NewClient(ekycadmin.WithCredentials(id, sWrongSecret),
-		ekycadmin.WithBaseURL("http://svc:"+sEKYCAPIKey+"@127.0.0.1:1/"), ekycadmin.WithTokenURL("http://svc:"+sEKYCAPIKey+"@127.0.0.1:1/token"),
-		ekycadmin.WithRetryPolicy(ekycadmin.NoRetries()), ekycadmin.WithLogger(h.logger))
+		option.WithBaseURL("http://svc:"+sEKYCAPIKey+"@127.0.0.1:1/"), ekycadmin.WithTokenURL("http://svc:"+sEKYCAPIKey+"@127.0.0.1:1/token"),
+		option.NoRetries(), option.WithLogger(h.logger))
 	if err != nil {
 		h.failed("NewClient with user info in the URLs", err)
 	} else {
@@ -966,19 +968,19 @@ func integrationsBuilders(t *testing.T, h *harness) {
 	v, err := set.Fractal.Verifier()
 	h.ok("FractalApp.Verifier", err)
 	h.value("built Verifier", v)
-	stats, err := set.Fractal.StatsClient(fractalid.WithStatsHTTPClient(h.capture(fsrv.HTTPClient())), fractalid.WithStatsLogger(h.logger))
+	stats, err := set.Fractal.StatsClient(option.WithHTTPClient(h.capture(fsrv.HTTPClient())), option.WithLogger(h.logger))
 	h.ok("FractalApp.StatsClient", err)
 	h.value("built StatsClient", stats)
 	_, err = stats.TotalVerifications(h.ctx)
 	h.ok("TotalVerifications", err)
 
-	ec, err := set.EKYC.Client(ekycadmin.WithHTTPClient(h.capture(nil)), ekycadmin.WithLogger(h.logger))
+	ec, err := set.EKYC.Client(option.WithHTTPClient(h.capture(nil)), option.WithLogger(h.logger))
 	h.ok("EKYCCredential.Client", err)
 	h.value("built ekycadmin.Client", ec)
 	_, err = ec.ListSessions(h.ctx, nil)
 	h.ok("ListSessions", err)
 
-	ic, err := set.Incode.Client(incode.WithHTTPClient(h.capture(isrv.HTTPClient())), incode.WithLogger(h.logger))
+	ic, err := set.Incode.Client(option.WithHTTPClient(h.capture(isrv.HTTPClient())), option.WithLogger(h.logger))
 	h.ok("IncodeIntegration.Client", err)
 	h.value("built incode.Client", ic)
 	link, err := ic.RequestNewOnboarding(h.ctx, &incode.OnboardingRequest{LoginHint: sLoginHint})
@@ -1036,9 +1038,9 @@ func integrationsInvalid(t *testing.T, h *harness) {
 	h.failed("EKYCCredential.Validate", bad.EKYC.Validate())
 	_, err = bad.Fractal.Config()
 	h.failed("FractalApp.Config", err)
-	_, err = bad.Incode.Client(incode.WithLogger(h.logger))
+	_, err = bad.Incode.Client(option.WithLogger(h.logger))
 	h.failed("IncodeIntegration.Client", err)
-	_, err = bad.EKYC.Client(ekycadmin.WithLogger(h.logger))
+	_, err = bad.EKYC.Client(option.WithLogger(h.logger))
 	h.failed("EKYCCredential.Client", err)
 
 	env := map[string]string{
@@ -1070,9 +1072,9 @@ func incodeServer(t *testing.T) *incodetest.Server {
 	return incodetest.NewServer(t, incodetest.WithAPIKey(sIncodeAPIKey), incodetest.WithClientCredentials("incode-client", sIncodeSecret))
 }
 
-func incodeClient(t *testing.T, h *harness, srv *incodetest.Server, opts ...incode.Option) *incode.Client {
-	base := append(srv.ClientOptions(), incode.WithHTTPClient(h.capture(srv.HTTPClient())),
-		incode.WithLogger(h.logger), incode.WithRetryPolicy(incode.NoRetries()))
+func incodeClient(t *testing.T, h *harness, srv *incodetest.Server, opts ...option.ClientOption) *incode.Client {
+	base := append(srv.ClientOptions(), option.WithHTTPClient(h.capture(srv.HTTPClient())),
+		option.WithLogger(h.logger), option.NoRetries())
 	c, err := incode.NewClient(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -1151,7 +1153,7 @@ func incodeFailures(t *testing.T, h *harness) {
 			t.Errorf("%s: got %v, want %v", where, err, target)
 		}
 	}
-	_, err := incodeClient(t, h, srv, incode.WithAPIURL(redirectingServer(t))).RequestNewOnboarding(h.ctx, onboardingRequest())
+	_, err := incodeClient(t, h, srv, option.WithBaseURL(redirectingServer(t))).RequestNewOnboarding(h.ctx, onboardingRequest())
 	want("RequestNewOnboarding 307 to another origin", err, incode.ErrRedirectRefused)
 	_, err = incodeClient(t, h, srv, incode.WithAPIKey(sWrongSecret)).StartOnboarding(h.ctx, &incode.StartRequest{})
 	want("StartOnboarding 403 wrong API key", err, incode.ErrForbidden)
@@ -1173,23 +1175,23 @@ func incodeFailures(t *testing.T, h *harness) {
 	for _, f := range []struct {
 		where string
 		path  string
-		fault incodetest.Fault
+		fault kyctest.Fault
 	}{
-		{"400 echoing the request", incode.RequestNewPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 400, Body: echo(400), ContentType: "application/json"}},
-		{"403 echoing the request", incode.RequestNewPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 403, Body: echo(403), ContentType: "application/json"}},
-		{"500 echoing the request", incode.RequestNewPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 500, Body: echo(500), ContentType: "application/json"}},
-		{"truncated reply", incode.RequestNewPath, incodetest.Fault{Kind: incodetest.FaultTruncate}},
-		{"HTML error", incode.RequestNewPath, incodetest.Fault{Kind: incodetest.FaultHTMLError}},
-		{"reset after the server created it", incode.RequestNewPath, incodetest.Fault{Kind: incodetest.FaultResetAfterRead}},
-		{"token endpoint 500", incode.TokenPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 500, Body: echo(500)}},
-		{"token endpoint HTML error", incode.TokenPath, incodetest.Fault{Kind: incodetest.FaultHTMLError}},
+		{"400 echoing the request", incode.RequestNewPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, Body: echo(400), ContentType: "application/json"}},
+		{"403 echoing the request", incode.RequestNewPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 403, Body: echo(403), ContentType: "application/json"}},
+		{"500 echoing the request", incode.RequestNewPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: echo(500), ContentType: "application/json"}},
+		{"truncated reply", incode.RequestNewPath, kyctest.Fault{Kind: kyctest.FaultTruncate}},
+		{"HTML error", incode.RequestNewPath, kyctest.Fault{Kind: kyctest.FaultHTMLError}},
+		{"reset after the server created it", incode.RequestNewPath, kyctest.Fault{Kind: kyctest.FaultResetAfterRead}},
+		{"token endpoint 500", incode.TokenPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: echo(500)}},
+		{"token endpoint HTML error", incode.TokenPath, kyctest.Fault{Kind: kyctest.FaultHTMLError}},
 	} {
 		srv.InjectFault(http.MethodPost, f.path, f.fault)
 		_, err := incodeClient(t, h, srv).RequestNewOnboarding(h.ctx, onboardingRequest())
 		h.failed("RequestNewOnboarding: "+f.where, err)
 		srv.ClearFaults()
 	}
-	srv.InjectFault(http.MethodPost, incode.StartPath, incodetest.Fault{Kind: incodetest.FaultTruncate})
+	srv.InjectFault(http.MethodPost, incode.StartPath, kyctest.Fault{Kind: kyctest.FaultTruncate})
 	_, err = c.StartOnboarding(h.ctx, &incode.StartRequest{})
 	want("StartOnboarding truncated", err, incode.ErrDecode)
 
@@ -1223,7 +1225,7 @@ func incodeFailures(t *testing.T, h *harness) {
 	}
 	_, err = incode.ParseWebhook([]byte(`{"loginHint":"` + sLoginHint))
 	h.failed("ParseWebhook malformed", err)
-	_, err = incode.NewClient(incode.WithAPIKey(sIncodeAPIKey), incode.WithAPIURL("http://api.example.test/?key="+sIncodeAPIKey))
+	_, err = incode.NewClient(incode.WithAPIKey(sIncodeAPIKey), option.WithBaseURL("http://api.example.test/?key="+sIncodeAPIKey))
 	h.failed("NewClient with an insecure URL", err)
 }
 
@@ -1341,12 +1343,12 @@ func incodeHostedFailures(t *testing.T, h *harness) {
 		` password ` + sIncodeExecPassword + ` doc ` + sDocNumber + `","path":"/omni/get/ocr-data"}`
 	for _, f := range []struct {
 		where, method, path string
-		fault               incodetest.Fault
+		fault               kyctest.Fault
 	}{
-		{"OCR 400 echoing secrets", http.MethodGet, incode.OCRDataPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 400, Body: echo}},
-		{"OCR truncated", http.MethodGet, incode.OCRDataPath, incodetest.Fault{Kind: incodetest.FaultTruncate}},
-		{"login 500 echoing the password", http.MethodPost, incode.ExecutiveLoginPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 500, Body: echo}},
-		{"approve 403 echoing", http.MethodPost, incode.ApprovePath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 403, Body: echo}},
+		{"OCR 400 echoing secrets", http.MethodGet, incode.OCRDataPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, Body: echo}},
+		{"OCR truncated", http.MethodGet, incode.OCRDataPath, kyctest.Fault{Kind: kyctest.FaultTruncate}},
+		{"login 500 echoing the password", http.MethodPost, incode.ExecutiveLoginPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: echo}},
+		{"approve 403 echoing", http.MethodPost, incode.ApprovePath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 403, Body: echo}},
 	} {
 		if _, err := srv.Finish(sess.InterviewID); err != nil && !errors.Is(err, incodetest.ErrFlowEnded) {
 			t.Fatal(err)

@@ -3,8 +3,9 @@
 // webhooks (package webhooks), the EKYC admin sessions API (package
 // ekycadmin) and Incode integrations (package integrations).
 //
-// This package holds only the module version; the clients live in the
-// subpackages.
+// This package holds the module version and Response, the metadata of a
+// call's reply (see option.WithResponseInto); the clients live in the
+// subpackages and share the options of package option.
 package kyc
 
 // Version is the version of this module. It is sent in the User-Agent

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/ekycadmin"
+	"github.com/kycgo/kyc/option"
 )
 
 // benchPage is one page of 1024 users, one session each (about 400 KB).
@@ -44,8 +45,8 @@ func benchServer(b *testing.B, body []byte) *httptest.Server {
 func BenchmarkListSessionsPage(b *testing.B) {
 	body := benchPage(b)
 	srv := benchServer(b, body)
-	c, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.URL),
-		ekycadmin.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})))
+	c, err := ekycadmin.NewClient(option.WithBaseURL(srv.URL),
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})))
 	if err != nil {
 		b.Fatal(err)
 	}

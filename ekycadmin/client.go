@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
 // Defaults, as documented by the API's publisher.
@@ -32,68 +32,56 @@ const (
 	APIKeyHeader = "X-API-Key"
 )
 
-// RetryPolicy says how failed attempts are retried (see NewClient).
-type RetryPolicy = apiclient.RetryPolicy
-
 // TokenRefreshMargin is how long before its expiry a cached access token is
 // renewed.
 const TokenRefreshMargin = time.Minute
 
-// DefaultRetryPolicy returns the retry policy used unless WithRetryPolicy
-// says otherwise: 2 retries, 500ms doubling to 8s with jitter, Retry-After
-// honoured up to 30s.
-func DefaultRetryPolicy() RetryPolicy { return apiclient.DefaultRetryPolicy }
-
-// NoRetries returns a policy that never retries.
-func NoRetries() RetryPolicy { return apiclient.NoRetries }
-
-// Option configures a Client. Options check their arguments; NewClient
-// reports the first invalid one.
-type Option func(*settings) error
-
+// settings is the ekycadmin configuration the package's own client
+// options write to; the shared ones (package option) go to the
+// apiclient.Settings that holds it.
 type settings struct {
 	clientID, clientSecret string
 	tokenURL               string
 	scopes                 []string
 	scopesSet              bool
-	ts                     oauth2.TokenSource
-	baseURL                string
-	allowHTTP              bool
-	hc                     *http.Client
-	retry                  RetryPolicy
-	core                   []apiclient.Option
+	apiKey                 string
+}
+
+// vendorOption is a client option over the ekycadmin settings.
+func vendorOption(name string, f func(*settings) error) option.ClientOption {
+	return apiclient.VendorOption("ekycadmin."+name, f)
 }
 
 // WithCredentials authenticates with a service credential's client ID and
 // secret: the client-credentials grant, with the ID and secret sent by
 // HTTP Basic authentication to the token URL (DefaultTokenURL unless
-// WithTokenURL). Either this or WithTokenSource is required.
-func WithCredentials(clientID, clientSecret string) Option {
-	return func(s *settings) error {
+// WithTokenURL). Either this or option.WithTokenSource is required.
+func WithCredentials(clientID, clientSecret string) option.ClientOption {
+	return vendorOption("WithCredentials", func(s *settings) error {
 		if strings.TrimSpace(clientID) == "" || clientSecret == "" {
 			return errors.New("client ID and client secret are required")
 		}
 		s.clientID, s.clientSecret = clientID, clientSecret
 		return nil
-	}
+	})
 }
 
 // WithTokenURL sets the token endpoint used with WithCredentials.
-func WithTokenURL(rawURL string) Option {
-	return func(s *settings) error {
+func WithTokenURL(rawURL string) option.ClientOption {
+	return vendorOption("WithTokenURL", func(s *settings) error {
 		if rawURL == "" {
 			return errors.New("empty token URL")
 		}
 		s.tokenURL = rawURL
 		return nil
-	}
+	})
 }
 
 // WithScopes replaces the scopes requested with WithCredentials (default
 // DefaultScope). No argument requests no scope. The ekyc.session.*
 // permissions are not scopes and cannot be requested.
-func WithScopes(scopes ...string) Option {
-	return func(s *settings) error {
+func WithScopes(scopes ...string) option.ClientOption {
+	return vendorOption("WithScopes", func(s *settings) error {
 		for _, sc := range scopes {
 			if sc == "" || strings.ContainsAny(sc, " \t\r\n") {
 				return fmt.Errorf("invalid scope %q", sc)
@@ -101,113 +89,23 @@ func WithScopes(scopes ...string) Option {
 		}
 		s.scopes, s.scopesSet = append([]string(nil), scopes...), true
 		return nil
-	}
-}
-
-// WithTokenSource authenticates every request with tokens from ts (for
-// example a clientcredentials.Config's token source, built from a
-// long-lived context). Tokens are opaque and are never parsed. It excludes
-// WithCredentials.
-func WithTokenSource(ts oauth2.TokenSource) Option {
-	return func(s *settings) error {
-		if ts == nil {
-			return errors.New("nil oauth2.TokenSource")
-		}
-		s.ts = ts
-		return nil
-	}
+	})
 }
 
 // WithAPIKey sends key in the X-API-Key header of every API request (the
 // gateway of some deployments asks for it). It is never sent to the token
 // endpoint and never logged.
-func WithAPIKey(key string) Option {
-	return func(s *settings) error {
+func WithAPIKey(key string) option.ClientOption {
+	return vendorOption("WithAPIKey", func(s *settings) error {
 		if strings.TrimSpace(key) == "" {
 			return errors.New("empty API key")
 		}
 		if strings.ContainsAny(key, "\r\n") {
 			return errors.New("API key must not contain line breaks")
 		}
-		s.core = append(s.core, apiclient.WithHeader(APIKeyHeader, key))
+		s.apiKey = key
 		return nil
-	}
-}
-
-// WithBaseURL sets the API's base URL (default DefaultBaseURL). It must be
-// https unless its host is loopback or WithInsecureHTTP is given.
-func WithBaseURL(rawURL string) Option {
-	return func(s *settings) error {
-		if rawURL == "" {
-			return errors.New("empty base URL")
-		}
-		s.baseURL = rawURL
-		return nil
-	}
-}
-
-// WithInsecureHTTP allows plain http base and token URLs on non-loopback
-// hosts. For tests only.
-func WithInsecureHTTP() Option {
-	return func(s *settings) error {
-		s.allowHTTP = true
-		s.core = append(s.core, apiclient.WithInsecureHTTP())
-		return nil
-	}
-}
-
-// WithHTTPClient sends both token and API requests through hc. Its
-// transport is wrapped (auth, retries, timeouts), never replaced.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
-		if hc == nil {
-			return errors.New("nil *http.Client")
-		}
-		s.hc = hc
-		return nil
-	}
-}
-
-// WithRetryPolicy replaces DefaultRetryPolicy for API and token requests.
-// Whatever the policy, only safe attempts are retried: GETs on transport
-// errors and 408, 429, 502, 503 and 504; POSTs (CreateSession, token
-// requests) only when they never left the machine.
-func WithRetryPolicy(p RetryPolicy) Option {
-	core := coreOption(apiclient.WithRetryPolicy(p))
-	return func(s *settings) error {
-		if err := core(s); err != nil {
-			return err
-		}
-		s.retry = p
-		return nil
-	}
-}
-
-// WithTimeout sets the timeout of each attempt, body included (default 30s).
-func WithTimeout(d time.Duration) Option { return coreOption(apiclient.WithTimeout(d)) }
-
-// WithMaxResponseBytes caps response bodies (default 10 MiB). A page of
-// ListSessions larger than the cap fails with ErrResponseTooLarge; lower
-// the page size rather than raising the cap without bound.
-func WithMaxResponseBytes(n int64) Option { return coreOption(apiclient.WithMaxResponseBytes(n)) }
-
-// WithLogger logs one line per HTTP attempt (method, host, path, status,
-// attempt, duration): debug level, warn for failures. Nothing is logged
-// without it; tokens, keys, query values and bodies are never logged.
-func WithLogger(l *slog.Logger) Option { return coreOption(apiclient.WithLogger(l)) }
-
-// WithUserAgent appends suffix to the kyc-go User-Agent.
-func WithUserAgent(suffix string) Option { return coreOption(apiclient.WithUserAgent(suffix)) }
-
-// coreOption validates a core option at once and keeps it.
-func coreOption(o apiclient.Option) Option {
-	return func(s *settings) error {
-		if _, err := apiclient.NewHTTPClient(o); err != nil {
-			return err
-		}
-		s.core = append(s.core, o)
-		return nil
-	}
+	})
 }
 
 // Client calls the EKYC admin API. It is safe for concurrent use.
@@ -216,7 +114,7 @@ type Client struct {
 	base string
 }
 
-// NewClient builds a Client. WithCredentials or WithTokenSource is
+// NewClient builds a Client. WithCredentials or option.WithTokenSource is
 // required. No request is sent until the first call.
 //
 // With WithCredentials, tokens come from the token URL through the same
@@ -224,58 +122,63 @@ type Client struct {
 // on context.Background() (a later refresh never depends on a request's
 // context); a token request that may have reached the server is never
 // retried. Tokens are reused until shortly before they expire.
-func NewClient(opts ...Option) (*Client, error) {
-	s := settings{baseURL: DefaultBaseURL, tokenURL: DefaultTokenURL, retry: apiclient.DefaultRetryPolicy}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, fmt.Errorf("ekycadmin: %w: %w", ErrInvalidArgument, err)
-		}
+//
+// It takes the options of package option (option.WithBaseURL for another
+// deployment than DefaultBaseURL, timeouts, retries, HTTP client, logger,
+// tracing) and this package's WithCredentials, WithTokenURL, WithScopes and
+// WithAPIKey. Whatever the retry policy, CreateSession is never sent again
+// once it may have reached the server.
+func NewClient(opts ...option.ClientOption) (*Client, error) {
+	v := &settings{tokenURL: DefaultTokenURL}
+	s, err := apiclient.Configure("ekycadmin", v, opts)
+	if err != nil {
+		return nil, err
 	}
 	var ts oauth2.TokenSource
 	switch {
-	case s.ts != nil && s.clientID != "":
-		return nil, fmt.Errorf("ekycadmin: %w: WithCredentials and WithTokenSource are exclusive", ErrInvalidArgument)
-	case s.ts != nil:
-		ts = s.ts
-	case s.clientID != "":
-		if _, err := apiclient.ParseBaseURL(s.tokenURL, s.allowHTTP); err != nil {
+	case s.TokenSource != nil && v.clientID != "":
+		return nil, fmt.Errorf("ekycadmin: %w: WithCredentials and option.WithTokenSource are exclusive", ErrInvalidArgument)
+	case s.TokenSource != nil:
+		ts = s.TokenSource
+	case v.clientID != "":
+		if _, err := apiclient.ParseBaseURL(v.tokenURL, s.InsecureHTTP); err != nil {
 			return nil, fmt.Errorf("ekycadmin: token URL: %w", err)
 		}
-		thc, err := newTokenHTTPClient(&s)
+		thc, err := newTokenHTTPClient(s)
 		if err != nil {
 			return nil, err
 		}
 		scopes := []string{DefaultScope}
-		if s.scopesSet {
-			scopes = s.scopes
+		if v.scopesSet {
+			scopes = v.scopes
 		}
 		cc := &clientcredentials.Config{
-			ClientID:     s.clientID,
-			ClientSecret: s.clientSecret,
-			TokenURL:     s.tokenURL,
+			ClientID:     v.clientID,
+			ClientSecret: v.clientSecret,
+			TokenURL:     v.tokenURL,
 			Scopes:       scopes,
 			AuthStyle:    oauth2.AuthStyleInHeader,
 		}
 		// Non-caching: the core caches the token and fetches a new one when the API refuses it.
 		ts = apiclient.ClientCredentialsSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc), cc)
 	default:
-		return nil, fmt.Errorf("ekycadmin: %w: WithCredentials or WithTokenSource is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("ekycadmin: %w: WithCredentials or option.WithTokenSource is required", ErrInvalidArgument)
 	}
-	coreOpts := []apiclient.Option{
-		apiclient.WithBaseURL(s.baseURL),
+	base := s.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	core := append(s.CoreOptions(),
+		apiclient.WithBaseURL(base),
 		apiclient.WithTokenSource(ts),
 		// Renew a minute before expiry, as Klustr's own client does: the
 		// API introspects every token and caches the answer.
 		apiclient.WithTokenRefreshMargin(TokenRefreshMargin),
-		apiclient.WithErrorDecoder(decodeError),
+		apiclient.WithErrorDecoder(decodeError))
+	if v.apiKey != "" {
+		core = append(core, apiclient.WithHeader(APIKeyHeader, v.apiKey))
 	}
-	if s.hc != nil {
-		coreOpts = append(coreOpts, apiclient.WithHTTPClient(s.hc))
-	}
-	api, err := apiclient.New(append(coreOpts, s.core...)...)
+	api, err := apiclient.New(core...)
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +200,25 @@ func userPath(userID, leaf string) (string, error) {
 	return apiclient.JoinPath("ekyc", "admin", userID, leaf)
 }
 
+// Route templates of the per-user calls, for traces: never a real user ID.
+const (
+	sessionsRoute = "/ekyc/admin/{userId}/sessions"
+	statusRoute   = "/ekyc/admin/{userId}/status"
+)
+
+// prepare builds a per-user path and the per-call settings.
+func prepare(userID, leaf string, opts []option.CallOption) (string, *apiclient.CallSettings, error) {
+	p, err := userPath(userID, leaf)
+	if err != nil {
+		return "", nil, err
+	}
+	call, err := apiclient.Call("ekycadmin", opts)
+	if err != nil {
+		return "", nil, err
+	}
+	return p, call, nil
+}
+
 func (o *ListOptions) validate() error {
 	if o.Start < 0 || o.Start > math.MaxInt32 {
 		return fmt.Errorf("ekycadmin: %w: start %d out of range", ErrInvalidArgument, o.Start)
@@ -308,16 +230,21 @@ func (o *ListOptions) validate() error {
 }
 
 // ListSessions reads one page of every user's sessions
-// (GET /ekyc/admin; permission ekyc.session.list). opts may be nil: the
+// (GET /ekyc/admin; permission ekyc.session.list). list may be nil: the
 // server then starts at 0 with DefaultPageSize. The server has no ordering,
 // so pages may overlap or skip users when data changes between calls.
-func (c *Client) ListSessions(ctx context.Context, opts *ListOptions) ([]UserSessions, error) {
-	req := &apiclient.Request{Method: http.MethodGet, Path: adminPath, Permission: PermissionList}
-	if opts != nil {
-		if err := opts.validate(); err != nil {
+func (c *Client) ListSessions(ctx context.Context, list *ListOptions, opts ...option.CallOption) ([]UserSessions, error) {
+	call, err := apiclient.Call("ekycadmin", opts)
+	if err != nil {
+		return nil, err
+	}
+	req := &apiclient.Request{Method: http.MethodGet, Path: adminPath, Permission: PermissionList,
+		Operation: "ekycadmin.ListSessions", Route: adminPath, Call: call}
+	if list != nil {
+		if err := list.validate(); err != nil {
 			return nil, err
 		}
-		q := *opts
+		q := *list
 		req.Query = &q
 	}
 	var out []UserSessions
@@ -330,19 +257,22 @@ func (c *Client) ListSessions(ctx context.Context, opts *ListOptions) ([]UserSes
 	return out, nil
 }
 
-// AllSessions walks every page of ListSessions from opts.Start (default 0)
-// with page size opts.Limit (default DefaultPageSize), adding the page size
-// to the offset until a page holds fewer items. opts is not modified.
+// AllSessions walks every page of ListSessions from list.Start (default 0)
+// with page size list.Limit (default DefaultPageSize), adding the page size
+// to the offset until a page holds fewer items. list is not modified.
 //
 // Only one page is held at a time. The sequence stops after yielding the
 // first error, which is a request error or a *PaginationError when the
 // server returns the same page twice (it would otherwise loop forever) or
 // more items than asked for. Breaking out of the loop stops it without
 // further requests.
-func (c *Client) AllSessions(ctx context.Context, opts *ListOptions) iter.Seq2[UserSessions, error] {
+//
+// opts apply to every page's request; with option.WithResponseInto the
+// response describes the last page's.
+func (c *Client) AllSessions(ctx context.Context, list *ListOptions, opts ...option.CallOption) iter.Seq2[UserSessions, error] {
 	var o ListOptions
-	if opts != nil {
-		o = *opts
+	if list != nil {
+		o = *list
 	}
 	return func(yield func(UserSessions, error) bool) {
 		if err := o.validate(); err != nil {
@@ -360,7 +290,7 @@ func (c *Client) AllSessions(ctx context.Context, opts *ListOptions) iter.Seq2[U
 				yield(UserSessions{}, fmt.Errorf("ekycadmin: list sessions at start=%d: %w", start, ctx.Err()))
 				return
 			}
-			page, err := c.ListSessions(ctx, &ListOptions{Start: start, Limit: limit})
+			page, err := c.ListSessions(ctx, &ListOptions{Start: start, Limit: limit}, opts...)
 			if err != nil {
 				yield(UserSessions{}, err)
 				return
@@ -404,13 +334,14 @@ func (c *Client) AllSessions(ctx context.Context, opts *ListOptions) iter.Seq2[U
 // permission ekyc.session.get). A user without a session record gives an
 // error matching ErrNotFound and ErrNoSessions. An empty userID is refused
 // with ErrInvalidArgument before any request.
-func (c *Client) UserSessions(ctx context.Context, userID string) (*UserSessions, error) {
-	p, err := userPath(userID, "sessions")
+func (c *Client) UserSessions(ctx context.Context, userID string, opts ...option.CallOption) (*UserSessions, error) {
+	p, call, err := prepare(userID, "sessions", opts)
 	if err != nil {
 		return nil, err
 	}
 	var out UserSessions
-	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: p, Permission: PermissionGet}, &out); err != nil {
+	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: p, Permission: PermissionGet,
+		Operation: "ekycadmin.UserSessions", Route: sessionsRoute, Call: call}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -430,8 +361,8 @@ func (c *Client) UserSessions(ctx context.Context, userID string) (*UserSessions
 // error matches ErrInvalidName, ErrInvalidBirthDate or ErrUnderage (and
 // ErrPersonIncomplete). An empty userID or a callback that is not an
 // absolute http(s) URL is refused with ErrInvalidArgument before any request.
-func (c *Client) CreateSession(ctx context.Context, userID string, req *CreateSessionRequest) (*Session, error) {
-	p, err := userPath(userID, "sessions")
+func (c *Client) CreateSession(ctx context.Context, userID string, req *CreateSessionRequest, opts ...option.CallOption) (*Session, error) {
+	p, call, err := prepare(userID, "sessions", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +377,8 @@ func (c *Client) CreateSession(ctx context.Context, userID string, req *CreateSe
 		}
 	}
 	var out Session
-	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: p, Body: &body, Permission: PermissionCreate}, &out); err != nil {
+	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: p, Body: &body, Permission: PermissionCreate,
+		Operation: "ekycadmin.CreateSession", Route: sessionsRoute, Call: call}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -457,13 +389,14 @@ func (c *Client) CreateSession(ctx context.Context, userID string, req *CreateSe
 // server answers an unknown user with TotalSessions 0 and no verdict, not
 // with an error. An empty userID is refused with ErrInvalidArgument before
 // any request.
-func (c *Client) UserStatus(ctx context.Context, userID string) (*UserStatus, error) {
-	p, err := userPath(userID, "status")
+func (c *Client) UserStatus(ctx context.Context, userID string, opts ...option.CallOption) (*UserStatus, error) {
+	p, call, err := prepare(userID, "status", opts)
 	if err != nil {
 		return nil, err
 	}
 	var out UserStatus
-	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: p, Permission: PermissionGet}, &out); err != nil {
+	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: p, Permission: PermissionGet,
+		Operation: "ekycadmin.UserStatus", Route: statusRoute, Call: call}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

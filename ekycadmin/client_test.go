@@ -22,6 +22,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/ekycadmin"
+	"github.com/kycgo/kyc/option"
 )
 
 const testToken = "opaque-access-token-abc"
@@ -80,13 +81,13 @@ func fixture(t testing.TB, name string) string {
 // newMockClient returns a client on the default base URL whose requests go
 // to a fresh httpmock transport, with a static token and no retries unless
 // opts say otherwise.
-func newMockClient(t *testing.T, opts ...ekycadmin.Option) (*ekycadmin.Client, *httpmock.MockTransport) {
+func newMockClient(t *testing.T, opts ...option.ClientOption) (*ekycadmin.Client, *httpmock.MockTransport) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
-	base := []ekycadmin.Option{
-		ekycadmin.WithHTTPClient(&http.Client{Transport: mt}),
-		ekycadmin.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})),
-		ekycadmin.WithRetryPolicy(ekycadmin.NoRetries()),
+	base := []option.ClientOption{
+		option.WithHTTPClient(&http.Client{Transport: mt}),
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})),
+		option.NoRetries(),
 	}
 	c, err := ekycadmin.NewClient(append(base, opts...)...)
 	if err != nil {
@@ -101,32 +102,32 @@ func TestNewClientOptions(t *testing.T) {
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"})
 	tests := []struct {
 		name    string
-		opts    []ekycadmin.Option
+		opts    []option.ClientOption
 		wantErr bool
 	}{
-		{"token source", []ekycadmin.Option{ekycadmin.WithTokenSource(ts)}, false},
-		{"credentials", []ekycadmin.Option{ekycadmin.WithCredentials("id", "secret")}, false},
+		{"token source", []option.ClientOption{option.WithTokenSource(ts)}, false},
+		{"credentials", []option.ClientOption{ekycadmin.WithCredentials("id", "secret")}, false},
 		{"no auth", nil, true},
-		{"both auths", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithCredentials("id", "secret")}, true},
-		{"empty client id", []ekycadmin.Option{ekycadmin.WithCredentials(" ", "secret")}, true},
-		{"empty secret", []ekycadmin.Option{ekycadmin.WithCredentials("id", "")}, true},
-		{"nil token source", []ekycadmin.Option{ekycadmin.WithTokenSource(nil)}, true},
-		{"nil http client", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithHTTPClient(nil)}, true},
-		{"plain http base", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithBaseURL("http://api.example.com")}, true},
-		{"plain http base allowed", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithBaseURL("http://api.example.com"), ekycadmin.WithInsecureHTTP()}, false},
-		{"loopback http base", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithBaseURL("http://127.0.0.1:8080")}, false},
-		{"base with query", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithBaseURL("https://api.example.com/?a=b")}, true},
-		{"empty base", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithBaseURL("")}, true},
-		{"plain http token URL", []ekycadmin.Option{ekycadmin.WithCredentials("id", "s"), ekycadmin.WithTokenURL("http://auth.example.com/token")}, true},
-		{"empty token URL", []ekycadmin.Option{ekycadmin.WithCredentials("id", "s"), ekycadmin.WithTokenURL("")}, true},
-		{"bad scope", []ekycadmin.Option{ekycadmin.WithCredentials("id", "s"), ekycadmin.WithScopes("a b")}, true},
-		{"empty API key", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithAPIKey("")}, true},
-		{"API key with newline", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithAPIKey("k\r\nX: y")}, true},
-		{"negative timeout", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithTimeout(-time.Second)}, true},
-		{"zero max bytes", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithMaxResponseBytes(0)}, true},
-		{"bad retry policy", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithRetryPolicy(ekycadmin.RetryPolicy{MaxRetries: -1})}, true},
-		{"user agent with newline", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), ekycadmin.WithUserAgent("a\nb")}, true},
-		{"logger and nil option", []ekycadmin.Option{ekycadmin.WithTokenSource(ts), nil, ekycadmin.WithLogger(slog.New(slog.DiscardHandler))}, false},
+		{"both auths", []option.ClientOption{option.WithTokenSource(ts), ekycadmin.WithCredentials("id", "secret")}, true},
+		{"empty client id", []option.ClientOption{ekycadmin.WithCredentials(" ", "secret")}, true},
+		{"empty secret", []option.ClientOption{ekycadmin.WithCredentials("id", "")}, true},
+		{"nil token source", []option.ClientOption{option.WithTokenSource(nil)}, true},
+		{"nil http client", []option.ClientOption{option.WithTokenSource(ts), option.WithHTTPClient(nil)}, true},
+		{"plain http base", []option.ClientOption{option.WithTokenSource(ts), option.WithBaseURL("http://api.example.com")}, true},
+		{"plain http base allowed", []option.ClientOption{option.WithTokenSource(ts), option.WithBaseURL("http://api.example.com"), option.WithInsecureHTTP()}, false},
+		{"loopback http base", []option.ClientOption{option.WithTokenSource(ts), option.WithBaseURL("http://127.0.0.1:8080")}, false},
+		{"base with query", []option.ClientOption{option.WithTokenSource(ts), option.WithBaseURL("https://api.example.com/?a=b")}, true},
+		{"empty base", []option.ClientOption{option.WithTokenSource(ts), option.WithBaseURL("")}, true},
+		{"plain http token URL", []option.ClientOption{ekycadmin.WithCredentials("id", "s"), ekycadmin.WithTokenURL("http://auth.example.com/token")}, true},
+		{"empty token URL", []option.ClientOption{ekycadmin.WithCredentials("id", "s"), ekycadmin.WithTokenURL("")}, true},
+		{"bad scope", []option.ClientOption{ekycadmin.WithCredentials("id", "s"), ekycadmin.WithScopes("a b")}, true},
+		{"empty API key", []option.ClientOption{option.WithTokenSource(ts), ekycadmin.WithAPIKey("")}, true},
+		{"API key with newline", []option.ClientOption{option.WithTokenSource(ts), ekycadmin.WithAPIKey("k\r\nX: y")}, true},
+		{"negative timeout", []option.ClientOption{option.WithTokenSource(ts), option.WithTimeout(-time.Second)}, true},
+		{"zero max bytes", []option.ClientOption{option.WithTokenSource(ts), option.WithMaxResponseBytes(0)}, true},
+		{"bad retry policy", []option.ClientOption{option.WithTokenSource(ts), option.WithRetryPolicy(option.RetryPolicy{MaxRetries: -1})}, true},
+		{"user agent with newline", []option.ClientOption{option.WithTokenSource(ts), option.WithUserAgent("a\nb")}, true},
+		{"logger and nil option", []option.ClientOption{option.WithTokenSource(ts), nil, option.WithLogger(slog.New(slog.DiscardHandler))}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,7 +174,7 @@ func TestClientCredentials(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, base+"/ekyc/admin/u1/status", apiReqs.respond(200, `{"total_sessions":0}`))
 
 	c, err := ekycadmin.NewClient(ekycadmin.WithCredentials("svc-client", "svc-secret"),
-		ekycadmin.WithHTTPClient(&http.Client{Transport: mt}), ekycadmin.WithAPIKey("key-1"))
+		option.WithHTTPClient(&http.Client{Transport: mt}), ekycadmin.WithAPIKey("key-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestClientCredentialsCustomURLAndScopes(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, "https://api.example.com/v1/ekyc/admin/u1/status", httpmock.NewStringResponder(200, `{}`))
 	c, err := ekycadmin.NewClient(ekycadmin.WithCredentials("a", "b"),
 		ekycadmin.WithTokenURL("https://hydra.example.com/oauth2/token"), ekycadmin.WithScopes(),
-		ekycadmin.WithBaseURL("https://api.example.com/v1/"), ekycadmin.WithHTTPClient(&http.Client{Transport: mt}))
+		option.WithBaseURL("https://api.example.com/v1/"), option.WithHTTPClient(&http.Client{Transport: mt}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +257,7 @@ func TestTokenEndpointFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			mt := httpmock.NewMockTransport()
 			mt.RegisterResponder(http.MethodPost, ekycadmin.DefaultTokenURL, httpmock.NewStringResponder(tt.status, tt.body))
-			c, err := ekycadmin.NewClient(ekycadmin.WithCredentials("svc", "s3cr3t"), ekycadmin.WithHTTPClient(&http.Client{Transport: mt}))
+			c, err := ekycadmin.NewClient(ekycadmin.WithCredentials("svc", "s3cr3t"), option.WithHTTPClient(&http.Client{Transport: mt}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -564,7 +565,7 @@ func TestMalformedBodies(t *testing.T) {
 }
 
 func TestResponseTooLarge(t *testing.T) {
-	c, mt := newMockClient(t, ekycadmin.WithMaxResponseBytes(64))
+	c, mt := newMockClient(t, option.WithMaxResponseBytes(64))
 	mt.RegisterResponder(http.MethodGet, base+"/ekyc/admin", httpmock.NewStringResponder(200, fixture(t, "list_page.json")))
 	page, err := c.ListSessions(t.Context(), nil)
 	if page != nil || !errors.Is(err, ekycadmin.ErrResponseTooLarge) {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/ekycadmin"
+	"github.com/kycgo/kyc/option"
 )
 
 // exampleServer stands in for the EKYC admin API: five users listed two
@@ -46,8 +47,8 @@ func ExampleClient_AllSessions() {
 	defer srv.Close()
 
 	client, err := ekycadmin.NewClient(
-		ekycadmin.WithBaseURL(srv.URL), // omit for ekycadmin.DefaultBaseURL
-		ekycadmin.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "token"})), // or WithCredentials(id, secret)
+		option.WithBaseURL(srv.URL), // omit for ekycadmin.DefaultBaseURL
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "token"})), // or WithCredentials(id, secret)
 	)
 	if err != nil {
 		log.Fatal(err)
@@ -75,8 +76,8 @@ func ExampleClient_CreateSession() {
 	defer srv.Close()
 
 	client, err := ekycadmin.NewClient(
-		ekycadmin.WithBaseURL(srv.URL),
-		ekycadmin.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "token"})),
+		option.WithBaseURL(srv.URL),
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "token"})),
 	)
 	if err != nil {
 		log.Fatal(err)
@@ -111,7 +112,7 @@ func ExampleNewClient() {
 	client, err := ekycadmin.NewClient(
 		ekycadmin.WithCredentials("my-client-id", "my-client-secret"),
 		ekycadmin.WithAPIKey("my-gateway-key"), // only if the gateway asks for one
-		ekycadmin.WithRetryPolicy(ekycadmin.DefaultRetryPolicy()),
+		option.WithRetryPolicy(option.DefaultRetryPolicy()),
 	)
 	if err != nil {
 		log.Fatal(err)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // The fault matrix of the EKYC admin client: the GETs (UserStatus,
@@ -22,7 +24,7 @@ import (
 // sessions exist: never more than one.
 
 // faultRetries keeps the default budget (2 retries) with millisecond waits.
-var faultRetries = ekycadmin.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
+var faultRetries = option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
 
 // faultHook is a slog.Handler that closes done at the first attempt the
 // client logs for a path starting with prefix (an attempt that got its
@@ -55,7 +57,7 @@ type faultEnv struct {
 	c        *ekycadmin.Client
 }
 
-func newFaultEnv(t *testing.T, opts ...ekycadmin.Option) *faultEnv {
+func newFaultEnv(t *testing.T, opts ...option.ClientOption) *faultEnv {
 	t.Helper()
 	srv := ekycadmintest.NewServer(t)
 	srv.AddUser(ekycadmintest.ValidUser("u"))
@@ -65,12 +67,12 @@ func newFaultEnv(t *testing.T, opts ...ekycadmin.Option) *faultEnv {
 	// http.DefaultTransport whenever they stop.
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	base := []ekycadmin.Option{
-		ekycadmin.WithHTTPClient(&http.Client{Transport: tr}),
-		ekycadmin.WithBaseURL(srv.BaseURL()),
+	base := []option.ClientOption{
+		option.WithHTTPClient(&http.Client{Transport: tr}),
+		option.WithBaseURL(srv.BaseURL()),
 		ekycadmin.WithTokenURL(srv.TokenURL()),
 		ekycadmin.WithCredentials(id, secret),
-		ekycadmin.WithRetryPolicy(faultRetries),
+		option.WithRetryPolicy(faultRetries),
 	}
 	c, err := ekycadmin.NewClient(append(base, opts...)...)
 	if err != nil {
@@ -147,8 +149,8 @@ func TestEKYCFaultMatrix(t *testing.T) {
 		call string
 		// tokenFault, when set, goes to the token endpoint instead of the call's path.
 		tokenFault bool
-		fault      ekycadmintest.Fault
-		opts       []ekycadmin.Option
+		fault      kyctest.Fault
+		opts       []option.ClientOption
 		prepare    func(e *faultEnv)
 		// cancel: the call's context is cancelled during the first backoff
 		// (GET) or while the server holds the request (POST).
@@ -160,59 +162,59 @@ func TestEKYCFaultMatrix(t *testing.T) {
 	}{
 		// GET /ekyc/admin/{id}/status and GET /ekyc/admin.
 		{name: "GET: 5xx burst shorter than the retry budget: success", call: callStatus,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, Times: 2}, wantOK: true, requests: 3, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, wantOK: true, requests: 3, tokens: 1},
 		{name: "GET: 5xx burst longer than the retry budget: APIError after 3 attempts", call: callStatus,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, Times: 3}, check: wantAPI(503, 3, ekycadmin.ErrServer), requests: 3, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3}, check: wantAPI(503, 3, ekycadmin.ErrServer), requests: 3, tokens: 1},
 		{name: "GET: 429 Retry-After in seconds: waited, then success", call: callStatus,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: "1"}, wantOK: true, requests: 2, tokens: 1,
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, wantOK: true, requests: 2, tokens: 1,
 			check: func(t *testing.T, e *faultEnv, _ error) {
 				if first, second := faultGap(t, e.srv, ekycadmintest.StatusPath("u")); second.Sub(first) < 900*time.Millisecond {
 					t.Fatalf("retried after %v, want about 1s", second.Sub(first))
 				}
 			}},
 		{name: "GET: 429 Retry-After as an HTTP date: waited until then, then success", call: callList,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: date}, wantOK: true, requests: 2, tokens: 1,
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: date}, wantOK: true, requests: 2, tokens: 1,
 			check: func(t *testing.T, e *faultEnv, _ error) {
 				if _, second := faultGap(t, e.srv, ekycadmintest.PathList); second.Before(at.Add(-20 * time.Millisecond)) {
 					t.Fatalf("retried at %v, before the Retry-After date %v", second, at)
 				}
 			}},
 		{name: "GET: connection reset before the request is read: resent, success", call: callStatus,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetBeforeRead}, wantOK: true, requests: 2, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, wantOK: true, requests: 2, tokens: 1},
 		{name: "GET: connection reset after the request is read: resent, success", call: callList,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead}, wantOK: true, requests: 2, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, wantOK: true, requests: 2, tokens: 1},
 		{name: "GET: reply slower than the timeout every time: timeout after 3 attempts", call: callStatus,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHang, Times: 3}, opts: []ekycadmin.Option{ekycadmin.WithTimeout(150 * time.Millisecond)},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang, Times: 3}, opts: []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			check: wantTimeout(3), requests: 3, tokens: 1},
 		{name: "GET: truncated JSON: DecodeError, no page", call: callList,
 			prepare: func(e *faultEnv) { e.srv.AddSession("u", "") },
-			fault:   ekycadmintest.Fault{Kind: ekycadmintest.FaultTruncate}, check: wantIs(ekycadmin.ErrDecode), requests: 1, tokens: 1},
+			fault:   kyctest.Fault{Kind: kyctest.FaultTruncate}, check: wantIs(ekycadmin.ErrDecode), requests: 1, tokens: 1},
 		{name: "GET: HTML error page: APIError after 3 attempts, page not in Error()", call: callStatus,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError, Status: 502, Times: 3}, check: wantAPI(502, 3, ekycadmin.ErrServer), requests: 3, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502, Times: 3}, check: wantAPI(502, 3, ekycadmin.ErrServer), requests: 3, tokens: 1},
 		{name: "GET: body over the size cap: ErrResponseTooLarge, not retried", call: callList,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultOversize, Size: 64 << 10}, opts: []ekycadmin.Option{ekycadmin.WithMaxResponseBytes(16 << 10)},
+			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10}, opts: []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
 			check: wantIs(ekycadmin.ErrResponseTooLarge), requests: 1, tokens: 1},
 		{name: "GET: context cancelled mid-backoff: context.Canceled at once, one request", call: callStatus,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, Times: 3}, cancel: true,
-			opts:  []ekycadmin.Option{ekycadmin.WithRetryPolicy(ekycadmin.RetryPolicy{MaxRetries: 2, MinWait: 5 * time.Second, MaxWait: 5 * time.Second})},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3}, cancel: true,
+			opts:  []option.ClientOption{option.WithRetryPolicy(option.RetryPolicy{MaxRetries: 2, MinWait: 5 * time.Second, MaxWait: 5 * time.Second})},
 			check: wantIs(context.Canceled), requests: 1, tokens: 1},
 
 		// The token endpoint (POST, never resent once it may have arrived).
 		{name: "token: 503: TokenError, one token request, no API call", call: callStatus, tokenFault: true,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503}, check: wantTokenError(503, ""), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503}, check: wantTokenError(503, ""), tokens: 1},
 		{name: "token: reset before read: TokenError, one token request", call: callStatus, tokenFault: true,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetBeforeRead}, check: wantIs(ekycadmin.ErrToken), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: wantIs(ekycadmin.ErrToken), tokens: 1},
 		{name: "token: reset after read: TokenError, one token request", call: callStatus, tokenFault: true,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead}, check: wantIs(ekycadmin.ErrToken), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: wantIs(ekycadmin.ErrToken), tokens: 1},
 		{name: "token: invalid_client (revoked credential): TokenError", call: callStatus,
 			prepare: func(e *faultEnv) { e.srv.RevokeClient(e.clientID) },
 			check:   wantTokenError(401, "invalid_client"), tokens: 1},
 
 		// POST /ekyc/admin/{id}/sessions: sent once, whatever happens.
 		{name: "POST: 5xx: APIError, not retried, no session", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, Times: 2}, check: wantAPI(503, 1, ekycadmin.ErrServer), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, check: wantAPI(503, 1, ekycadmin.ErrServer), requests: 1, tokens: 1},
 		{name: "POST: 429 Retry-After in seconds: APIError with RetryAfter, not retried", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: "1"}, requests: 1, tokens: 1,
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, requests: 1, tokens: 1,
 			check: func(t *testing.T, e *faultEnv, err error) {
 				wantAPI(429, 1, ekycadmin.ErrRateLimited)(t, e, err)
 				if ra := faultAPIError(t, err).RetryAfter; ra != time.Second {
@@ -220,7 +222,7 @@ func TestEKYCFaultMatrix(t *testing.T) {
 				}
 			}},
 		{name: "POST: 429 Retry-After as an HTTP date: APIError with RetryAfter, not retried", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: date}, requests: 1, tokens: 1,
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: date}, requests: 1, tokens: 1,
 			check: func(t *testing.T, e *faultEnv, err error) {
 				wantAPI(429, 1, ekycadmin.ErrRateLimited)(t, e, err)
 				if ra := faultAPIError(t, err).RetryAfter; ra <= 0 || ra > 3*time.Second {
@@ -228,23 +230,23 @@ func TestEKYCFaultMatrix(t *testing.T) {
 				}
 			}},
 		{name: "POST: reset before read: TransportError, no session", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetBeforeRead}, check: wantTransport, requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: wantTransport, requests: 1, tokens: 1},
 		{name: "POST: reset after read: TransportError, exactly one session", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead}, check: wantTransport, requests: 1, tokens: 1, sessions: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: wantTransport, requests: 1, tokens: 1, sessions: 1},
 		{name: "POST: reply slower than the timeout: timeout, not resent, no session", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHang}, opts: []ekycadmin.Option{ekycadmin.WithTimeout(150 * time.Millisecond)},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang}, opts: []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			check: wantTimeout(1), requests: 1, tokens: 1},
 		{name: "POST: truncated JSON: DecodeError, no half session, exactly one session", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultTruncate}, check: wantIs(ekycadmin.ErrDecode), requests: 1, tokens: 1, sessions: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate}, check: wantIs(ekycadmin.ErrDecode), requests: 1, tokens: 1, sessions: 1},
 		{name: "POST: HTML error page: APIError, page not in Error(), no session", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError, Status: 502}, check: wantAPI(502, 1, ekycadmin.ErrServer), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: wantAPI(502, 1, ekycadmin.ErrServer), requests: 1, tokens: 1},
 		{name: "POST: body over the size cap: ErrResponseTooLarge, no session", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultOversize, Size: 64 << 10}, opts: []ekycadmin.Option{ekycadmin.WithMaxResponseBytes(16 << 10)},
+			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10}, opts: []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
 			check: wantIs(ekycadmin.ErrResponseTooLarge), requests: 1, tokens: 1},
 		{name: "POST: token endpoint down: TokenError, nothing sent, no session", call: callCreate, tokenFault: true,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503}, check: wantTokenError(503, ""), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503}, check: wantTokenError(503, ""), tokens: 1},
 		{name: "POST: context cancelled while the server holds the request: context.Canceled, no session", call: callCreate,
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHang}, cancel: true, check: wantIs(context.Canceled), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang}, cancel: true, check: wantIs(context.Canceled), requests: 1, tokens: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,7 +255,7 @@ func TestEKYCFaultMatrix(t *testing.T) {
 			var hook *faultHook
 			if tt.cancel && tt.call != callCreate {
 				hook = &faultHook{prefix: ekycadmintest.PathList, done: make(chan struct{})}
-				opts = append(append([]ekycadmin.Option{}, opts...), ekycadmin.WithLogger(slog.New(hook)))
+				opts = append(append([]option.ClientOption{}, opts...), option.WithLogger(slog.New(hook)))
 			}
 			e := newFaultEnv(t, opts...)
 			if tt.prepare != nil {
@@ -266,7 +268,7 @@ func TestEKYCFaultMatrix(t *testing.T) {
 			case callCreate:
 				method, path = http.MethodPost, ekycadmintest.SessionsPath("u")
 			}
-			if tt.fault.Kind != ekycadmintest.FaultNone {
+			if tt.fault.Kind != kyctest.FaultNone {
 				if tt.tokenFault {
 					e.srv.InjectFault(http.MethodPost, ekycadmintest.PathToken, tt.fault)
 				} else {

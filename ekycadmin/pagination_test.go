@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/ekycadmin"
+	"github.com/kycgo/kyc/option"
 )
 
 // pager serves n users, paged by start and limit, through httpmock.
@@ -230,8 +231,8 @@ func TestAllSessionsMemory(t *testing.T) {
 		bw.Flush()
 	}))
 	t.Cleanup(srv.Close)
-	c, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.URL),
-		ekycadmin.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})))
+	c, err := ekycadmin.NewClient(option.WithBaseURL(srv.URL),
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})))
 	if err != nil {
 		t.Fatal(err)
 	}

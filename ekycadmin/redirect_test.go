@@ -13,6 +13,7 @@ import (
 
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
+	"github.com/kycgo/kyc/option"
 )
 
 const (
@@ -94,9 +95,9 @@ func TestRedirectsKeepCredentials(t *testing.T) {
 		"other host": "http://localhost:" + port + "/landed?email=rd.person@example.test",
 	}
 	newClient := func(t *testing.T) *ekycadmin.Client {
-		c, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(frontSrv.URL), ekycadmin.WithTokenURL(frontSrv.URL+"/token"),
+		c, err := ekycadmin.NewClient(option.WithBaseURL(frontSrv.URL), ekycadmin.WithTokenURL(frontSrv.URL+"/token"),
 			ekycadmin.WithCredentials("rd-client", rdSecret), ekycadmin.WithAPIKey(rdKey),
-			ekycadmin.WithHTTPClient(&http.Client{Transport: frontSrv.Client().Transport}), ekycadmin.WithRetryPolicy(faultRetries))
+			option.WithHTTPClient(&http.Client{Transport: frontSrv.Client().Transport}), option.WithRetryPolicy(faultRetries))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,8 +155,8 @@ func TestShortLivedTokenReusedAgainstFake(t *testing.T) {
 	id, secret := srv.Credentials(ekycadmintest.AllPermissions()...)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	c, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()),
-		ekycadmin.WithCredentials(id, secret), ekycadmin.WithHTTPClient(&http.Client{Transport: tr}))
+	c, err := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()),
+		ekycadmin.WithCredentials(id, secret), option.WithHTTPClient(&http.Client{Transport: tr}))
 	if err != nil {
 		t.Fatal(err)
 	}

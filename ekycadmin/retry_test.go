@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/ekycadmin"
+	"github.com/kycgo/kyc/option"
 )
 
 // dialFailFirst fails the first n round trips with a dial error (the
@@ -38,8 +39,8 @@ func (d *dialFailFirst) RoundTrip(req *http.Request) (*http.Response, error) {
 func newRetryClient(t *testing.T, rt http.RoundTripper) *ekycadmin.Client {
 	t.Helper()
 	c, err := ekycadmin.NewClient(
-		ekycadmin.WithHTTPClient(&http.Client{Transport: rt}),
-		ekycadmin.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})),
+		option.WithHTTPClient(&http.Client{Transport: rt}),
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +164,7 @@ func TestTokenRequestRetriedOnlyOnDialError(t *testing.T) {
 		mt.RegisterResponder(http.MethodPost, ekycadmin.DefaultTokenURL, httpmock.NewStringResponder(200, `{"access_token":"t","token_type":"bearer","expires_in":3600}`))
 		mt.RegisterResponder(http.MethodGet, base+"/ekyc/admin/u1/status", httpmock.NewStringResponder(200, `{}`))
 		rt := &dialFailFirst{n: 1, next: mt}
-		c, err := ekycadmin.NewClient(ekycadmin.WithCredentials("id", "secret"), ekycadmin.WithHTTPClient(&http.Client{Transport: rt}))
+		c, err := ekycadmin.NewClient(ekycadmin.WithCredentials("id", "secret"), option.WithHTTPClient(&http.Client{Transport: rt}))
 		if err != nil {
 			t.Fatal(err)
 		}

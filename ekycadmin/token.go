@@ -11,10 +11,6 @@ import (
 // retry policy. A token request is a POST, so the core retries it only when
 // it never left the machine (a dial or DNS error); one that reached the
 // server is never sent again.
-func newTokenHTTPClient(s *settings) (*http.Client, error) {
-	opts := append([]apiclient.Option{}, s.core...)
-	if s.hc != nil {
-		opts = append(opts, apiclient.WithHTTPClient(s.hc))
-	}
-	return apiclient.NewHTTPClient(opts...)
+func newTokenHTTPClient(s *apiclient.Settings) (*http.Client, error) {
+	return apiclient.NewHTTPClient(s.TokenClientOptions()...)
 }

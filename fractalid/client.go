@@ -5,196 +5,137 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
 // DefaultMaxFileBytes caps a DownloadFile body unless WithMaxFileBytes says otherwise.
 const DefaultMaxFileBytes = 50 << 20
 
-// Option configures a Client. Options validate their arguments; NewClient
-// returns the first error.
-type Option func(*settings) error
-
-// settings collects the options of a Client.
+// settings is the fractalid configuration the package's own client
+// options write to; the shared ones (package option) go to the
+// apiclient.Settings that holds it.
 type settings struct {
-	env          Environment
-	resourceURL  string
-	insecureHTTP bool
-	httpClient   *http.Client
-	logger       *slog.Logger
-	maxFileBytes int64
-	api          []apiclient.Option
+	env                    Environment
+	maxFileBytes           int64
+	clientID, clientSecret string
 }
 
-func newSettings(opts []Option) (*settings, error) {
-	s := &settings{env: Production, maxFileBytes: DefaultMaxFileBytes}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(s); err != nil {
-			return nil, fmt.Errorf("fractalid: invalid option: %w", err)
-		}
+// vendorOption is a client option over the fractalid settings.
+func vendorOption(name string, f func(*settings) error) option.ClientOption {
+	return apiclient.VendorOption("fractalid."+name, f)
+}
+
+// configure applies opts over the defaults.
+func configure(opts []option.ClientOption) (*apiclient.Settings, *settings, error) {
+	v := &settings{env: Production, maxFileBytes: DefaultMaxFileBytes}
+	s, err := apiclient.Configure("fractalid", v, opts)
+	if err != nil {
+		return nil, nil, err
 	}
-	return s, nil
+	return s, v, nil
 }
 
-// baseURL is the resource server URL: WithResourceURL, else the environment's.
-func (s *settings) baseURL() string {
-	if s.resourceURL != "" {
-		return s.resourceURL
+// resourceURL is the resource server URL: option.WithBaseURL, else the environment's.
+func resourceURL(s *apiclient.Settings, v *settings) string {
+	if s.BaseURL != "" {
+		return s.BaseURL
 	}
-	return s.env.ResourceURL
+	return v.env.ResourceURL
 }
 
-// apiOptions are the apiclient options for a client of the resource server.
-func (s *settings) apiOptions() []apiclient.Option {
-	opts := []apiclient.Option{apiclient.WithBaseURL(s.baseURL()), apiclient.WithErrorDecoder(decodeResourceError)}
-	if s.insecureHTTP {
-		opts = append(opts, apiclient.WithInsecureHTTP())
-	}
-	return append(opts, s.api...)
-}
-
-// WithEnvironment selects the Fractal ID hosts (default Production).
-func WithEnvironment(env Environment) Option {
-	return func(s *settings) error {
-		if err := env.Validate(); err != nil {
-			return err
+// WithEnvironment selects the Fractal ID hosts (default Production), for
+// NewClient and NewStatsClient. option.WithBaseURL overrides its
+// ResourceURL. The URLs a client uses are checked when it is built (https
+// unless loopback or option.WithInsecureHTTP).
+func WithEnvironment(env Environment) option.ClientOption {
+	return vendorOption("WithEnvironment", func(s *settings) error {
+		if env.AuthURL == "" || env.ResourceURL == "" {
+			return errors.New("environment needs AuthURL and ResourceURL")
 		}
 		s.env = env
 		return nil
-	}
-}
-
-// WithResourceURL overrides the resource server URL of the environment.
-func WithResourceURL(u string) Option {
-	return func(s *settings) error {
-		if u == "" {
-			return errors.New("empty resource URL")
-		}
-		s.resourceURL = u
-		return nil
-	}
-}
-
-// WithHTTPClient sends requests through hc. Its transport is wrapped
-// (authentication, retries, timeout), never replaced.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
-		if hc == nil {
-			return errors.New("nil *http.Client")
-		}
-		s.httpClient = hc
-		s.api = append(s.api, apiclient.WithHTTPClient(hc))
-		return nil
-	}
-}
-
-// WithRetryPolicy replaces DefaultRetryPolicy.
-func WithRetryPolicy(p RetryPolicy) Option {
-	return func(s *settings) error { s.api = append(s.api, apiclient.WithRetryPolicy(p)); return nil }
-}
-
-// WithTimeout sets the timeout of each attempt, body included (default 30s).
-func WithTimeout(d time.Duration) Option {
-	return func(s *settings) error {
-		if d <= 0 {
-			return errors.New("timeout must be positive")
-		}
-		s.api = append(s.api, apiclient.WithTimeout(d))
-		return nil
-	}
-}
-
-// WithMaxResponseBytes caps JSON response bodies (default 10 MiB).
-func WithMaxResponseBytes(n int64) Option {
-	return func(s *settings) error {
-		if n <= 0 {
-			return errors.New("max response bytes must be positive")
-		}
-		s.api = append(s.api, apiclient.WithMaxResponseBytes(n))
-		return nil
-	}
+	})
 }
 
 // WithMaxFileBytes caps the bodies DownloadFile copies (default 50 MiB).
-func WithMaxFileBytes(n int64) Option {
-	return func(s *settings) error {
+func WithMaxFileBytes(n int64) option.ClientOption {
+	return vendorOption("WithMaxFileBytes", func(s *settings) error {
 		if n <= 0 {
 			return errors.New("max file bytes must be positive")
 		}
 		s.maxFileBytes = n
 		return nil
-	}
+	})
 }
 
-// WithLogger logs one debug line per HTTP attempt (method, host, path,
-// status, attempt, duration) and failures at warn level. Nothing is logged
-// by default; bodies, headers, query values and tokens never are.
-func WithLogger(l *slog.Logger) Option {
-	return func(s *settings) error {
-		s.logger = l
-		s.api = append(s.api, apiclient.WithLogger(l))
-		return nil
-	}
-}
-
-// WithUserAgent appends suffix to the kyc-go User-Agent.
-func WithUserAgent(suffix string) Option {
-	return func(s *settings) error {
-		if strings.ContainsAny(suffix, "\r\n") {
-			return errors.New("user agent must not contain line breaks")
+// WithCredentials authenticates a StatsClient with the application's
+// client ID and secret (client-credentials grant, scope
+// client.stats:read). NewStatsClient needs this or option.WithTokenSource;
+// NewClient refuses it (it acts for a user).
+func WithCredentials(clientID, clientSecret string) option.ClientOption {
+	return vendorOption("WithCredentials", func(s *settings) error {
+		if strings.TrimSpace(clientID) == "" || clientSecret == "" {
+			return errors.New("client ID and client secret are required")
 		}
-		s.api = append(s.api, apiclient.WithUserAgent(suffix))
+		s.clientID, s.clientSecret = clientID, clientSecret
 		return nil
-	}
-}
-
-// WithInsecureHTTP allows plain http URLs on non-loopback hosts (tests
-// only; loopback hosts may always use http).
-func WithInsecureHTTP() Option {
-	return func(s *settings) error { s.insecureHTTP = true; return nil }
+	})
 }
 
 // Client calls the Fractal ID resource server on behalf of one user (one
 // token source). Build one per user; it is safe for concurrent use.
 type Client struct {
 	api          *apiclient.Client
-	set          *settings
+	set          *apiclient.Settings
+	insecureHTTP bool
 	maxFileBytes int64
 }
 
 // NewClient returns a client that authenticates with ts (for example
 // Config.TokenSource). The token is sent only to the resource host.
-func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
+//
+// It takes the options of package option (timeout, retries, HTTP client,
+// logger, tracing, option.WithBaseURL for the resource host, ...) and
+// WithEnvironment and WithMaxFileBytes.
+func NewClient(ts oauth2.TokenSource, opts ...option.ClientOption) (*Client, error) {
 	if ts == nil {
 		return nil, fmt.Errorf("fractalid: %w: nil token source", ErrInvalidArgument)
 	}
-	s, err := newSettings(opts)
+	s, v, err := configure(opts)
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case s.TokenSource != nil:
+		return nil, fmt.Errorf("fractalid: %w: NewClient takes its token source as an argument, not option.WithTokenSource", ErrInvalidArgument)
+	case v.clientID != "":
+		return nil, fmt.Errorf("fractalid: %w: WithCredentials is an option of NewStatsClient", ErrInvalidArgument)
 	}
 	return newClient(ts, s)
 }
 
-func newClient(ts oauth2.TokenSource, s *settings) (*Client, error) {
+func newClient(ts oauth2.TokenSource, s *apiclient.Settings) (*Client, error) {
+	v := s.Vendor.(*settings)
 	// A Config.TokenSource source implements apiclient.TokenInvalidator: a
 	// 401 the resource server blames on the token makes the core invalidate
 	// it, refresh, and send the call once more.
-	api, err := apiclient.New(append(s.apiOptions(), apiclient.WithTokenSource(ts), apiclient.WithRenewRule(renewOnRefusedToken))...)
+	core := append(s.CoreOptions(),
+		apiclient.WithBaseURL(resourceURL(s, v)),
+		apiclient.WithErrorDecoder(decodeResourceError),
+		apiclient.WithTokenSource(ts),
+		apiclient.WithRenewRule(renewOnRefusedToken))
+	api, err := apiclient.New(core...)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{api: api, set: s, maxFileBytes: s.maxFileBytes}, nil
+	return &Client{api: api, set: s, insecureHTTP: s.InsecureHTTP, maxFileBytes: v.maxFileBytes}, nil
 }
 
 // renewOnRefusedToken is the resource server's RenewRule: the reference
@@ -226,12 +167,19 @@ const mePath = "/v2/users/me"
 // With a token source from Config.TokenSource, a 401 forces one refresh
 // and one retry; if the refresh token is refused too, Me returns a
 // *ReauthorizationRequiredError.
-func (c *Client) Me(ctx context.Context) (*User, error) {
+func (c *Client) Me(ctx context.Context, opts ...option.CallOption) (*User, error) {
+	call, err := apiclient.Call("fractalid", opts)
+	if err != nil {
+		return nil, err
+	}
 	u := new(User)
-	_, err := c.api.Do(ctx, &apiclient.Request{
-		Method: http.MethodGet,
-		Path:   mePath,
-		Header: http.Header{"Content-Type": {"application/json"}},
+	_, err = c.api.Do(ctx, &apiclient.Request{
+		Method:    http.MethodGet,
+		Path:      mePath,
+		Header:    http.Header{"Content-Type": {"application/json"}},
+		Operation: "fractalid.Me",
+		Route:     mePath,
+		Call:      call,
 	}, u)
 	if err != nil {
 		return nil, err
@@ -249,9 +197,14 @@ func (c *Client) Me(ctx context.Context) (*User, error) {
 // from a storage host (or a 400 that says the request expired) gives an
 // *APIError that matches ErrFileURLExpired; call Me again for fresh URLs.
 //
-// Each attempt, body included, is bounded by WithTimeout (default 30s):
-// raise it for large files on slow links.
-func (c *Client) DownloadFile(ctx context.Context, fileURL string, w io.Writer) (int64, error) {
+// Each attempt, body included, is bounded by option.WithTimeout (default
+// 30s): raise it for large files on slow links, for this call only with
+// c.DownloadFile(ctx, u, w, option.WithTimeout(10*time.Minute)).
+func (c *Client) DownloadFile(ctx context.Context, fileURL string, w io.Writer, opts ...option.CallOption) (int64, error) {
+	call, err := apiclient.Call("fractalid", opts)
+	if err != nil {
+		return 0, err
+	}
 	if w == nil {
 		return 0, fmt.Errorf("fractalid: %w: nil writer", ErrInvalidArgument)
 	}
@@ -259,13 +212,17 @@ func (c *Client) DownloadFile(ctx context.Context, fileURL string, w io.Writer) 
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
 		return 0, fmt.Errorf("fractalid: %w: file URL must be an absolute http(s) URL", ErrInvalidArgument)
 	}
-	if u.Scheme == "http" && !c.set.insecureHTTP && !apiclient.IsLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !c.insecureHTTP && !apiclient.IsLoopback(u.Hostname()) {
 		return 0, fmt.Errorf("fractalid: %w: file URL must use https", ErrInvalidArgument)
 	}
 	resp, err := c.api.Stream(ctx, &apiclient.Request{
 		Method: http.MethodGet,
 		URL:    fileURL,
 		Header: http.Header{"Accept": {"*/*"}},
+		// The URL is pre-signed: its path and query never reach a trace.
+		Operation: "fractalid.DownloadFile",
+		Route:     "{fileURL}",
+		Call:      call,
 	}, c.maxFileBytes)
 	if err != nil {
 		var ae *APIError

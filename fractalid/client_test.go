@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/kycgo/kyc/option"
 	"golang.org/x/oauth2"
 )
 
@@ -20,11 +21,11 @@ func staticTS(tok string) oauth2.TokenSource {
 	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok, TokenType: "bearer"})
 }
 
-func newMockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
+func newMockClient(t *testing.T, opts ...option.ClientOption) (*Client, *httpmock.MockTransport) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
-	base := []Option{WithEnvironment(testEnv), WithHTTPClient(&http.Client{Transport: mt}),
-		WithRetryPolicy(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Millisecond})}
+	base := []option.ClientOption{WithEnvironment(testEnv), option.WithHTTPClient(&http.Client{Transport: mt}),
+		option.WithRetryPolicy(option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Millisecond})}
 	c, err := NewClient(staticTS("SENTINEL-ACCESS-TOKEN"), append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +34,7 @@ func newMockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTranspo
 }
 
 func TestMe(t *testing.T) {
-	c, mt := newMockClient(t, WithUserAgent("my-app/1.0"))
+	c, mt := newMockClient(t, option.WithUserAgent("my-app/1.0"))
 	body := readFixture(t, "users_me_seed.json")
 	var seen *http.Request
 	mt.RegisterResponder(http.MethodGet, meURL, func(r *http.Request) (*http.Response, error) {
@@ -159,7 +160,7 @@ func TestMeDecodeFailures(t *testing.T) {
 			}
 		})
 	}
-	c, mt := newMockClient(t, WithMaxResponseBytes(100))
+	c, mt := newMockClient(t, option.WithMaxResponseBytes(100))
 	mt.RegisterResponder(http.MethodGet, meURL, httpmock.NewBytesResponder(200, full))
 	if u, err := c.Me(context.Background()); u != nil || !errors.Is(err, ErrResponseTooLarge) {
 		t.Errorf("over the cap: %v", err)
@@ -183,16 +184,16 @@ func TestMeTransportAndContext(t *testing.T) {
 
 func TestNewClientOptions(t *testing.T) {
 	ts := staticTS("x")
-	for name, opts := range map[string][]Option{
+	for name, opts := range map[string][]option.ClientOption{
 		"bad environment":  {WithEnvironment(Environment{})},
-		"empty resource":   {WithResourceURL("")},
-		"http resource":    {WithResourceURL("http://resource.example")},
-		"nil http client":  {WithHTTPClient(nil)},
-		"zero timeout":     {WithTimeout(0)},
-		"bad retry policy": {WithRetryPolicy(RetryPolicy{MaxRetries: -1})},
-		"zero max bytes":   {WithMaxResponseBytes(0)},
+		"empty resource":   {option.WithBaseURL("")},
+		"http resource":    {option.WithBaseURL("http://resource.example")},
+		"nil http client":  {option.WithHTTPClient(nil)},
+		"zero timeout":     {option.WithTimeout(0)},
+		"bad retry policy": {option.WithRetryPolicy(option.RetryPolicy{MaxRetries: -1})},
+		"zero max bytes":   {option.WithMaxResponseBytes(0)},
 		"zero file bytes":  {WithMaxFileBytes(0)},
-		"ua newline":       {WithUserAgent("a\nb")},
+		"ua newline":       {option.WithUserAgent("a\nb")},
 	} {
 		if c, err := NewClient(ts, opts...); c != nil || err == nil {
 			t.Errorf("%s: accepted", name)
@@ -201,14 +202,14 @@ func TestNewClientOptions(t *testing.T) {
 	if _, err := NewClient(nil); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("nil token source: %v", err)
 	}
-	if _, err := NewClient(ts, WithResourceURL("http://resource.example"), WithInsecureHTTP(), nil); err != nil {
+	if _, err := NewClient(ts, option.WithBaseURL("http://resource.example"), option.WithInsecureHTTP(), nil); err != nil {
 		t.Errorf("insecure: %v", err)
 	}
 	c, err := NewClient(ts)
 	if err != nil || c.api.BaseURL().String() != "https://resource.fractal.id" {
 		t.Errorf("default must be production: %v", err)
 	}
-	c, mt := newMockClient(t, WithResourceURL("https://other.fractal.test/base"), WithTimeout(time.Second), WithMaxFileBytes(10), WithLogger(nil))
+	c, mt := newMockClient(t, option.WithBaseURL("https://other.fractal.test/base"), option.WithTimeout(time.Second), WithMaxFileBytes(10), option.WithLogger(nil))
 	mt.RegisterResponder(http.MethodGet, "https://other.fractal.test/base/v2/users/me", httpmock.NewStringResponder(200, `{"uid":"u"}`))
 	if u, err := c.Me(context.Background()); err != nil || u.UID != "u" {
 		t.Errorf("resource override: %v", err)
@@ -272,7 +273,7 @@ func TestDownloadFile(t *testing.T) {
 		{500, "", "files.storage.test", false},
 		{403, "", "resource.fractal.test", false},
 	} {
-		c, mt := newMockClient(t, WithRetryPolicy(NoRetries))
+		c, mt := newMockClient(t, option.NoRetries())
 		u := "https://" + tc.host + "/uploads/x.jpg"
 		mt.RegisterResponder(http.MethodGet, u, httpmock.NewStringResponder(tc.status, tc.body))
 		var buf bytes.Buffer
@@ -389,7 +390,7 @@ func TestMeRefreshesOnceAfter401(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := NewClient(src, WithEnvironment(testEnv), WithHTTPClient(&http.Client{Transport: mt}))
+			c, err := NewClient(src, WithEnvironment(testEnv), option.WithHTTPClient(&http.Client{Transport: mt}))
 			if err != nil {
 				t.Fatal(err)
 			}

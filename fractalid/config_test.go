@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/kycgo/kyc/option"
 	"golang.org/x/oauth2"
 )
 
@@ -510,7 +511,7 @@ func TestTokenSourceInvalidGrant(t *testing.T) {
 		t.Errorf("second call: %v after %d requests", err2, len(ts.forms))
 	}
 	// Through a Client, Me returns the same typed error.
-	cl, err := NewClient(src, WithEnvironment(testEnv), WithHTTPClient(&http.Client{Transport: httpmock.NewMockTransport()}))
+	cl, err := NewClient(src, WithEnvironment(testEnv), option.WithHTTPClient(&http.Client{Transport: httpmock.NewMockTransport()}))
 	if err != nil {
 		t.Fatal(err)
 	}

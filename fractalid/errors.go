@@ -35,17 +35,7 @@ type (
 	// (scheme, host or port), from https to http, or one that would send
 	// the request body to another origin. Credentials never follow one.
 	RedirectError = apiclient.RedirectError
-	// RetryPolicy says which failed attempts are retried and how long to wait.
-	RetryPolicy = apiclient.RetryPolicy
 )
-
-// DefaultRetryPolicy is the retry policy used unless WithRetryPolicy says
-// otherwise: 2 retries, 500ms doubling to 8s with jitter, Retry-After
-// honoured up to 30s.
-var DefaultRetryPolicy = apiclient.DefaultRetryPolicy
-
-// NoRetries is a RetryPolicy that disables retries.
-var NoRetries = apiclient.NoRetries
 
 // Sentinel errors shared with the rest of kyc-go; compare with errors.Is.
 var (

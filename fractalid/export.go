@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/kycgo/kyc/option"
 )
 
 // exportBaseHeader is the header of the three columns every export has.
@@ -257,17 +259,18 @@ func exportSafe(s string) string {
 }
 
 // ExportUserVerifications fetches GET /v2/stats/user-verifications and
-// writes it to w as ExportCSV does. The options are checked before the
-// request is sent; nothing is written if the request fails.
-func (c *StatsClient) ExportUserVerifications(ctx context.Context, w io.Writer, opts ...ExportOption) error {
+// writes it to w as ExportCSV does with the export options (nil for
+// none). The options are checked before the request is sent; nothing is
+// written if the request fails. opts apply to the request.
+func (c *StatsClient) ExportUserVerifications(ctx context.Context, w io.Writer, export []ExportOption, opts ...option.CallOption) error {
 	if w == nil {
 		return fmt.Errorf("fractalid: %w: nil io.Writer", ErrInvalidArgument)
 	}
-	s, err := exportApply(opts)
+	s, err := exportApply(export)
 	if err != nil {
 		return err
 	}
-	rows, err := c.UserVerifications(ctx)
+	rows, err := c.UserVerifications(ctx, opts...)
 	if err != nil {
 		return err
 	}

@@ -33,14 +33,14 @@ func ExampleStatsClient_ExportUserVerifications() {
 	defer srv.Close()
 
 	stats, err := fractalid.NewStatsClient(
-		fractalid.WithStatsCredentials("my-client-id", "my-client-secret"),
-		fractalid.WithStatsEnvironment(fractalid.Environment{Name: "example", AuthURL: srv.URL, ResourceURL: srv.URL}),
+		fractalid.WithCredentials("my-client-id", "my-client-secret"),
+		fractalid.WithEnvironment(fractalid.Environment{Name: "example", AuthURL: srv.URL, ResourceURL: srv.URL}),
 	)
 	if err != nil {
 		log.Fatal(err)
 	}
 	// A file in a real job: f, err := os.Create("users.csv"), then f.Close().
-	if err := stats.ExportUserVerifications(context.Background(), os.Stdout, fractalid.WithLevelColumns()); err != nil {
+	if err := stats.ExportUserVerifications(context.Background(), os.Stdout, []fractalid.ExportOption{fractalid.WithLevelColumns()}); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("done")

@@ -244,7 +244,7 @@ func TestStatsExportUserVerifications(t *testing.T) {
 		mt, c := statsMock(t)
 		mt.RegisterResponder(http.MethodGet, statsResourceURL+"/v2/stats/user-verifications", statsJSON(t, statsFixture(t, "stats_users.json")))
 		var buf bytes.Buffer
-		if err := c.ExportUserVerifications(t.Context(), &buf, fractalid.WithLevelColumns()); err != nil {
+		if err := c.ExportUserVerifications(t.Context(), &buf, []fractalid.ExportOption{fractalid.WithLevelColumns()}); err != nil {
 			t.Fatal(err)
 		}
 		want := "user_id,level,status,v1,light,selfie,wallet\n" +
@@ -258,7 +258,7 @@ func TestStatsExportUserVerifications(t *testing.T) {
 		mt, c := statsMock(t)
 		mt.RegisterResponder(http.MethodGet, statsResourceURL+"/v2/stats/user-verifications", httpmock.NewStringResponder(200, `[{"user_id":"a","level":"basic","credential":"approved"},`))
 		var buf bytes.Buffer
-		if err := c.ExportUserVerifications(t.Context(), &buf); !errors.Is(err, fractalid.ErrDecode) {
+		if err := c.ExportUserVerifications(t.Context(), &buf, nil); !errors.Is(err, fractalid.ErrDecode) {
 			t.Errorf("err = %v, want ErrDecode", err)
 		}
 		if buf.Len() != 0 {
@@ -267,7 +267,7 @@ func TestStatsExportUserVerifications(t *testing.T) {
 	})
 	t.Run("bad option sends no request", func(t *testing.T) {
 		mt, c := statsMock(t)
-		if err := c.ExportUserVerifications(t.Context(), io.Discard, fractalid.WithItemColumns()); !errors.Is(err, fractalid.ErrInvalidArgument) {
+		if err := c.ExportUserVerifications(t.Context(), io.Discard, []fractalid.ExportOption{fractalid.WithItemColumns()}); !errors.Is(err, fractalid.ErrInvalidArgument) {
 			t.Errorf("err = %v", err)
 		}
 		if n := mt.GetTotalCallCount(); n != 0 {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // The fault matrix of the user API (GET /v2/users/me) and of the token
@@ -28,11 +30,11 @@ const (
 
 // fastRetries keeps the default retry budget (2 retries) with waits of a
 // few milliseconds; a Retry-After of up to 5s is honoured.
-var fastRetries = fractalid.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
+var fastRetries = option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
 
 // slowRetries waits long enough between attempts for a test to cancel
 // the context while the client is waiting.
-var slowRetries = fractalid.RetryPolicy{MaxRetries: 2, MinWait: 5 * time.Second, MaxWait: 5 * time.Second, MaxRetryAfter: 5 * time.Second}
+var slowRetries = option.RetryPolicy{MaxRetries: 2, MinWait: 5 * time.Second, MaxWait: 5 * time.Second, MaxRetryAfter: 5 * time.Second}
 
 // attemptHook is a slog.Handler that closes done at the first record the
 // client logs for a path starting with prefix, which it does when an
@@ -95,7 +97,7 @@ func retryAfterDate() (string, time.Time) {
 }
 
 // gap is the time between the server's first and second request to path.
-func gap(t *testing.T, reqs []fractalidtest.Request, path string) (first, second time.Time) {
+func gap(t *testing.T, reqs []kyctest.Request, path string) (first, second time.Time) {
 	t.Helper()
 	var seen []time.Time
 	for _, r := range reqs {
@@ -120,7 +122,7 @@ type meEnv struct {
 
 // newMeEnv starts a fake with one user and builds a client. With expired,
 // the client's token has expired so the first call refreshes it.
-func newMeEnv(t *testing.T, expired bool, opts ...fractalid.Option) *meEnv {
+func newMeEnv(t *testing.T, expired bool, opts ...option.ClientOption) *meEnv {
 	t.Helper()
 	srv := fractalidtest.NewServer(t)
 	u := srv.AddUser(fractalidtest.User{})
@@ -137,10 +139,10 @@ func newMeEnv(t *testing.T, expired bool, opts ...fractalid.Option) *meEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := []fractalid.Option{
+	base := []option.ClientOption{
 		fractalid.WithEnvironment(srv.Environment()),
-		fractalid.WithHTTPClient(srv.HTTPClient()),
-		fractalid.WithRetryPolicy(fastRetries),
+		option.WithHTTPClient(srv.HTTPClient()),
+		option.WithRetryPolicy(fastRetries),
 	}
 	c, err := fractalid.NewClient(ts, append(base, opts...)...)
 	if err != nil {
@@ -167,8 +169,8 @@ func TestMeFaultMatrix(t *testing.T) {
 		expired bool
 		// method and path receive the fault (default GET /v2/users/me).
 		method, path string
-		fault        fractalidtest.Fault
-		opts         []fractalid.Option
+		fault        kyctest.Fault
+		opts         []option.ClientOption
 		// prepare runs after setup, before the call.
 		prepare func(e *meEnv)
 		// hook, when set, is installed as the client's logger and the
@@ -182,12 +184,12 @@ func TestMeFaultMatrix(t *testing.T) {
 	}{
 		{
 			name:   "5xx burst shorter than the retry budget: success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 2},
+			fault:  kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2},
 			wantOK: true, meRequests: 3,
 		},
 		{
 			name:  "5xx burst longer than the retry budget: APIError after 3 attempts",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 3},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
 			check: func(t *testing.T, _ *meEnv, err error) {
 				ae := apiErrorOf(t, err)
 				if ae.StatusCode != 503 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) {
@@ -198,7 +200,7 @@ func TestMeFaultMatrix(t *testing.T) {
 		},
 		{
 			name:   "429 Retry-After in seconds: waited, then success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 429, RetryAfter: "1"},
+			fault:  kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"},
 			wantOK: true, meRequests: 2,
 			check: func(t *testing.T, e *meEnv, _ error) {
 				first, second := gap(t, e.srv.Requests(), mePath)
@@ -209,7 +211,7 @@ func TestMeFaultMatrix(t *testing.T) {
 		},
 		{
 			name:   "429 Retry-After as an HTTP date: waited until then, then success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 429, RetryAfter: date},
+			fault:  kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: date},
 			wantOK: true, meRequests: 2,
 			check: func(t *testing.T, e *meEnv, _ error) {
 				if _, second := gap(t, e.srv.Requests(), mePath); second.Before(dateAt.Add(-20 * time.Millisecond)) {
@@ -219,24 +221,24 @@ func TestMeFaultMatrix(t *testing.T) {
 		},
 		{
 			name:   "connection reset before the request is read: resent, success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultResetBeforeRead},
+			fault:  kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			wantOK: true, meRequests: 2,
 		},
 		{
 			name:   "connection reset after the request is read: resent (GET), success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultResetAfterRead},
+			fault:  kyctest.Fault{Kind: kyctest.FaultResetAfterRead},
 			wantOK: true, meRequests: 2,
 		},
 		{
 			name:   "reply slower than the timeout once: resent, success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultHang},
-			opts:   []fractalid.Option{fractalid.WithTimeout(150 * time.Millisecond)},
+			fault:  kyctest.Fault{Kind: kyctest.FaultHang},
+			opts:   []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			wantOK: true, meRequests: 2,
 		},
 		{
 			name:  "reply slower than the timeout every time: TransportError timeout after 3 attempts",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultHang, Times: 3},
-			opts:  []fractalid.Option{fractalid.WithTimeout(150 * time.Millisecond)},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang, Times: 3},
+			opts:  []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			check: func(t *testing.T, _ *meEnv, err error) {
 				var te *fractalid.TransportError
 				if !errors.As(err, &te) || !te.Timeout() || te.Attempts != 3 {
@@ -247,7 +249,7 @@ func TestMeFaultMatrix(t *testing.T) {
 		},
 		{
 			name:  "truncated JSON: DecodeError, no user",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultTruncate},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, _ *meEnv, err error) {
 				var de *fractalid.DecodeError
 				if !errors.As(err, &de) || !errors.Is(err, fractalid.ErrDecode) || de.StatusCode != 200 {
@@ -258,7 +260,7 @@ func TestMeFaultMatrix(t *testing.T) {
 		},
 		{
 			name:  "HTML error page from a proxy: APIError, page not in Error()",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError, Status: 502, Times: 3},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502, Times: 3},
 			check: func(t *testing.T, _ *meEnv, err error) {
 				ae := apiErrorOf(t, err)
 				if ae.StatusCode != 502 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) || htmlPageEchoed(err) {
@@ -269,8 +271,8 @@ func TestMeFaultMatrix(t *testing.T) {
 		},
 		{
 			name:  "body over the size cap: ErrResponseTooLarge, not retried",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultOversize, Size: 64 << 10},
-			opts:  []fractalid.Option{fractalid.WithMaxResponseBytes(16 << 10)},
+			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10},
+			opts:  []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
 			check: func(t *testing.T, _ *meEnv, err error) {
 				if !errors.Is(err, fractalid.ErrResponseTooLarge) {
 					t.Fatalf("error %v (%T), want ErrResponseTooLarge", err, err)
@@ -281,7 +283,7 @@ func TestMeFaultMatrix(t *testing.T) {
 		{
 			name:    "token endpoint answers 503: TokenError, one token request, no API call",
 			expired: true, method: http.MethodPost, path: tokenPath,
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503},
 			check: func(t *testing.T, _ *meEnv, err error) {
 				var te *fractalid.TokenError
 				if !errors.As(err, &te) || te.StatusCode != 503 || !errors.Is(err, fractalid.ErrToken) || errors.Is(err, fractalid.ErrReauthorizationRequired) {
@@ -293,7 +295,7 @@ func TestMeFaultMatrix(t *testing.T) {
 		{
 			name:    "token endpoint resets before reading: TokenError, one token request",
 			expired: true, method: http.MethodPost, path: tokenPath,
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultResetBeforeRead},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			check: func(t *testing.T, _ *meEnv, err error) {
 				var te *fractalid.TokenError
 				if !errors.As(err, &te) || !errors.Is(err, fractalid.ErrToken) {
@@ -305,7 +307,7 @@ func TestMeFaultMatrix(t *testing.T) {
 		{
 			name:    "token reply lost after the refresh was made: TokenError; the next call refreshes again",
 			expired: true, method: http.MethodPost, path: tokenPath,
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultResetAfterRead},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead},
 			check: func(t *testing.T, e *meEnv, err error) {
 				if !errors.Is(err, fractalid.ErrToken) || errors.Is(err, fractalid.ErrReauthorizationRequired) {
 					t.Fatalf("error %v (%T), want TokenError", err, err)
@@ -347,8 +349,8 @@ func TestMeFaultMatrix(t *testing.T) {
 		},
 		{
 			name:  "context cancelled mid-backoff: context.Canceled at once, one request",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 3},
-			opts:  []fractalid.Option{fractalid.WithRetryPolicy(slowRetries)},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
+			opts:  []option.ClientOption{option.WithRetryPolicy(slowRetries)},
 			hook:  true,
 			check: func(t *testing.T, _ *meEnv, err error) {
 				if !errors.Is(err, context.Canceled) {
@@ -366,7 +368,7 @@ func TestMeFaultMatrix(t *testing.T) {
 			var hook *attemptHook
 			if tt.hook {
 				hook = newAttemptHook(mePath)
-				opts = append(append([]fractalid.Option{}, opts...), fractalid.WithLogger(slog.New(hook)))
+				opts = append(append([]option.ClientOption{}, opts...), option.WithLogger(slog.New(hook)))
 			}
 			e := newMeEnv(t, tt.expired, opts...)
 			if hook != nil {
@@ -375,7 +377,7 @@ func TestMeFaultMatrix(t *testing.T) {
 			if tt.prepare != nil {
 				tt.prepare(e)
 			}
-			if tt.fault.Kind != fractalidtest.FaultNone {
+			if tt.fault.Kind != kyctest.FaultNone {
 				method, path := tt.method, tt.path
 				if path == "" {
 					method, path = http.MethodGet, mePath
@@ -420,12 +422,12 @@ func TestMeReusesOneConnection(t *testing.T) {
 	for i := range 20 {
 		switch i % 4 {
 		case 1:
-			e.srv.InjectFault(http.MethodGet, mePath, fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 404, Body: errBody})
+			e.srv.InjectFault(http.MethodGet, mePath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 404, Body: errBody})
 		case 2:
 			// A retried 503 with a body larger than the retry engine reads.
-			e.srv.InjectFault(http.MethodGet, mePath, fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Body: errBody})
+			e.srv.InjectFault(http.MethodGet, mePath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Body: errBody})
 		case 3:
-			e.srv.InjectFault(http.MethodGet, mePath, fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError, Status: 403})
+			e.srv.InjectFault(http.MethodGet, mePath, kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 403})
 		}
 		u, err := e.client.Me(t.Context())
 		switch i % 4 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
+	"github.com/kycgo/kyc/option"
 )
 
 // TestFlowAgainstFake runs the public API end to end against the
@@ -66,7 +67,7 @@ func TestFlowAgainstFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := fractalid.NewClient(ts, fractalid.WithEnvironment(srv.Environment()), fractalid.WithHTTPClient(srv.HTTPClient()))
+	client, err := fractalid.NewClient(ts, fractalid.WithEnvironment(srv.Environment()), option.WithHTTPClient(srv.HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}

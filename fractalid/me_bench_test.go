@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/kycgo/kyc/option"
 	"golang.org/x/oauth2"
 )
 
@@ -36,7 +37,7 @@ func benchServer(b *testing.B) *httptest.Server {
 func BenchmarkMe(b *testing.B) {
 	srv := benchServer(b)
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "bench-token", TokenType: "bearer"})
-	c, err := NewClient(ts, WithResourceURL(srv.URL), WithHTTPClient(srv.Client()))
+	c, err := NewClient(ts, option.WithBaseURL(srv.URL), option.WithHTTPClient(srv.Client()))
 	if err != nil {
 		b.Fatal(err)
 	}

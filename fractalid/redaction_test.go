@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/kycgo/kyc/option"
 )
 
 // sentinelEmail is the address in users_me_all_details.json; like
@@ -139,7 +140,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 
 	// Resource errors whose bodies carry the sentinels.
 	mt := httpmock.NewMockTransport()
-	c, err := NewClient(staticTS("SENTINEL-ACCESS-TOKEN"), WithEnvironment(testEnv), WithHTTPClient(&http.Client{Transport: mt}), WithLogger(logger), WithRetryPolicy(NoRetries))
+	c, err := NewClient(staticTS("SENTINEL-ACCESS-TOKEN"), WithEnvironment(testEnv), option.WithHTTPClient(&http.Client{Transport: mt}), option.WithLogger(logger), option.NoRetries())
 	if err != nil {
 		t.Fatal(err)
 	}

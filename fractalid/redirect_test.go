@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/fractalid"
+	"github.com/kycgo/kyc/option"
 )
 
 const (
@@ -92,7 +93,7 @@ func TestRedirectsKeepCredentials(t *testing.T) {
 			front.reset(status, map[string]string{"/v2/users/me": target})
 			other.reset(0, nil)
 			c, err := fractalid.NewClient(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: rdToken}),
-				fractalid.WithEnvironment(env), fractalid.WithHTTPClient(hc))
+				fractalid.WithEnvironment(env), option.WithHTTPClient(hc))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,8 +104,8 @@ func TestRedirectsKeepCredentials(t *testing.T) {
 			}
 			// The statistics client's token request.
 			front.reset(status, map[string]string{"/oauth/token": target})
-			sc, err := fractalid.NewStatsClient(fractalid.WithStatsEnvironment(env), fractalid.WithStatsCredentials("rd-client", rdSecret),
-				fractalid.WithStatsHTTPClient(hc))
+			sc, err := fractalid.NewStatsClient(fractalid.WithEnvironment(env), fractalid.WithCredentials("rd-client", rdSecret),
+				option.WithHTTPClient(hc))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,19 +4,17 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
 // Paths of the statistics endpoints on the resource host.
@@ -125,132 +123,6 @@ func (v *UserVerification) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// StatsOption configures a StatsClient. Options validate their arguments.
-type StatsOption func(*statsSettings) error
-
-type statsSettings struct {
-	clientID     string
-	clientSecret string
-	ts           oauth2.TokenSource
-	env          Environment
-	baseURL      string
-	allowHTTP    bool
-	hc           *http.Client
-	core         []apiclient.Option
-}
-
-// WithStatsCredentials authenticates with the application's client ID and
-// secret (client-credentials grant, scope client.stats:read). Either this
-// or WithStatsTokenSource is required.
-func WithStatsCredentials(clientID, clientSecret string) StatsOption {
-	return func(s *statsSettings) error {
-		if strings.TrimSpace(clientID) == "" || clientSecret == "" {
-			return errors.New("client ID and client secret are required")
-		}
-		s.clientID, s.clientSecret = clientID, clientSecret
-		return nil
-	}
-}
-
-// WithStatsTokenSource authenticates every request with tokens from ts,
-// which must grant client.stats:read. It replaces WithStatsCredentials.
-func WithStatsTokenSource(ts oauth2.TokenSource) StatsOption {
-	return func(s *statsSettings) error {
-		if ts == nil {
-			return errors.New("nil oauth2.TokenSource")
-		}
-		s.ts = ts
-		return nil
-	}
-}
-
-// WithStatsEnvironment selects the deployment (default Production): tokens
-// come from env.TokenURL() and the statistics from env.ResourceURL.
-func WithStatsEnvironment(env Environment) StatsOption {
-	return func(s *statsSettings) error {
-		if env.AuthURL == "" || env.ResourceURL == "" {
-			return errors.New("environment needs AuthURL and ResourceURL")
-		}
-		s.env = env
-		return nil
-	}
-}
-
-// WithStatsBaseURL overrides the resource host the statistics are read
-// from (the environment's ResourceURL).
-func WithStatsBaseURL(raw string) StatsOption {
-	return func(s *statsSettings) error {
-		if raw == "" {
-			return errors.New("empty base URL")
-		}
-		s.baseURL = raw
-		return nil
-	}
-}
-
-// WithStatsInsecureHTTP allows plain http URLs on non-loopback hosts (tests only).
-func WithStatsInsecureHTTP() StatsOption {
-	return func(s *statsSettings) error {
-		s.allowHTTP = true
-		s.core = append(s.core, apiclient.WithInsecureHTTP())
-		return nil
-	}
-}
-
-// WithStatsHTTPClient sends both token and statistics requests through hc.
-// Its transport is wrapped, never replaced.
-func WithStatsHTTPClient(hc *http.Client) StatsOption {
-	return func(s *statsSettings) error {
-		if hc == nil {
-			return errors.New("nil *http.Client")
-		}
-		s.hc = hc
-		return nil
-	}
-}
-
-// WithStatsRetryPolicy replaces the default retry policy (2 retries of GETs
-// on transport errors, 408, 429, 502, 503 and 504). Token requests are
-// POSTs and are retried only when they never left the machine.
-func WithStatsRetryPolicy(p RetryPolicy) StatsOption {
-	return statsCoreOption(apiclient.WithRetryPolicy(p))
-}
-
-// WithStatsTimeout sets the timeout of each attempt, body included (default 30s).
-func WithStatsTimeout(d time.Duration) StatsOption {
-	return statsCoreOption(apiclient.WithTimeout(d))
-}
-
-// WithStatsMaxResponseBytes caps response bodies (default 64 MiB, since
-// the user-verifications list is not paginated).
-func WithStatsMaxResponseBytes(n int64) StatsOption {
-	return statsCoreOption(apiclient.WithMaxResponseBytes(n))
-}
-
-// WithStatsLogger logs one debug line per HTTP attempt (method, host, path,
-// status, duration). Nothing is logged without it; tokens, secrets and
-// bodies are never logged.
-// A nil logger turns logging off.
-func WithStatsLogger(l *slog.Logger) StatsOption {
-	return statsCoreOption(apiclient.WithLogger(l))
-}
-
-// WithStatsUserAgent appends suffix to the kyc-go User-Agent.
-func WithStatsUserAgent(suffix string) StatsOption {
-	return statsCoreOption(apiclient.WithUserAgent(suffix))
-}
-
-// statsCoreOption validates a core option at once and keeps it for later.
-func statsCoreOption(o apiclient.Option) StatsOption {
-	return func(s *statsSettings) error {
-		if _, err := apiclient.NewHTTPClient(o); err != nil {
-			return err
-		}
-		s.core = append(s.core, o)
-		return nil
-	}
-}
-
 // StatsClient reads an application's statistics from Fractal ID's
 // back-office API (GET /v2/stats/*) with a client-credentials token. It is
 // safe for concurrent use.
@@ -267,60 +139,43 @@ type StatsClient struct {
 //
 // The token source lives as long as the client: it is built from
 // context.Background(), never from a request context.
-func NewStatsClient(opts ...StatsOption) (*StatsClient, error) {
-	s := statsSettings{env: Production}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, fmt.Errorf("fractalid: %w: %w", ErrInvalidArgument, err)
-		}
-	}
-	base := s.baseURL
-	if base == "" {
-		base = s.env.ResourceURL
+func NewStatsClient(opts ...option.ClientOption) (*StatsClient, error) {
+	s, v, err := configure(opts)
+	if err != nil {
+		return nil, err
 	}
 	var ts oauth2.TokenSource
 	switch {
-	case s.ts != nil && s.clientID != "":
-		return nil, fmt.Errorf("fractalid: %w: WithStatsCredentials and WithStatsTokenSource are exclusive", ErrInvalidArgument)
-	case s.ts != nil:
-		ts = s.ts
-	case s.clientID != "":
-		if _, err := apiclient.ParseBaseURL(s.env.AuthURL, s.allowHTTP); err != nil {
+	case s.TokenSource != nil && v.clientID != "":
+		return nil, fmt.Errorf("fractalid: %w: WithCredentials and option.WithTokenSource are exclusive", ErrInvalidArgument)
+	case s.TokenSource != nil:
+		ts = s.TokenSource
+	case v.clientID != "":
+		if _, err := apiclient.ParseBaseURL(v.env.AuthURL, s.InsecureHTTP); err != nil {
 			return nil, fmt.Errorf("fractalid: token endpoint: %w", err)
 		}
-		tokenOpts := append([]apiclient.Option{}, s.core...)
-		if s.hc != nil {
-			tokenOpts = append(tokenOpts, apiclient.WithHTTPClient(s.hc))
-		}
-		thc, err := apiclient.NewHTTPClient(tokenOpts...)
+		thc, err := apiclient.NewHTTPClient(s.TokenClientOptions()...)
 		if err != nil {
 			return nil, err
 		}
 		cc := &clientcredentials.Config{
-			ClientID:     s.clientID,
-			ClientSecret: s.clientSecret,
-			TokenURL:     s.env.TokenURL(),
+			ClientID:     v.clientID,
+			ClientSecret: v.clientSecret,
+			TokenURL:     v.env.TokenURL(),
 			Scopes:       []string{string(ScopeClientStats)},
 			AuthStyle:    oauth2.AuthStyleInParams,
 		}
 		// Non-caching: the core caches the token and fetches a new one when the API refuses it.
 		ts = apiclient.ClientCredentialsSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc), cc)
 	default:
-		return nil, fmt.Errorf("fractalid: %w: WithStatsCredentials or WithStatsTokenSource is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: WithCredentials or option.WithTokenSource is required", ErrInvalidArgument)
 	}
-	coreOpts := []apiclient.Option{
-		apiclient.WithMaxResponseBytes(statsDefaultMaxResponseBytes),
-		apiclient.WithBaseURL(base),
+	core := append([]apiclient.Option{apiclient.WithMaxResponseBytes(statsDefaultMaxResponseBytes)}, s.CoreOptions()...)
+	core = append(core,
+		apiclient.WithBaseURL(resourceURL(s, v)),
 		apiclient.WithTokenSource(ts),
-		apiclient.WithErrorDecoder(decodeResourceError),
-	}
-	if s.hc != nil {
-		coreOpts = append(coreOpts, apiclient.WithHTTPClient(s.hc))
-	}
-	api, err := apiclient.New(append(coreOpts, s.core...)...)
+		apiclient.WithErrorDecoder(decodeResourceError))
+	api, err := apiclient.New(core...)
 	if err != nil {
 		return nil, err
 	}
@@ -335,9 +190,9 @@ func (c *StatsClient) GoString() string { return c.String() }
 
 // TotalVerifications returns the current number of users per status
 // (GET /v2/stats/total-verifications).
-func (c *StatsClient) TotalVerifications(ctx context.Context) (StatusCounts, error) {
+func (c *StatsClient) TotalVerifications(ctx context.Context, opts ...option.CallOption) (StatusCounts, error) {
 	var out StatusCounts
-	if err := c.get(ctx, statsTotalPath, &out); err != nil {
+	if err := c.get(ctx, "fractalid.TotalVerifications", statsTotalPath, &out, opts); err != nil {
 		return nil, err
 	}
 	if out == nil {
@@ -349,9 +204,9 @@ func (c *StatsClient) TotalVerifications(ctx context.Context) (StatusCounts, err
 // CountryVerifications returns the number of users per status for each
 // country code (GET /v2/stats/country-verifications). Which country (of
 // residence or of the document) is not documented.
-func (c *StatsClient) CountryVerifications(ctx context.Context) (map[string]StatusCounts, error) {
+func (c *StatsClient) CountryVerifications(ctx context.Context, opts ...option.CallOption) (map[string]StatusCounts, error) {
 	var out map[string]StatusCounts
-	if err := c.get(ctx, statsCountryPath, &out); err != nil {
+	if err := c.get(ctx, "fractalid.CountryVerifications", statsCountryPath, &out, opts); err != nil {
 		return nil, err
 	}
 	if out == nil {
@@ -368,9 +223,9 @@ func (c *StatsClient) CountryVerifications(ctx context.Context) (map[string]Stat
 // UserVerifications returns one row per user and level
 // (GET /v2/stats/user-verifications). The list is not paginated; a
 // truncated or malformed body gives an error and no rows.
-func (c *StatsClient) UserVerifications(ctx context.Context) ([]UserVerification, error) {
+func (c *StatsClient) UserVerifications(ctx context.Context, opts ...option.CallOption) ([]UserVerification, error) {
 	var out []UserVerification
-	if err := c.get(ctx, statsUsersPath, &out); err != nil {
+	if err := c.get(ctx, "fractalid.UserVerifications", statsUsersPath, &out, opts); err != nil {
 		return nil, err
 	}
 	if out == nil {
@@ -379,12 +234,19 @@ func (c *StatsClient) UserVerifications(ctx context.Context) ([]UserVerification
 	return out, nil
 }
 
-func (c *StatsClient) get(ctx context.Context, path string, out any) error {
-	_, err := c.api.Do(ctx, &apiclient.Request{
+func (c *StatsClient) get(ctx context.Context, op, path string, out any, opts []option.CallOption) error {
+	call, err := apiclient.Call("fractalid", opts)
+	if err != nil {
+		return err
+	}
+	_, err = c.api.Do(ctx, &apiclient.Request{
 		Method:     http.MethodGet,
 		Path:       path,
 		Header:     http.Header{"Content-Type": {"application/json"}},
 		Permission: string(ScopeClientStats),
+		Operation:  op,
+		Route:      path,
+		Call:       call,
 	}, out)
 	return err
 }

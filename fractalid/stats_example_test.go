@@ -49,11 +49,11 @@ func ExampleStatsClient_TotalVerifications() {
 	srv := statsExampleServer()
 	defer srv.Close()
 
-	// Against Fractal ID itself: fractalid.WithStatsEnvironment(fractalid.Staging)
+	// Against Fractal ID itself: fractalid.WithEnvironment(fractalid.Staging)
 	// (Production is the default) and the app's real client ID and secret.
 	stats, err := fractalid.NewStatsClient(
-		fractalid.WithStatsCredentials("my-client-id", "my-client-secret"),
-		fractalid.WithStatsEnvironment(fractalid.Environment{Name: "example", AuthURL: srv.URL, ResourceURL: srv.URL}),
+		fractalid.WithCredentials("my-client-id", "my-client-secret"),
+		fractalid.WithEnvironment(fractalid.Environment{Name: "example", AuthURL: srv.URL, ResourceURL: srv.URL}),
 	)
 	if err != nil {
 		log.Fatal(err)

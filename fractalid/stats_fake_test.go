@@ -11,6 +11,8 @@ import (
 
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // statsFakeSetup starts the fake with the documented client authentication
@@ -37,9 +39,9 @@ func statsFakeSetup(t *testing.T) (*fractalidtest.Server, *fractalid.StatsClient
 	}
 	app := srv.DefaultClient()
 	c, err := fractalid.NewStatsClient(
-		fractalid.WithStatsCredentials(app.ID, app.Secret),
-		fractalid.WithStatsEnvironment(srv.Environment()),
-		fractalid.WithStatsRetryPolicy(fractalid.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}),
+		fractalid.WithCredentials(app.ID, app.Secret),
+		fractalid.WithEnvironment(srv.Environment()),
+		option.WithRetryPolicy(option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func TestStatsExportAgainstFake(t *testing.T) {
 	t.Parallel()
 	_, c, _ := statsFakeSetup(t)
 	var buf bytes.Buffer
-	if err := c.ExportUserVerifications(t.Context(), &buf, fractalid.WithItemColumns(fractalid.LevelBasic, fractalid.LevelPlus, fractalid.AddOnLiveness)); err != nil {
+	if err := c.ExportUserVerifications(t.Context(), &buf, []fractalid.ExportOption{fractalid.WithItemColumns(fractalid.LevelBasic, fractalid.LevelPlus, fractalid.AddOnLiveness)}); err != nil {
 		t.Fatal(err)
 	}
 	want := "user_id,level,status,basic,plus,liveness\n" +
@@ -118,16 +120,16 @@ func TestStatsFaultsAgainstFake(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		fault     fractalidtest.Fault
+		fault     kyctest.Fault
 		wantErr   error
 		wantCalls int
 	}{
-		{"503 burst is retried", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 2}, nil, 3},
-		{"html 502 is retried", fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError}, nil, 2},
-		{"reset after read is retried (GET)", fractalidtest.Fault{Kind: fractalidtest.FaultResetAfterRead}, nil, 2},
-		{"truncated body", fractalidtest.Fault{Kind: fractalidtest.FaultTruncate}, fractalid.ErrDecode, 1},
-		{"oversized body", fractalidtest.Fault{Kind: fractalidtest.FaultOversize, Size: 2 << 20}, fractalid.ErrResponseTooLarge, 1},
-		{"long Retry-After not waited for", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 429, RetryAfter: "3600"}, fractalid.ErrRateLimited, 1},
+		{"503 burst is retried", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, nil, 3},
+		{"html 502 is retried", kyctest.Fault{Kind: kyctest.FaultHTMLError}, nil, 2},
+		{"reset after read is retried (GET)", kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, nil, 2},
+		{"truncated body", kyctest.Fault{Kind: kyctest.FaultTruncate}, fractalid.ErrDecode, 1},
+		{"oversized body", kyctest.Fault{Kind: kyctest.FaultOversize, Size: 2 << 20}, fractalid.ErrResponseTooLarge, 1},
+		{"long Retry-After not waited for", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "3600"}, fractalid.ErrRateLimited, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,10 +138,10 @@ func TestStatsFaultsAgainstFake(t *testing.T) {
 			srv.AddUser(fractalidtest.User{Country: "US"}).SetCase("basic", fractalidtest.Approved)
 			app := srv.DefaultClient()
 			c, err := fractalid.NewStatsClient(
-				fractalid.WithStatsCredentials(app.ID, app.Secret),
-				fractalid.WithStatsEnvironment(srv.Environment()),
-				fractalid.WithStatsMaxResponseBytes(1<<20),
-				fractalid.WithStatsRetryPolicy(fractalid.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Second}),
+				fractalid.WithCredentials(app.ID, app.Secret),
+				fractalid.WithEnvironment(srv.Environment()),
+				option.WithMaxResponseBytes(1<<20),
+				option.WithRetryPolicy(option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: time.Second}),
 			)
 			if err != nil {
 				t.Fatal(err)
@@ -174,8 +176,8 @@ func TestStatsUserTokenIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := fractalid.NewStatsClient(
-		fractalid.WithStatsTokenSource(oauth2.StaticTokenSource(tok)),
-		fractalid.WithStatsEnvironment(srv.Environment()),
+		option.WithTokenSource(oauth2.StaticTokenSource(tok)),
+		fractalid.WithEnvironment(srv.Environment()),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -195,8 +197,8 @@ func TestStatsWrongSecretAgainstFake(t *testing.T) {
 	srv := fractalidtest.NewServer(t)
 	app := srv.DefaultClient()
 	c, err := fractalid.NewStatsClient(
-		fractalid.WithStatsCredentials(app.ID, "not-the-secret"),
-		fractalid.WithStatsEnvironment(srv.Environment()),
+		fractalid.WithCredentials(app.ID, "not-the-secret"),
+		fractalid.WithEnvironment(srv.Environment()),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // The fault matrix of the statistics client (GET /v2/stats/*) and of its
@@ -25,7 +27,7 @@ const (
 
 // newStatsEnv starts a fake with one approved user and a stats client
 // with its credentials (or secret, when not empty).
-func newStatsEnv(t *testing.T, secret string, opts ...fractalid.StatsOption) (*fractalidtest.Server, *fractalid.StatsClient) {
+func newStatsEnv(t *testing.T, secret string, opts ...option.ClientOption) (*fractalidtest.Server, *fractalid.StatsClient) {
 	t.Helper()
 	srv := fractalidtest.NewServer(t)
 	if err := srv.AddUser(fractalidtest.User{Country: "US"}).SetCase("basic", fractalidtest.Approved); err != nil {
@@ -35,11 +37,11 @@ func newStatsEnv(t *testing.T, secret string, opts ...fractalid.StatsOption) (*f
 	if secret == "" {
 		secret = app.Secret
 	}
-	base := []fractalid.StatsOption{
-		fractalid.WithStatsCredentials(app.ID, secret),
-		fractalid.WithStatsEnvironment(srv.Environment()),
-		fractalid.WithStatsHTTPClient(srv.HTTPClient()),
-		fractalid.WithStatsRetryPolicy(fastRetries),
+	base := []option.ClientOption{
+		fractalid.WithCredentials(app.ID, secret),
+		fractalid.WithEnvironment(srv.Environment()),
+		option.WithHTTPClient(srv.HTTPClient()),
+		option.WithRetryPolicy(fastRetries),
 	}
 	c, err := fractalid.NewStatsClient(append(base, opts...)...)
 	if err != nil {
@@ -57,9 +59,9 @@ func TestStatsFaultMatrix(t *testing.T) {
 		users bool
 		// method and path receive the fault (default GET on the called endpoint).
 		method, path string
-		fault        fractalidtest.Fault
+		fault        kyctest.Fault
 		secret       string
-		opts         []fractalid.StatsOption
+		opts         []option.ClientOption
 		hook         bool
 		wantOK       bool
 		check        func(t *testing.T, srv *fractalidtest.Server, err error)
@@ -68,12 +70,12 @@ func TestStatsFaultMatrix(t *testing.T) {
 	}{
 		{
 			name:   "5xx burst shorter than the retry budget: success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 502, Times: 2},
+			fault:  kyctest.Fault{Kind: kyctest.FaultStatus, Status: 502, Times: 2},
 			wantOK: true, statsRequests: 3, tokenRequests: 1,
 		},
 		{
 			name:  "5xx burst longer than the retry budget: APIError after 3 attempts",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 3},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				ae := apiErrorOf(t, err)
 				if ae.StatusCode != 503 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) {
@@ -84,7 +86,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 		},
 		{
 			name:   "429 Retry-After in seconds: waited, then success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 429, RetryAfter: "1"},
+			fault:  kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"},
 			wantOK: true, statsRequests: 2, tokenRequests: 1,
 			check: func(t *testing.T, srv *fractalidtest.Server, _ error) {
 				if first, second := gap(t, srv.Requests(), statsTotal); second.Sub(first) < 900*time.Millisecond {
@@ -94,7 +96,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 		},
 		{
 			name:   "429 Retry-After as an HTTP date: waited until then, then success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 429, RetryAfter: date},
+			fault:  kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: date},
 			wantOK: true, statsRequests: 2, tokenRequests: 1,
 			check: func(t *testing.T, srv *fractalidtest.Server, _ error) {
 				if _, second := gap(t, srv.Requests(), statsTotal); second.Before(dateAt.Add(-20 * time.Millisecond)) {
@@ -104,19 +106,19 @@ func TestStatsFaultMatrix(t *testing.T) {
 		},
 		{
 			name:   "connection reset before the request is read: resent, success",
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultResetBeforeRead},
+			fault:  kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			wantOK: true, statsRequests: 2, tokenRequests: 1,
 		},
 		{
 			name:   "connection reset after the request is read: resent (GET), success",
 			users:  true,
-			fault:  fractalidtest.Fault{Kind: fractalidtest.FaultResetAfterRead},
+			fault:  kyctest.Fault{Kind: kyctest.FaultResetAfterRead},
 			wantOK: true, statsRequests: 2, tokenRequests: 1,
 		},
 		{
 			name:  "reply slower than the timeout every time: TransportError timeout after 3 attempts",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultHang, Times: 3},
-			opts:  []fractalid.StatsOption{fractalid.WithStatsTimeout(150 * time.Millisecond)},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang, Times: 3},
+			opts:  []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				var te *fractalid.TransportError
 				if !errors.As(err, &te) || !te.Timeout() || te.Attempts != 3 {
@@ -127,7 +129,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 		},
 		{
 			name:  "truncated JSON (TotalVerifications): DecodeError, no counts",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultTruncate},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				if !errors.Is(err, fractalid.ErrDecode) {
 					t.Fatalf("error %v (%T), want ErrDecode", err, err)
@@ -138,7 +140,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 		{
 			name:  "truncated JSON (UserVerifications): DecodeError, no rows",
 			users: true,
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultTruncate},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				if !errors.Is(err, fractalid.ErrDecode) {
 					t.Fatalf("error %v (%T), want ErrDecode", err, err)
@@ -148,7 +150,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 		},
 		{
 			name:  "HTML error page from a proxy: APIError, page not in Error()",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError, Status: 504, Times: 3},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 504, Times: 3},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				ae := apiErrorOf(t, err)
 				if ae.StatusCode != 504 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) || htmlPageEchoed(err) {
@@ -160,8 +162,8 @@ func TestStatsFaultMatrix(t *testing.T) {
 		{
 			name:  "body over the size cap (UserVerifications): ErrResponseTooLarge, not retried",
 			users: true,
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultOversize, Size: 64 << 10},
-			opts:  []fractalid.StatsOption{fractalid.WithStatsMaxResponseBytes(16 << 10)},
+			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10},
+			opts:  []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				if !errors.Is(err, fractalid.ErrResponseTooLarge) {
 					t.Fatalf("error %v (%T), want ErrResponseTooLarge", err, err)
@@ -172,7 +174,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 		{
 			name:   "token endpoint answers 503: TokenError, one token request, no stats call",
 			method: http.MethodPost, path: tokenPath,
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				var te *fractalid.TokenError
 				if !errors.As(err, &te) || te.StatusCode != 503 || !errors.Is(err, fractalid.ErrToken) {
@@ -184,7 +186,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 		{
 			name:   "token endpoint resets before reading: TokenError, one token request",
 			method: http.MethodPost, path: tokenPath,
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultResetBeforeRead},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				if !errors.Is(err, fractalid.ErrToken) {
 					t.Fatalf("error %v (%T), want TokenError", err, err)
@@ -195,7 +197,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 		{
 			name:   "token endpoint truncates its reply: TokenError, one token request",
 			method: http.MethodPost, path: tokenPath,
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultTruncate},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				if !errors.Is(err, fractalid.ErrToken) {
 					t.Fatalf("error %v (%T), want TokenError", err, err)
@@ -216,8 +218,8 @@ func TestStatsFaultMatrix(t *testing.T) {
 		},
 		{
 			name:  "context cancelled mid-backoff: context.Canceled at once, one request",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 3},
-			opts:  []fractalid.StatsOption{fractalid.WithStatsRetryPolicy(slowRetries)},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
+			opts:  []option.ClientOption{option.WithRetryPolicy(slowRetries)},
 			hook:  true,
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				if !errors.Is(err, context.Canceled) {
@@ -235,7 +237,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			var hook *attemptHook
 			if tt.hook {
 				hook = newAttemptHook("/v2/stats/")
-				opts = append(append([]fractalid.StatsOption{}, opts...), fractalid.WithStatsLogger(slog.New(hook)))
+				opts = append(append([]option.ClientOption{}, opts...), option.WithLogger(slog.New(hook)))
 			}
 			srv, c := newStatsEnv(t, tt.secret, opts...)
 			if hook != nil {
@@ -245,7 +247,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			if tt.users {
 				endpoint = statsUsers
 			}
-			if tt.fault.Kind != fractalidtest.FaultNone {
+			if tt.fault.Kind != kyctest.FaultNone {
 				method, path := tt.method, tt.path
 				if path == "" {
 					method, path = http.MethodGet, endpoint
@@ -296,7 +298,7 @@ func TestStatsReusesOneConnection(t *testing.T) {
 	errBody := `{"error":"insufficient_scope","error_description":"` + strings.Repeat("x", 4<<10) + `"}`
 	for i := range 20 {
 		if i%2 == 1 {
-			srv.InjectFault(http.MethodGet, "/v2/stats/*", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 403, Body: errBody})
+			srv.InjectFault(http.MethodGet, "/v2/stats/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 403, Body: errBody})
 		}
 		var err error
 		if i%3 == 0 {

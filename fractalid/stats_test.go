@@ -22,6 +22,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/fractalid"
+	"github.com/kycgo/kyc/option"
 )
 
 const (
@@ -46,14 +47,14 @@ func statsFixture(t testing.TB, name string) []byte {
 
 // statsMock returns a mock transport answering the production token
 // endpoint, and a client built on it with credentials.
-func statsMock(t *testing.T, opts ...fractalid.StatsOption) (*httpmock.MockTransport, *fractalid.StatsClient) {
+func statsMock(t *testing.T, opts ...option.ClientOption) (*httpmock.MockTransport, *fractalid.StatsClient) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder(http.MethodPost, statsTokenURL, httpmock.NewStringResponder(200, statsTokenReply).HeaderSet(http.Header{"Content-Type": {"application/json"}}))
-	base := []fractalid.StatsOption{
-		fractalid.WithStatsCredentials(statsTestClientID, statsTestClientSecret),
-		fractalid.WithStatsHTTPClient(&http.Client{Transport: mt}),
-		fractalid.WithStatsRetryPolicy(fractalid.NoRetries),
+	base := []option.ClientOption{
+		fractalid.WithCredentials(statsTestClientID, statsTestClientSecret),
+		option.WithHTTPClient(&http.Client{Transport: mt}),
+		option.NoRetries(),
 	}
 	c, err := fractalid.NewStatsClient(append(base, opts...)...)
 	if err != nil {
@@ -94,8 +95,8 @@ func TestStatsTokenRequest(t *testing.T) {
 	})
 	mt.RegisterResponder(http.MethodGet, statsResourceURL+"/v2/stats/total-verifications", statsJSON(t, statsFixture(t, "stats_total.json")))
 	c, err := fractalid.NewStatsClient(
-		fractalid.WithStatsCredentials(statsTestClientID, statsTestClientSecret),
-		fractalid.WithStatsHTTPClient(&http.Client{Transport: mt}),
+		fractalid.WithCredentials(statsTestClientID, statsTestClientSecret),
+		option.WithHTTPClient(&http.Client{Transport: mt}),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -388,9 +389,9 @@ func TestStatsTokenErrors(t *testing.T) {
 			mt.RegisterResponder(http.MethodPost, statsTokenURL, httpmock.NewStringResponder(tt.status, tt.body).HeaderSet(http.Header{"Content-Type": {"application/json"}}))
 			mt.RegisterResponder(http.MethodGet, statsResourceURL+"/v2/stats/total-verifications", httpmock.NewStringResponder(200, `{}`))
 			c, err := fractalid.NewStatsClient(
-				fractalid.WithStatsCredentials(statsTestClientID, statsTestClientSecret),
-				fractalid.WithStatsHTTPClient(&http.Client{Transport: mt}),
-				fractalid.WithStatsRetryPolicy(fractalid.NoRetries),
+				fractalid.WithCredentials(statsTestClientID, statsTestClientSecret),
+				option.WithHTTPClient(&http.Client{Transport: mt}),
+				option.NoRetries(),
 			)
 			if err != nil {
 				t.Fatal(err)
@@ -416,35 +417,35 @@ func TestStatsTokenErrors(t *testing.T) {
 }
 
 func TestNewStatsClientOptions(t *testing.T) {
-	creds := fractalid.WithStatsCredentials("id", statsTestClientSecret)
+	creds := fractalid.WithCredentials("id", statsTestClientSecret)
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})
 	tests := []struct {
 		name    string
-		opts    []fractalid.StatsOption
+		opts    []option.ClientOption
 		wantErr bool
 	}{
-		{"credentials", []fractalid.StatsOption{creds}, false},
-		{"token source", []fractalid.StatsOption{fractalid.WithStatsTokenSource(ts)}, false},
-		{"staging", []fractalid.StatsOption{creds, fractalid.WithStatsEnvironment(fractalid.Staging)}, false},
-		{"all core options", []fractalid.StatsOption{creds, fractalid.WithStatsTimeout(time.Second), fractalid.WithStatsMaxResponseBytes(1 << 20),
-			fractalid.WithStatsLogger(nil), fractalid.WithStatsUserAgent("backoffice/1.0"), fractalid.WithStatsRetryPolicy(fractalid.DefaultRetryPolicy)}, false},
-		{"loopback http", []fractalid.StatsOption{creds, fractalid.WithStatsEnvironment(fractalid.Environment{AuthURL: "http://127.0.0.1:1", ResourceURL: "http://127.0.0.1:1"})}, false},
+		{"credentials", []option.ClientOption{creds}, false},
+		{"token source", []option.ClientOption{option.WithTokenSource(ts)}, false},
+		{"staging", []option.ClientOption{creds, fractalid.WithEnvironment(fractalid.Staging)}, false},
+		{"all core options", []option.ClientOption{creds, option.WithTimeout(time.Second), option.WithMaxResponseBytes(1 << 20),
+			option.WithLogger(nil), option.WithUserAgent("backoffice/1.0"), option.WithRetryPolicy(option.DefaultRetryPolicy())}, false},
+		{"loopback http", []option.ClientOption{creds, fractalid.WithEnvironment(fractalid.Environment{AuthURL: "http://127.0.0.1:1", ResourceURL: "http://127.0.0.1:1"})}, false},
 		{"no auth", nil, true},
-		{"both auths", []fractalid.StatsOption{creds, fractalid.WithStatsTokenSource(ts)}, true},
-		{"empty client id", []fractalid.StatsOption{fractalid.WithStatsCredentials(" ", "secret")}, true},
-		{"empty secret", []fractalid.StatsOption{fractalid.WithStatsCredentials("id", "")}, true},
-		{"nil token source", []fractalid.StatsOption{fractalid.WithStatsTokenSource(nil)}, true},
-		{"nil http client", []fractalid.StatsOption{creds, fractalid.WithStatsHTTPClient(nil)}, true},
-		{"empty environment", []fractalid.StatsOption{creds, fractalid.WithStatsEnvironment(fractalid.Environment{})}, true},
-		{"plain http resource", []fractalid.StatsOption{creds, fractalid.WithStatsBaseURL("http://resource.example.com")}, true},
-		{"plain http token endpoint", []fractalid.StatsOption{creds, fractalid.WithStatsEnvironment(fractalid.Environment{AuthURL: "http://auth.example.com", ResourceURL: "https://r.example.com"})}, true},
-		{"insecure allowed", []fractalid.StatsOption{creds, fractalid.WithStatsInsecureHTTP(), fractalid.WithStatsEnvironment(fractalid.Environment{AuthURL: "http://auth.example.com", ResourceURL: "http://r.example.com"})}, false},
-		{"base URL with query", []fractalid.StatsOption{creds, fractalid.WithStatsBaseURL("https://r.example.com/?x=1")}, true},
-		{"empty base URL", []fractalid.StatsOption{creds, fractalid.WithStatsBaseURL("")}, true},
-		{"zero timeout", []fractalid.StatsOption{creds, fractalid.WithStatsTimeout(0)}, true},
-		{"bad retry policy", []fractalid.StatsOption{creds, fractalid.WithStatsRetryPolicy(fractalid.RetryPolicy{MaxRetries: -1})}, true},
-		{"zero max bytes", []fractalid.StatsOption{creds, fractalid.WithStatsMaxResponseBytes(0)}, true},
-		{"user agent with newline", []fractalid.StatsOption{creds, fractalid.WithStatsUserAgent("a\r\nX: y")}, true},
+		{"both auths", []option.ClientOption{creds, option.WithTokenSource(ts)}, true},
+		{"empty client id", []option.ClientOption{fractalid.WithCredentials(" ", "secret")}, true},
+		{"empty secret", []option.ClientOption{fractalid.WithCredentials("id", "")}, true},
+		{"nil token source", []option.ClientOption{option.WithTokenSource(nil)}, true},
+		{"nil http client", []option.ClientOption{creds, option.WithHTTPClient(nil)}, true},
+		{"empty environment", []option.ClientOption{creds, fractalid.WithEnvironment(fractalid.Environment{})}, true},
+		{"plain http resource", []option.ClientOption{creds, option.WithBaseURL("http://resource.example.com")}, true},
+		{"plain http token endpoint", []option.ClientOption{creds, fractalid.WithEnvironment(fractalid.Environment{AuthURL: "http://auth.example.com", ResourceURL: "https://r.example.com"})}, true},
+		{"insecure allowed", []option.ClientOption{creds, option.WithInsecureHTTP(), fractalid.WithEnvironment(fractalid.Environment{AuthURL: "http://auth.example.com", ResourceURL: "http://r.example.com"})}, false},
+		{"base URL with query", []option.ClientOption{creds, option.WithBaseURL("https://r.example.com/?x=1")}, true},
+		{"empty base URL", []option.ClientOption{creds, option.WithBaseURL("")}, true},
+		{"zero timeout", []option.ClientOption{creds, option.WithTimeout(0)}, true},
+		{"bad retry policy", []option.ClientOption{creds, option.WithRetryPolicy(option.RetryPolicy{MaxRetries: -1})}, true},
+		{"zero max bytes", []option.ClientOption{creds, option.WithMaxResponseBytes(0)}, true},
+		{"user agent with newline", []option.ClientOption{creds, option.WithUserAgent("a\r\nX: y")}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -469,7 +470,7 @@ func TestNewStatsClientOptions(t *testing.T) {
 }
 
 func TestStatsClientDoesNotPrintSecrets(t *testing.T) {
-	c, err := fractalid.NewStatsClient(fractalid.WithStatsCredentials(statsTestClientID, statsTestClientSecret))
+	c, err := fractalid.NewStatsClient(fractalid.WithCredentials(statsTestClientID, statsTestClientSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,10 +520,10 @@ func TestStatsTestServer(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	c, err := fractalid.NewStatsClient(
-		fractalid.WithStatsCredentials(statsTestClientID, statsTestClientSecret),
-		fractalid.WithStatsEnvironment(fractalid.Environment{Name: "test", AuthURL: srv.URL, ResourceURL: srv.URL}),
-		fractalid.WithStatsHTTPClient(srv.Client()),
-		fractalid.WithStatsRetryPolicy(fractalid.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}),
+		fractalid.WithCredentials(statsTestClientID, statsTestClientSecret),
+		fractalid.WithEnvironment(fractalid.Environment{Name: "test", AuthURL: srv.URL, ResourceURL: srv.URL}),
+		option.WithHTTPClient(srv.Client()),
+		option.WithRetryPolicy(option.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/integrations/incode"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -40,7 +41,7 @@ func (f FractalApp) Config(scopes ...fractalid.Scope) (fractalid.Config, error) 
 // StatsClient returns a fractalid.StatsClient authenticated with the
 // application's client credentials against its environment; opts come
 // after and may override.
-func (f FractalApp) StatsClient(opts ...fractalid.StatsOption) (*fractalid.StatsClient, error) {
+func (f FractalApp) StatsClient(opts ...option.ClientOption) (*fractalid.StatsClient, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -48,9 +49,9 @@ func (f FractalApp) StatsClient(opts ...fractalid.StatsOption) (*fractalid.Stats
 	if err != nil {
 		return nil, err
 	}
-	all := append([]fractalid.StatsOption{
-		fractalid.WithStatsEnvironment(env),
-		fractalid.WithStatsCredentials(f.ClientID, f.ClientSecret.Reveal()),
+	all := append([]option.ClientOption{
+		fractalid.WithEnvironment(env),
+		fractalid.WithCredentials(f.ClientID, f.ClientSecret.Reveal()),
 	}, opts...)
 	return fractalid.NewStatsClient(all...)
 }
@@ -89,16 +90,16 @@ func reveal(list []Secret) []string {
 
 // Client returns an ekycadmin.Client for the credential: its client id and
 // secret, token URL, base URL and API key; opts come after and may
-// override (WithHTTPClient, WithLogger, ...). The credential is validated
+// override (option.WithHTTPClient, option.WithLogger, ...). The credential is validated
 // first.
-func (e EKYCCredential) Client(opts ...ekycadmin.Option) (*ekycadmin.Client, error) {
+func (e EKYCCredential) Client(opts ...option.ClientOption) (*ekycadmin.Client, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	all := []ekycadmin.Option{
+	all := []option.ClientOption{
 		ekycadmin.WithCredentials(e.ClientID, e.ClientSecret.Reveal()),
 		ekycadmin.WithTokenURL(e.tokenURL()),
-		ekycadmin.WithBaseURL(e.baseURL()),
+		option.WithBaseURL(e.baseURL()),
 	}
 	if !e.APIKey.IsZero() {
 		all = append(all, ekycadmin.WithAPIKey(e.APIKey.Reveal()))
@@ -110,7 +111,7 @@ func (e EKYCCredential) Client(opts ...ekycadmin.Option) (*ekycadmin.Client, err
 // URL overrides, API key, client credentials (when set), Integration ID and
 // Configuration ID; opts come after and may override. The integration is
 // validated first.
-func (i IncodeIntegration) Client(opts ...incode.Option) (*incode.Client, error) {
+func (i IncodeIntegration) Client(opts ...option.ClientOption) (*incode.Client, error) {
 	if err := i.Validate(); err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func (i IncodeIntegration) Client(opts ...incode.Option) (*incode.Client, error)
 	if err != nil {
 		return nil, err
 	}
-	all := []incode.Option{
+	all := []option.ClientOption{
 		incode.WithEnvironment(env),
 		incode.WithAPIKey(i.APIKey.Reveal()),
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kycgo/kyc/integrations"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -123,7 +124,7 @@ func TestIncodeClientAgainstFake(t *testing.T) {
 		Environment: "demo", APIURL: srv.URL(), AuthURL: srv.URL(),
 		WebhookHeaderName: "x-incode-secret", WebhookHeaderValue: integrations.NewSecret("hook"),
 	}
-	c, err := in.Client(incode.WithHTTPClient(srv.HTTPClient()))
+	c, err := in.Client(option.WithHTTPClient(srv.HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // This suite drives the fake only through the public ekycadmin client.
@@ -190,7 +192,7 @@ func TestTokenRefusals(t *testing.T) {
 		t.Parallel()
 		srv := ekycadmintest.NewServer(t)
 		id, _ := srv.Credentials(ekycadmintest.AllPermissions()...)
-		c, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, "not-the-secret"))
+		c, err := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, "not-the-secret"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,7 +209,7 @@ func TestTokenRefusals(t *testing.T) {
 		t.Parallel()
 		srv := ekycadmintest.NewServer(t)
 		id, secret := srv.Credentials(ekycadmintest.AllPermissions()...)
-		c, _ := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
+		c, _ := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
 		if _, err := c.UserStatus(ctx(t), "u"); err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +222,7 @@ func TestTokenRefusals(t *testing.T) {
 	})
 	t.Run("expired token", func(t *testing.T) {
 		t.Parallel()
-		clk := ekycadmintest.NewClock(time.Now())
+		clk := kyctest.NewClock(time.Now())
 		srv := ekycadmintest.NewServer(t, ekycadmintest.WithClock(clk.Now))
 		c := srv.Client()
 		if _, err := c.UserStatus(ctx(t), "u"); err != nil {
@@ -245,7 +247,7 @@ func TestTokenRefusals(t *testing.T) {
 		t.Parallel()
 		srv := ekycadmintest.NewServer(t)
 		tok := srv.Token(ekycadmintest.PermissionGet)
-		c, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok})))
+		c, err := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,7 +266,7 @@ func TestTokenRefusals(t *testing.T) {
 		t.Parallel()
 		srv := ekycadmintest.NewServer(t)
 		id, secret := srv.Credentials()
-		c, _ := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
+		c, _ := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
 		if _, err := c.UserStatus(ctx(t), "u"); !errors.Is(err, ekycadmin.ErrForbidden) {
 			t.Fatalf("no permission: %v", err)
 		}
@@ -272,7 +274,7 @@ func TestTokenRefusals(t *testing.T) {
 		if _, err := c.UserStatus(ctx(t), "u"); !errors.Is(err, ekycadmin.ErrForbidden) {
 			t.Fatalf("the cached token gained a permission: %v", err)
 		}
-		c2, _ := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
+		c2, _ := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
 		if _, err := c2.UserStatus(ctx(t), "u"); err != nil {
 			t.Fatalf("a new token lacks the new permission: %v", err)
 		}

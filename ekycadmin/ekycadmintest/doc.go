@@ -8,7 +8,7 @@
 //	srv := ekycadmintest.NewServer(t)
 //	srv.AddUser(ekycadmintest.ValidUser("user-1"))
 //	id, secret := srv.Credentials(ekycadmintest.AllPermissions()...)
-//	c, _ := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()),
+//	c, _ := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()),
 //		ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
 //
 // # What it models

@@ -8,6 +8,8 @@ import (
 
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // A user's test in three lines of set-up: a fake, a verifiable user, a
@@ -45,7 +47,7 @@ func ExampleServer_Credentials() {
 	srv := ekycadmintest.NewServer(t)
 	defer srv.Close() // t.Cleanup closes it in a real test
 	id, secret := srv.Credentials(ekycadmintest.PermissionGet)
-	client, _ := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()),
+	client, _ := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()),
 		ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
 
 	_, err := client.CreateSession(context.Background(), "user-1", nil)
@@ -67,7 +69,7 @@ func ExampleServer_InjectFault() {
 	defer srv.Close() // t.Cleanup closes it in a real test
 	srv.AddUser(ekycadmintest.ValidUser("user-1"))
 	client := srv.Client()
-	srv.InjectFault("POST", ekycadmintest.SessionsPath("user-1"), ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead})
+	srv.InjectFault("POST", ekycadmintest.SessionsPath("user-1"), kyctest.Fault{Kind: kyctest.FaultResetAfterRead})
 
 	_, err := client.CreateSession(context.Background(), "user-1", nil)
 	var te *ekycadmin.TransportError

@@ -8,6 +8,8 @@ import (
 
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // What the ekycadmin client sees for every fault kind, and what the server
@@ -16,14 +18,14 @@ import (
 
 type faultCase struct {
 	name  string
-	fault ekycadmintest.Fault
+	fault kyctest.Fault
 	// opts are extra client options (timeouts, caps).
-	opts []ekycadmin.Option
+	opts []option.ClientOption
 	// check gets the call's error and the server.
 	check func(t *testing.T, err error, srv *ekycadmintest.Server)
 }
 
-func setup(t *testing.T, opts ...ekycadmin.Option) (*ekycadmintest.Server, *ekycadmin.Client) {
+func setup(t *testing.T, opts ...option.ClientOption) (*ekycadmintest.Server, *ekycadmin.Client) {
 	t.Helper()
 	srv := ekycadmintest.NewServer(t)
 	srv.AddUser(ekycadmintest.ValidUser("u"))
@@ -43,7 +45,7 @@ func TestCreateSessionFaults(t *testing.T) {
 	}{
 		{faultCase{
 			name:  "503 with Retry-After: not retried, no session; the caller's second call makes exactly one",
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, RetryAfter: "1"},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, RetryAfter: "1"},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				e := apiError(t, err)
 				if e.StatusCode != 503 || e.RetryAfter != time.Second || e.Attempts != 1 || !errors.Is(err, ekycadmin.ErrServer) {
@@ -62,7 +64,7 @@ func TestCreateSessionFaults(t *testing.T) {
 		}, 1},
 		{faultCase{
 			name:  "429: not retried",
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: "0"},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "0"},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				if e := apiError(t, err); e.StatusCode != 429 || !errors.Is(err, ekycadmin.ErrRateLimited) || e.Attempts != 1 {
 					t.Fatalf("%v", err)
@@ -71,7 +73,7 @@ func TestCreateSessionFaults(t *testing.T) {
 		}, 0},
 		{faultCase{
 			name:  "HTML 502 from a proxy",
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError, Status: 502},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				e := apiError(t, err)
 				if e.StatusCode != 502 || e.Code != "" || e.Attempts != 1 || !errors.Is(err, ekycadmin.ErrServer) {
@@ -81,8 +83,8 @@ func TestCreateSessionFaults(t *testing.T) {
 		}, 0},
 		{faultCase{
 			name:  "hang past the client's timeout: error, the server never made the session",
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHang},
-			opts:  []ekycadmin.Option{ekycadmin.WithTimeout(200 * time.Millisecond)},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang},
+			opts:  []option.ClientOption{option.WithTimeout(200 * time.Millisecond)},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				var te *ekycadmin.TransportError
 				if !errors.As(err, &te) || !te.Timeout() || te.Attempts != 1 {
@@ -92,7 +94,7 @@ func TestCreateSessionFaults(t *testing.T) {
 		}, 0},
 		{faultCase{
 			name:  "reset before the body is read: error, no session",
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetBeforeRead},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				var te *ekycadmin.TransportError
 				if !errors.As(err, &te) || te.Attempts != 1 {
@@ -102,7 +104,7 @@ func TestCreateSessionFaults(t *testing.T) {
 		}, 0},
 		{faultCase{
 			name:  "reset after the request was read: error, but one session exists",
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				var te *ekycadmin.TransportError
 				if !errors.As(err, &te) || te.Attempts != 1 {
@@ -120,7 +122,7 @@ func TestCreateSessionFaults(t *testing.T) {
 		}, 1},
 		{faultCase{
 			name:  "truncated reply: decode error, no half session, but the session exists",
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultTruncate},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				if !errors.Is(err, ekycadmin.ErrDecode) {
 					t.Fatalf("error %v (%T), want ErrDecode", err, err)
@@ -132,8 +134,8 @@ func TestCreateSessionFaults(t *testing.T) {
 		}, 1},
 		{faultCase{
 			name:  "oversized reply: too large, nothing created",
-			fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultOversize, Size: 64 << 10},
-			opts:  []ekycadmin.Option{ekycadmin.WithMaxResponseBytes(16 << 10)},
+			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10},
+			opts:  []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
 					t.Fatalf("error %v (%T), want ErrResponseTooLarge", err, err)
@@ -170,48 +172,48 @@ func TestReadFaults(t *testing.T) {
 		requests int // GETs the server saw
 		ok       bool
 	}{
-		{faultCase{name: "503 twice, then served: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, Times: 2}}, 3, true},
-		{faultCase{name: "503 three times: retries exhausted", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503, Times: 3},
+		{faultCase{name: "503 twice, then served: retried", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}}, 3, true},
+		{faultCase{name: "503 three times: retries exhausted", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				if e := apiError(t, err); e.StatusCode != 503 || e.Attempts != 3 {
 					t.Fatalf("status %d attempts %d", e.StatusCode, e.Attempts)
 				}
 			}}, 3, false},
-		{faultCase{name: "429 Retry-After 0: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: "0"}}, 2, true},
-		{faultCase{name: "429 Retry-After beyond the cap: fails at once", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: "120"},
+		{faultCase{name: "429 Retry-After 0: retried", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "0"}}, 2, true},
+		{faultCase{name: "429 Retry-After beyond the cap: fails at once", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "120"},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				if e := apiError(t, err); e.StatusCode != 429 || e.RetryAfter != 2*time.Minute || e.Attempts != 1 {
 					t.Fatalf("status %d retry-after %v attempts %d", e.StatusCode, e.RetryAfter, e.Attempts)
 				}
 			}}, 1, false},
-		{faultCase{name: "500 is not retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 500, Body: `{"error":"NullPointerException","message":"x","path":"/ekyc/admin/u/sessions","timestamp":"2026-01-01T00:00:00.000Z"}`},
+		{faultCase{name: "500 is not retried", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: `{"error":"NullPointerException","message":"x","path":"/ekyc/admin/u/sessions","timestamp":"2026-01-01T00:00:00.000Z"}`},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				if e := apiError(t, err); e.Code != "NullPointerException" || e.Attempts != 1 {
 					t.Fatalf("code %q attempts %d", e.Code, e.Attempts)
 				}
 			}}, 1, false},
-		{faultCase{name: "HTML 502 once: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError}}, 2, true},
-		{faultCase{name: "hang once past the timeout: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultHang}, opts: []ekycadmin.Option{ekycadmin.WithTimeout(200 * time.Millisecond)}}, 2, true},
-		{faultCase{name: "reset before read once: retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetBeforeRead}}, 2, true},
+		{faultCase{name: "HTML 502 once: retried", fault: kyctest.Fault{Kind: kyctest.FaultHTMLError}}, 2, true},
+		{faultCase{name: "hang once past the timeout: retried", fault: kyctest.Fault{Kind: kyctest.FaultHang}, opts: []option.ClientOption{option.WithTimeout(200 * time.Millisecond)}}, 2, true},
+		{faultCase{name: "reset before read once: retried", fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}}, 2, true},
 		// net/http itself resends a GET once when a reused keep-alive
 		// connection is reset before any reply; that resend is invisible
 		// to the retry policy. So three attempts reach the server four times.
-		{faultCase{name: "reset after read four times: transport error after 3 attempts", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead, Times: 4},
+		{faultCase{name: "reset after read four times: transport error after 3 attempts", fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead, Times: 4},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				var te *ekycadmin.TransportError
 				if !errors.As(err, &te) || te.Attempts != 3 {
 					t.Fatalf("error %v (%T)", err, err)
 				}
 			}}, 4, false},
-		{faultCase{name: "truncated: decode error, not retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultTruncate},
+		{faultCase{name: "truncated: decode error, not retried", fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				var de *ekycadmin.DecodeError
 				if !errors.As(err, &de) || de.StatusCode != 200 {
 					t.Fatalf("error %v (%T)", err, err)
 				}
 			}}, 1, false},
-		{faultCase{name: "oversized: too large, not retried", fault: ekycadmintest.Fault{Kind: ekycadmintest.FaultOversize, Size: 4096},
-			opts: []ekycadmin.Option{ekycadmin.WithMaxResponseBytes(1024)},
+		{faultCase{name: "oversized: too large, not retried", fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 4096},
+			opts: []option.ClientOption{option.WithMaxResponseBytes(1024)},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
 					t.Fatalf("error %v (%T)", err, err)
@@ -247,7 +249,7 @@ func TestReadFaults(t *testing.T) {
 func TestOversizedListPage(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
-	srv.InjectFault("GET", ekycadmintest.PathList, ekycadmintest.Fault{Kind: ekycadmintest.FaultOversize}) // 16 MiB > the 10 MiB default cap
+	srv.InjectFault("GET", ekycadmintest.PathList, kyctest.Fault{Kind: kyctest.FaultOversize}) // 16 MiB > the 10 MiB default cap
 	for _, err := range c.AllSessions(context.Background(), nil) {
 		if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
 			t.Fatalf("error %v", err)
@@ -259,27 +261,27 @@ func TestTokenEndpointFaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		fault ekycadmintest.Fault
+		fault kyctest.Fault
 		check func(t *testing.T, err error)
 	}{
-		{"503", ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 503}, func(t *testing.T, err error) {
+		{"503", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503}, func(t *testing.T, err error) {
 			var te *ekycadmin.TokenError
 			if !errors.As(err, &te) || te.StatusCode != 503 {
 				t.Fatalf("error %v (%T)", err, err)
 			}
 		}},
-		{"HTML 502", ekycadmintest.Fault{Kind: ekycadmintest.FaultHTMLError}, func(t *testing.T, err error) {
+		{"HTML 502", kyctest.Fault{Kind: kyctest.FaultHTMLError}, func(t *testing.T, err error) {
 			var te *ekycadmin.TokenError
 			if !errors.As(err, &te) || te.StatusCode != 502 {
 				t.Fatalf("error %v (%T)", err, err)
 			}
 		}},
-		{"reset after read", ekycadmintest.Fault{Kind: ekycadmintest.FaultResetAfterRead}, func(t *testing.T, err error) {
+		{"reset after read", kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, func(t *testing.T, err error) {
 			if !errors.Is(err, ekycadmin.ErrToken) {
 				t.Fatalf("error %v (%T)", err, err)
 			}
 		}},
-		{"truncated", ekycadmintest.Fault{Kind: ekycadmintest.FaultTruncate}, func(t *testing.T, err error) {
+		{"truncated", kyctest.Fault{Kind: kyctest.FaultTruncate}, func(t *testing.T, err error) {
 			if !errors.Is(err, ekycadmin.ErrToken) {
 				t.Fatalf("error %v (%T)", err, err)
 			}

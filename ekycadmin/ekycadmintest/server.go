@@ -10,6 +10,7 @@ import (
 
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/internal/fakeserver"
+	"github.com/kycgo/kyc/kyctest"
 )
 
 // Paths the fake serves, for InjectFault and Count. Patterns ending in "*"
@@ -87,7 +88,7 @@ type settings struct {
 }
 
 // WithClock makes the fake read time from now (token expiry, ages, status
-// timestamps). A *Clock's Now method fits.
+// timestamps). A *kyctest.Clock's Now method fits.
 func WithClock(now func() time.Time) Option {
 	return func(s *settings) error {
 		if now == nil {
@@ -158,15 +159,13 @@ func WithClientSecretPost() Option {
 	}
 }
 
-// Clock is a manual clock for WithClock: it moves only when told to.
-type Clock = fakeserver.Clock
-
-// NewClock returns a Clock reading start.
-func NewClock(start time.Time) *Clock { return fakeserver.NewClock(start) }
-
 // Server is the fake EKYC admin API. Its methods are safe for concurrent
 // use, including while requests are being served.
 type Server struct {
+	// Fake is the fault injection, request log and connection count every
+	// fake of this module shares (InjectFault, Requests, Count, ...).
+	kyctest.Fake
+
 	t       fakeserver.TB
 	program *fakeserver.Program // set by Start
 	fs      *fakeserver.Server
@@ -223,11 +222,12 @@ func start(t fakeserver.TB, opts []Option) (*Server, error) {
 		people:  make(map[string]*verdict),
 	}
 	s.fs = fakeserver.New(t, http.HandlerFunc(s.route), fakeserver.WithClock(cfg.now))
+	s.Fake = s.fs
 	return s, nil
 }
 
 // BaseURL is the API's base URL (http://127.0.0.1:<port>), for
-// ekycadmin.WithBaseURL.
+// option.WithBaseURL.
 func (s *Server) BaseURL() string { return s.fs.URL() }
 
 // TokenURL is the token endpoint's URL, for ekycadmin.WithTokenURL.
@@ -246,68 +246,3 @@ func (s *Server) Close() {
 func (s *Server) String() string { return "ekycadmintest.Server(" + s.fs.URL() + ")" }
 
 func (s *Server) now() time.Time { return s.cfg.now() }
-
-// ---- faults and the request log, forwarded to the shared machinery ----
-
-// Fault describes how the next matching requests fail. See the FaultKind
-// constants.
-type Fault = fakeserver.Fault
-
-// FaultKind says what a fault does.
-type FaultKind = fakeserver.FaultKind
-
-// Request is one request as the fake received it, Authorization redacted.
-type Request = fakeserver.Request
-
-// Fault kinds.
-const (
-	// FaultNone marks a request that ran normally (request log only).
-	FaultNone = fakeserver.FaultNone
-	// FaultStatus answers Status (default 503) with an optional Retry-After
-	// and Body; the fake does nothing else.
-	FaultStatus = fakeserver.FaultStatus
-	// FaultHTMLError answers Status (default 502) with a proxy's HTML page.
-	FaultHTMLError = fakeserver.FaultHTMLError
-	// FaultHang waits Delay (forever when 0) before serving normally; if
-	// the client gives up first, nothing happens on the server.
-	FaultHang = fakeserver.FaultHang
-	// FaultResetBeforeRead resets the connection before reading the body;
-	// nothing happens on the server.
-	FaultResetBeforeRead = fakeserver.FaultResetBeforeRead
-	// FaultResetAfterRead serves the request (a session is created!) and
-	// then resets the connection instead of replying.
-	FaultResetAfterRead = fakeserver.FaultResetAfterRead
-	// FaultTruncate serves the request, then sends half of the body with a
-	// Content-Length promising all of it and closes the connection.
-	FaultTruncate = fakeserver.FaultTruncate
-	// FaultOversize answers 200 with a valid JSON array of Size bytes
-	// (default 16 MiB); nothing happens on the server.
-	FaultOversize = fakeserver.FaultOversize
-)
-
-// InjectFault makes the next f.Times (default 1) requests with method
-// ("" = any) to a path matching pathPattern (exact, or a prefix when it
-// ends in "*"; see PathToken, PathList, PathUsers, SessionsPath and
-// StatusPath) fail as f says. Faults are consumed in injection order.
-func (s *Server) InjectFault(method, pathPattern string, f Fault) {
-	s.fs.InjectFault(method, pathPattern, f)
-}
-
-// PendingFaults is the number of injected fault uses not yet consumed.
-func (s *Server) PendingFaults() int { return s.fs.PendingFaults() }
-
-// ClearFaults drops every pending fault.
-func (s *Server) ClearFaults() { s.fs.ClearFaults() }
-
-// Requests returns a copy of the request log, oldest first.
-func (s *Server) Requests() []Request { return s.fs.Requests() }
-
-// Count is the number of logged requests with method ("" = any) to a path
-// matching path (exact, or a prefix when it ends in "*").
-func (s *Server) Count(method, path string) int { return s.fs.Count(method, path) }
-
-// ResetLog empties the request log.
-func (s *Server) ResetLog() { s.fs.ResetLog() }
-
-// ConnectionCount is the number of TCP connections the fake accepted.
-func (s *Server) ConnectionCount() int { return s.fs.ConnectionCount() }

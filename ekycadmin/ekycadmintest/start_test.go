@@ -7,6 +7,7 @@ import (
 
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
+	"github.com/kycgo/kyc/option"
 )
 
 // Start runs the fake outside a test (a demo program); Close stops it.
@@ -16,7 +17,7 @@ func TestStartOutsideATest(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, secret := srv.Credentials(ekycadmintest.AllPermissions()...)
-	c, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
+	c, err := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
 	if err != nil {
 		t.Fatal(err)
 	}

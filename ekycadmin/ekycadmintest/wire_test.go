@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
+	"github.com/kycgo/kyc/kyctest"
 )
 
 // Wire-level checks with a plain http.Client: the exact status codes,
@@ -292,7 +293,7 @@ func TestWireTokenEndpoint(t *testing.T) {
 func TestWireFaultsThroughAliases(t *testing.T) {
 	t.Parallel()
 	srv := ekycadmintest.NewServer(t)
-	srv.InjectFault("", ekycadmintest.PathUsers, ekycadmintest.Fault{Kind: ekycadmintest.FaultStatus, Status: 429, RetryAfter: "3", Times: 2})
+	srv.InjectFault("", ekycadmintest.PathUsers, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "3", Times: 2})
 	if srv.PendingFaults() != 2 {
 		t.Fatal("pending")
 	}
@@ -307,7 +308,7 @@ func TestWireFaultsThroughAliases(t *testing.T) {
 		t.Fatalf("after ClearFaults: %d", resp.StatusCode)
 	}
 	r := srv.Requests()
-	if len(r) != 2 || r[0].Fault != ekycadmintest.FaultStatus || r[1].Fault != ekycadmintest.FaultNone || r[1].Status != 401 {
+	if len(r) != 2 || r[0].Fault != kyctest.FaultStatus || r[1].Fault != kyctest.FaultNone || r[1].Status != 401 {
 		t.Fatalf("log %v", r)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/integrations"
+	"github.com/kycgo/kyc/option"
 )
 
 // Environment variables holding the service credential, read with package
@@ -191,7 +192,7 @@ func newClient(g *globals, env func(string) string) (*ekycadmin.Client, error) {
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
 	}
-	return settings.EKYC.Client(ekycadmin.WithUserAgent("ekyc-admin-example"))
+	return settings.EKYC.Client(option.WithUserAgent("ekyc-admin-example"))
 }
 
 // report prints err (if any) with a hint and returns the exit status.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kycgo/kyc/fractalid"
+	"github.com/kycgo/kyc/option"
 )
 
 // Environment variables holding the application's settings (the names
@@ -177,10 +178,10 @@ func newClient(o *options, env func(string) string) (*fractalid.StatsClient, str
 		label = fe.ResourceURL
 	}
 	c, err := fractalid.NewStatsClient(
-		fractalid.WithStatsCredentials(id, secret),
-		fractalid.WithStatsEnvironment(fe),
-		fractalid.WithStatsTimeout(o.timeout),
-		fractalid.WithStatsUserAgent("export-csv-example"),
+		fractalid.WithCredentials(id, secret),
+		fractalid.WithEnvironment(fe),
+		option.WithTimeout(o.timeout),
+		option.WithUserAgent("export-csv-example"),
 	)
 	return c, label, err
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
+	"github.com/kycgo/kyc/kyctest"
 )
 
 // formulaID is a user id a spreadsheet would run as a formula.
@@ -172,7 +173,7 @@ func TestExportToFile(t *testing.T) {
 
 	// A failed export leaves the previous file as it was and no temporary
 	// file behind.
-	srv.InjectFault(http.MethodGet, "/v2/stats/user-verifications", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: http.StatusInternalServerError})
+	srv.InjectFault(http.MethodGet, "/v2/stats/user-verifications", kyctest.Fault{Kind: kyctest.FaultStatus, Status: http.StatusInternalServerError})
 	code, _, stderr = runCLI(t, env, "-o", path)
 	if code != exitError || !strings.Contains(stderr, "500") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
@@ -185,7 +186,7 @@ func TestExportToFile(t *testing.T) {
 	}
 
 	// Same for a truncated body: no half-written export.
-	srv.InjectFault(http.MethodGet, "/v2/stats/user-verifications", fractalidtest.Fault{Kind: fractalidtest.FaultTruncate, Times: 3})
+	srv.InjectFault(http.MethodGet, "/v2/stats/user-verifications", kyctest.Fault{Kind: kyctest.FaultTruncate, Times: 3})
 	other := filepath.Join(dir, "other.csv")
 	code, _, stderr = runCLI(t, env, "-o", other)
 	if code != exitError {
@@ -208,7 +209,7 @@ func TestExportErrors(t *testing.T) {
 		{"wrong secret", func(_ *fractalidtest.Server, env map[string]string) { env[envClientSecret] = "wrong-secret" },
 			nil, exitError, []string{"export-csv: kyc: cannot obtain token", "could not obtain an access token: check KYC_FRACTAL_CLIENT_ID"}},
 		{"statistics refused", func(srv *fractalidtest.Server, _ map[string]string) {
-			srv.InjectFault(http.MethodGet, "/v2/stats/user-verifications", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: http.StatusForbidden})
+			srv.InjectFault(http.MethodGet, "/v2/stats/user-verifications", kyctest.Fault{Kind: kyctest.FaultStatus, Status: http.StatusForbidden})
 		}, nil, exitError, []string{"403", "needs the client.stats:read scope"}},
 		{"no credentials", func(_ *fractalidtest.Server, env map[string]string) {
 			delete(env, envClientID)

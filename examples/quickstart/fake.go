@@ -19,6 +19,7 @@ import (
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -194,7 +195,7 @@ func runEKYC(ctx context.Context, p *printer) error {
 	}
 	defer srv.Close()
 	id, secret := srv.Credentials(ekycadmintest.AllPermissions()...)
-	client, err := ekycadmin.NewClient(ekycadmin.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
+	client, err := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
 	if err != nil {
 		return err
 	}
@@ -242,7 +243,7 @@ func runEKYC(ctx context.Context, p *printer) error {
 func runStats(ctx context.Context, p *printer, fractal *fractalidtest.Server) error {
 	p.title("Back-office statistics (client credentials, scope client.stats:read)")
 	app := fractal.DefaultClient()
-	stats, err := fractalid.NewStatsClient(fractalid.WithStatsCredentials(app.ID, app.Secret), fractalid.WithStatsEnvironment(fractal.Environment()))
+	stats, err := fractalid.NewStatsClient(fractalid.WithCredentials(app.ID, app.Secret), fractalid.WithEnvironment(fractal.Environment()))
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/fractalid"
+	"github.com/kycgo/kyc/option"
 )
 
 // Cookie names. The state cookie lives only on the callback path and only
@@ -42,7 +43,7 @@ type appConfig struct {
 	Level fractalid.Level
 	// ClientOptions configure the GET /v2/users/me client; the Fractal
 	// environment is added first.
-	ClientOptions []fractalid.Option
+	ClientOptions []option.ClientOption
 	// SessionTTL is how long a session lasts (default 1 hour).
 	SessionTTL time.Duration
 	// MaxSessions caps the number of live sessions (default 10,000).
@@ -111,7 +112,7 @@ func newApp(c appConfig) (*app, error) {
 	a.embedCSP = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; " +
 		"frame-ancestors 'none'; form-action 'self'; frame-src " + au.Scheme + "://" + au.Host
 
-	opts := append([]fractalid.Option{fractalid.WithEnvironment(env)}, c.ClientOptions...)
+	opts := append([]option.ClientOption{fractalid.WithEnvironment(env)}, c.ClientOptions...)
 	a.client, err = fractalid.NewClient(noToken{}, opts...)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,8 @@ import (
 
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 func TestFlowApproved(t *testing.T) {
@@ -346,12 +348,12 @@ func TestFractalFailures(t *testing.T) {
 		name   string
 		method string
 		path   string
-		fault  fractalidtest.Fault
+		fault  kyctest.Fault
 	}{
-		{"token endpoint 500", http.MethodPost, "/oauth/token", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 500}},
-		{"token endpoint HTML error page", http.MethodPost, "/oauth/token", fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError}},
-		{"users/me 500", http.MethodGet, "/v2/users/me", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 500}},
-		{"users/me truncated", http.MethodGet, "/v2/users/me", fractalidtest.Fault{Kind: fractalidtest.FaultTruncate, Times: 3}},
+		{"token endpoint 500", http.MethodPost, "/oauth/token", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500}},
+		{"token endpoint HTML error page", http.MethodPost, "/oauth/token", kyctest.Fault{Kind: kyctest.FaultHTMLError}},
+		{"users/me 500", http.MethodGet, "/v2/users/me", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500}},
+		{"users/me truncated", http.MethodGet, "/v2/users/me", kyctest.Fault{Kind: kyctest.FaultTruncate, Times: 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -448,7 +450,7 @@ func TestNewAppRejectsBadConfig(t *testing.T) {
 		{"redirect URL without path", func(c *appConfig) { c.Fractal.RedirectURL = "http://127.0.0.1:8080" }},
 		{"plain http redirect URL off loopback", func(c *appConfig) { c.Fractal.RedirectURL = "http://shop.example.test/callback" }},
 		{"bad environment", func(c *appConfig) { c.Fractal.Environment = fractalid.Environment{Name: "x", FrontendURL: "ftp://x"} }},
-		{"bad client option", func(c *appConfig) { c.ClientOptions = []fractalid.Option{fractalid.WithTimeout(-1)} }},
+		{"bad client option", func(c *appConfig) { c.ClientOptions = []option.ClientOption{option.WithTimeout(-1)} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

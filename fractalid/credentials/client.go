@@ -4,112 +4,47 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
-// DefaultMaxResponseBytes caps replies unless WithMaxResponseBytes says
+// DefaultMaxResponseBytes caps replies unless option.WithMaxResponseBytes says
 // otherwise: a proof is a few hundred bytes.
 const DefaultMaxResponseBytes = 1 << 20
 
-// RetryPolicy says how failed attempts are retried. A proof request is a
-// GET that changes nothing, so it is retried on transport errors and on
-// 408/429/502/503/504.
-type RetryPolicy = apiclient.RetryPolicy
-
-// DefaultRetryPolicy returns the policy used unless WithRetryPolicy says otherwise.
-func DefaultRetryPolicy() RetryPolicy { return apiclient.DefaultRetryPolicy }
-
-// NoRetries returns a policy that never retries.
-func NoRetries() RetryPolicy { return apiclient.NoRetries }
-
-// Option configures a Client. Options check their arguments; NewClient
-// reports the first invalid one.
-type Option func(*settings) error
-
+// settings is the credentials configuration the package's own client
+// options write to; the shared ones (package option) go to the
+// apiclient.Settings that holds it.
 type settings struct {
 	env            Environment
-	url            string
 	noMessageCheck bool
-	hc             *http.Client
-	core           []apiclient.Option
+}
+
+// vendorOption is a client option over the credentials settings.
+func vendorOption(name string, f func(*settings) error) option.ClientOption {
+	return apiclient.VendorOption("credentials."+name, f)
 }
 
 // WithEnvironment selects the deployment (default Production()).
-func WithEnvironment(env Environment) Option {
-	return func(s *settings) error {
+func WithEnvironment(env Environment) option.ClientOption {
+	return vendorOption("WithEnvironment", func(s *settings) error {
 		if env.URL == "" {
 			return errors.New("environment needs a URL")
 		}
 		s.env = env
 		return nil
-	}
-}
-
-// WithURL overrides the environment's base URL (whatever the order of the
-// options), for example StagingSandboxURL or a fake's URL.
-func WithURL(rawURL string) Option {
-	return func(s *settings) error {
-		if rawURL == "" {
-			return errors.New("empty URL")
-		}
-		s.url = rawURL
-		return nil
-	}
+	})
 }
 
 // WithoutMessageCheck sends messages that ParseMessage refuses instead of
 // failing before the request (for a message format this package does not
 // know yet). The wallet check still runs.
-func WithoutMessageCheck() Option {
-	return func(s *settings) error { s.noMessageCheck = true; return nil }
-}
-
-// WithHTTPClient sends requests through hc. Its transport is wrapped
-// (retries, timeouts), never replaced.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
-		if hc == nil {
-			return errors.New("nil *http.Client")
-		}
-		s.hc = hc
-		return nil
-	}
-}
-
-// WithInsecureHTTP allows a plain http URL on a non-loopback host. For tests only.
-func WithInsecureHTTP() Option { return coreOption(apiclient.WithInsecureHTTP()) }
-
-// WithRetryPolicy replaces DefaultRetryPolicy.
-func WithRetryPolicy(p RetryPolicy) Option { return coreOption(apiclient.WithRetryPolicy(p)) }
-
-// WithTimeout sets the timeout of each attempt, body included (default 30s).
-func WithTimeout(d time.Duration) Option { return coreOption(apiclient.WithTimeout(d)) }
-
-// WithMaxResponseBytes caps response bodies (default DefaultMaxResponseBytes).
-func WithMaxResponseBytes(n int64) Option { return coreOption(apiclient.WithMaxResponseBytes(n)) }
-
-// WithLogger logs one line per HTTP attempt (method, host, path, status,
-// attempt, duration). Nothing is logged without it; the query (message and
-// signature) and bodies are never logged.
-func WithLogger(l *slog.Logger) Option { return coreOption(apiclient.WithLogger(l)) }
-
-// WithUserAgent appends suffix to the kyc-go User-Agent.
-func WithUserAgent(suffix string) Option { return coreOption(apiclient.WithUserAgent(suffix)) }
-
-func coreOption(o apiclient.Option) Option {
-	return func(s *settings) error {
-		if _, err := apiclient.NewHTTPClient(o); err != nil {
-			return err
-		}
-		s.core = append(s.core, o)
-		return nil
-	}
+func WithoutMessageCheck() option.ClientOption {
+	return vendorOption("WithoutMessageCheck", func(s *settings) error { s.noMessageCheck = true; return nil })
 }
 
 // Client asks the Credentials API for proofs. It needs no credentials:
@@ -121,35 +56,30 @@ type Client struct {
 }
 
 // NewClient builds a Client for Production() unless WithEnvironment or
-// WithURL says otherwise. No request is sent until GetProof.
-func NewClient(opts ...Option) (*Client, error) {
-	s := settings{env: Production()}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, fmt.Errorf("credentials: %w: %w", ErrInvalidArgument, err)
-		}
+// option.WithBaseURL (for example StagingSandboxURL or a fake's URL,
+// whatever the order of the options) says otherwise. It takes the options
+// of package option; a proof request is a GET that changes nothing, so it
+// is retried on transport errors and on 408/429/502/503/504. No request is
+// sent until GetProof.
+func NewClient(opts ...option.ClientOption) (*Client, error) {
+	v := &settings{env: Production()}
+	s, err := apiclient.Configure("credentials", v, opts)
+	if err != nil {
+		return nil, err
 	}
-	if s.url != "" {
-		s.env.URL = s.url
+	if s.BaseURL != "" {
+		v.env.URL = s.BaseURL
 	}
-	core := []apiclient.Option{
-		apiclient.WithBaseURL(s.env.URL),
-		apiclient.WithErrorDecoder(decodeError),
-		apiclient.WithMaxResponseBytes(DefaultMaxResponseBytes),
-	}
-	core = append(core, s.core...)
-	if s.hc != nil {
-		core = append(core, apiclient.WithHTTPClient(s.hc))
-	}
+	core := append([]apiclient.Option{apiclient.WithMaxResponseBytes(DefaultMaxResponseBytes)}, s.CoreOptions()...)
+	core = append(core,
+		apiclient.WithBaseURL(v.env.URL),
+		apiclient.WithErrorDecoder(decodeError))
 	api, err := apiclient.New(core...)
 	if err != nil {
 		return nil, fmt.Errorf("credentials: URL: %w", err)
 	}
-	s.env.URL = api.BaseURL().String()
-	return &Client{api: api, env: s.env, noMessageCheck: s.noMessageCheck}, nil
+	v.env.URL = api.BaseURL().String()
+	return &Client{api: api, env: v.env, noMessageCheck: v.noMessageCheck}, nil
 }
 
 // Environment returns the client's environment (with overrides applied).
@@ -175,9 +105,13 @@ func (c *Client) String() string { return "credentials.Client{URL: " + c.env.URL
 // ErrUserPending, ErrInvalidSignature, ErrInvalidClientID, ...),
 // *APIError for other replies, *DecodeError when a 200 body is not a
 // whole proof (no partial proof is ever returned), *TransportError.
-func (c *Client) GetProof(ctx context.Context, message string, signature Signature, wallet Address) (*Proof, error) {
+func (c *Client) GetProof(ctx context.Context, message string, signature Signature, wallet Address, opts ...option.CallOption) (*Proof, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("credentials: %w: nil context", ErrInvalidArgument)
+	}
+	call, err := apiclient.Call("credentials", opts)
+	if err != nil {
+		return nil, err
 	}
 	if message == "" {
 		return nil, fmt.Errorf("credentials: %w: empty message", ErrInvalidArgument)
@@ -206,7 +140,9 @@ func (c *Client) GetProof(ctx context.Context, message string, signature Signatu
 	// message that changed in transit recovers to another wallet.
 	u.RawQuery = "message=" + strings.ReplaceAll(url.QueryEscape(message), "+", "%20") + "&signature=" + signature.Hex()
 	var w wireProof
-	resp, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, URL: u.String()}, &w)
+	// The query holds the message and signature: traces get the route only.
+	resp, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, URL: u.String(),
+		Operation: "credentials.GetProof", Route: "/", Call: call}, &w)
 	if err != nil {
 		var ce *Error
 		if errors.As(err, &ce) && !ce.Address.IsZero() && ce.Address != wallet {

@@ -11,16 +11,17 @@ import (
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/credentials"
 	"github.com/kycgo/kyc/fractalid/credentials/credentialstest"
-	"github.com/kycgo/kyc/internal/fakeserver"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
-var fastRetries = credentials.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetryAfter: time.Second}
+var fastRetries = option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetryAfter: time.Second}
 
 // setup starts a fake at a fixed time with one plus+liveness user (German
 // citizen, resident in France) and returns a client pointed at it.
-func setup(t *testing.T, opts ...credentialstest.Option) (*credentialstest.Server, *fakeserver.Clock, *credentials.Client, *credentialstest.Wallet) {
+func setup(t *testing.T, opts ...credentialstest.Option) (*credentialstest.Server, *kyctest.Clock, *credentials.Client, *credentialstest.Wallet) {
 	t.Helper()
-	clk := fakeserver.NewClock(time.Date(2020, 3, 1, 12, 0, 0, 0, time.UTC))
+	clk := kyctest.NewClock(time.Date(2020, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv := credentialstest.NewServer(t, append([]credentialstest.Option{credentialstest.WithClock(clk.Now)}, opts...)...)
 	w := credentialstest.NewWallet(t)
 	srv.AddUser(credentialstest.User{
@@ -28,7 +29,7 @@ func setup(t *testing.T, opts ...credentialstest.Option) (*credentialstest.Serve
 		Citizenship: []credentials.Country{"DE"}, Residency: []credentials.Country{"FR"},
 		ApprovedAt: clk.Now().Add(-30 * 24 * time.Hour),
 	})
-	c, err := credentials.NewClient(append(srv.ClientOptions(), credentials.WithRetryPolicy(fastRetries))...)
+	c, err := credentials.NewClient(append(srv.ClientOptions(), option.WithRetryPolicy(fastRetries))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestGetProofWalletMismatchFromServer(t *testing.T) {
 	// message changed on its way to Fractal.
 	srv.ScriptError(credentials.CodeUserNotFound, 1)
 	hc := &http.Client{Transport: swapSignature{next: srv.HTTPClient().Transport, sig: other.SignMessage(msg)}}
-	c2, err := credentials.NewClient(credentials.WithEnvironment(srv.Environment()), credentials.WithHTTPClient(hc))
+	c2, err := credentials.NewClient(credentials.WithEnvironment(srv.Environment()), option.WithHTTPClient(hc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,24 +246,24 @@ func TestGetProofFaults(t *testing.T) {
 	sig := w.SignMessage(msg)
 	get := func() (*credentials.Proof, error) { return c.GetProof(context.Background(), msg, sig, w.Address()) }
 
-	srv.InjectFault("GET", "/", credentialstest.Fault{Kind: credentialstest.FaultStatus, Status: 503, Times: 2})
+	srv.InjectFault("GET", "/", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2})
 	if p, err := get(); err != nil || p == nil {
 		t.Fatalf("after two 503s: %v", err)
 	}
-	srv.InjectFault("GET", "/", credentialstest.Fault{Kind: credentialstest.FaultResetAfterRead})
+	srv.InjectFault("GET", "/", kyctest.Fault{Kind: kyctest.FaultResetAfterRead})
 	if _, err := get(); err != nil {
 		t.Fatalf("a GET is retried after a reset: %v", err)
 	}
-	for name, f := range map[string]credentialstest.Fault{
-		"truncated":      {Kind: credentialstest.FaultTruncate, Times: 3},
-		"oversized":      {Kind: credentialstest.FaultOversize, Size: 2 << 20},
-		"HTML 200":       {Kind: credentialstest.FaultHTMLError, Status: 200},
-		"half a proof":   {Kind: credentialstest.FaultStatus, Status: 200, Body: `{"approvedAt":1,"address":"` + w.Address().Checksum() + `"}`},
-		"proof is junk":  {Kind: credentialstest.FaultStatus, Status: 200, Body: `{"approvedAt":1,"address":"` + w.Address().Checksum() + `","fractalId":"0x1","validUntil":2,"proof":"0x00","credential":"level:plus"}`},
-		"HTML 502":       {Kind: credentialstest.FaultHTMLError, Times: 3},
-		"unknown code":   {Kind: credentialstest.FaultStatus, Status: 400, Body: `{"error":"something new"}`},
-		"server 500":     {Kind: credentialstest.FaultStatus, Status: 500, Body: `{"error":"internal"}`},
-		"free-text code": {Kind: credentialstest.FaultStatus, Status: 400, Body: `{"error":"` + strings.Repeat("x", 100) + `"}`},
+	for name, f := range map[string]kyctest.Fault{
+		"truncated":      {Kind: kyctest.FaultTruncate, Times: 3},
+		"oversized":      {Kind: kyctest.FaultOversize, Size: 2 << 20},
+		"HTML 200":       {Kind: kyctest.FaultHTMLError, Status: 200},
+		"half a proof":   {Kind: kyctest.FaultStatus, Status: 200, Body: `{"approvedAt":1,"address":"` + w.Address().Checksum() + `"}`},
+		"proof is junk":  {Kind: kyctest.FaultStatus, Status: 200, Body: `{"approvedAt":1,"address":"` + w.Address().Checksum() + `","fractalId":"0x1","validUntil":2,"proof":"0x00","credential":"level:plus"}`},
+		"HTML 502":       {Kind: kyctest.FaultHTMLError, Times: 3},
+		"unknown code":   {Kind: kyctest.FaultStatus, Status: 400, Body: `{"error":"something new"}`},
+		"server 500":     {Kind: kyctest.FaultStatus, Status: 500, Body: `{"error":"internal"}`},
+		"free-text code": {Kind: kyctest.FaultStatus, Status: 400, Body: `{"error":"` + strings.Repeat("x", 100) + `"}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv.ClearFaults()
@@ -307,18 +308,18 @@ func TestNewClientOptions(t *testing.T) {
 	if err != nil || c.Environment().URL != credentials.ProductionURL || c.Environment().Signer.Checksum() != credentials.ProductionSignerAddress {
 		t.Fatalf("default: %v %v", c, err)
 	}
-	c, err = credentials.NewClient(credentials.WithURL(credentials.StagingSandboxURL), credentials.WithEnvironment(credentials.Staging()))
+	c, err = credentials.NewClient(option.WithBaseURL(credentials.StagingSandboxURL), credentials.WithEnvironment(credentials.Staging()))
 	if err != nil || c.Environment().URL != credentials.StagingSandboxURL || c.Environment().Signer.Checksum() != credentials.StagingSignerAddress {
 		t.Fatalf("staging with URL override: %v %v", c, err)
 	}
-	for name, o := range map[string]credentials.Option{
-		"http URL":      credentials.WithURL("http://credentials.example.com"),
-		"empty URL":     credentials.WithURL(""),
-		"nil client":    credentials.WithHTTPClient(nil),
-		"zero timeout":  credentials.WithTimeout(0),
-		"negative cap":  credentials.WithMaxResponseBytes(-1),
+	for name, o := range map[string]option.ClientOption{
+		"http URL":      option.WithBaseURL("http://credentials.example.com"),
+		"empty URL":     option.WithBaseURL(""),
+		"nil client":    option.WithHTTPClient(nil),
+		"zero timeout":  option.WithTimeout(0),
+		"negative cap":  option.WithMaxResponseBytes(-1),
 		"no env URL":    credentials.WithEnvironment(credentials.Environment{}),
-		"UA line break": credentials.WithUserAgent("a\nb"),
+		"UA line break": option.WithUserAgent("a\nb"),
 	} {
 		if _, err := credentials.NewClient(o); !errors.Is(err, credentials.ErrInvalidArgument) {
 			t.Errorf("%s: %v", name, err)

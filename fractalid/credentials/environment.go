@@ -14,7 +14,7 @@ const (
 	// StagingURL is the staging Credentials API the documentation names.
 	StagingURL = "https://credentials.next.fractal.id"
 	// StagingSandboxURL is the staging host Fractal's own demo calls; it is
-	// known from that code only. Use it with WithURL if StagingURL does not answer.
+	// known from that code only. Use it with option.WithBaseURL if StagingURL does not answer.
 	StagingSandboxURL = "https://credentials.staging.sandbox.fractal.id"
 	// ProductionSignerAddress signs production proofs.
 	ProductionSignerAddress = "0xacD08d6714ADba531beFF582e6FD5DA1AFD6bc65"

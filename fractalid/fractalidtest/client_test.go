@@ -25,11 +25,13 @@ import (
 
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 )
 
 // fastRetries keeps retry tests quick: 2 retries, millisecond backoff.
-var fastRetries = fractalid.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
+var fastRetries = option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
 
 // memStore is a TokenStore that keeps every saved token.
 type memStore struct {
@@ -84,16 +86,16 @@ func login(t *testing.T, srv *fractalidtest.Server, cfg *fractalid.Config, userI
 	return tok
 }
 
-func newClient(t *testing.T, srv *fractalidtest.Server, ts oauth2.TokenSource, opts ...fractalid.Option) *fractalid.Client {
+func newClient(t *testing.T, srv *fractalidtest.Server, ts oauth2.TokenSource, opts ...option.ClientOption) *fractalid.Client {
 	t.Helper()
-	c, err := fractalid.NewClient(ts, append([]fractalid.Option{fractalid.WithEnvironment(srv.Environment())}, opts...)...)
+	c, err := fractalid.NewClient(ts, append([]option.ClientOption{fractalid.WithEnvironment(srv.Environment())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func meWith(t *testing.T, srv *fractalidtest.Server, tok *oauth2.Token, opts ...fractalid.Option) (*fractalid.User, error) {
+func meWith(t *testing.T, srv *fractalidtest.Server, tok *oauth2.Token, opts ...option.ClientOption) (*fractalid.User, error) {
 	t.Helper()
 	return newClient(t, srv, oauth2.StaticTokenSource(tok), opts...).Me(context.Background())
 }
@@ -574,15 +576,15 @@ func TestClientCredentialsTokenOnUsersMe(t *testing.T) {
 	}
 }
 
-func newStats(t *testing.T, srv *fractalidtest.Server, secret string, opts ...fractalid.StatsOption) *fractalid.StatsClient {
+func newStats(t *testing.T, srv *fractalidtest.Server, secret string, opts ...option.ClientOption) *fractalid.StatsClient {
 	t.Helper()
 	app := srv.DefaultClient()
 	if secret == "" {
 		secret = app.Secret
 	}
-	sc, err := fractalid.NewStatsClient(append([]fractalid.StatsOption{
-		fractalid.WithStatsEnvironment(srv.Environment()),
-		fractalid.WithStatsCredentials(app.ID, secret),
+	sc, err := fractalid.NewStatsClient(append([]option.ClientOption{
+		fractalid.WithEnvironment(srv.Environment()),
+		fractalid.WithCredentials(app.ID, secret),
 	}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -641,20 +643,20 @@ func TestFaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		fault    fractalidtest.Fault
-		opts     []fractalid.Option
+		fault    kyctest.Fault
+		opts     []option.ClientOption
 		check    func(t *testing.T, err error)
 		requests int
 	}{
 		{
 			name:     "503 burst shorter than the retries",
-			fault:    fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 2},
+			fault:    kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2},
 			check:    wantNoError,
 			requests: 3,
 		},
 		{
 			name:  "503 burst longer than the retries",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 3},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
 			check: func(t *testing.T, err error) {
 				var ae *fractalid.APIError
 				if !errors.As(err, &ae) || ae.StatusCode != 503 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) {
@@ -665,13 +667,13 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:     "429 with Retry-After honoured",
-			fault:    fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 429, RetryAfter: "1"},
+			fault:    kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"},
 			check:    wantNoError,
 			requests: 2,
 		},
 		{
 			name:  "HTML 502 page from a proxy",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultHTMLError, Times: 3},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Times: 3},
 			check: func(t *testing.T, err error) {
 				var ae *fractalid.APIError
 				if !errors.As(err, &ae) || ae.StatusCode != 502 || !errors.Is(err, fractalid.ErrServer) {
@@ -682,13 +684,13 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:     "reset before read, once: retried",
-			fault:    fractalidtest.Fault{Kind: fractalidtest.FaultResetBeforeRead},
+			fault:    kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			check:    wantNoError,
 			requests: 2,
 		},
 		{
 			name:  "reset before read, every attempt",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultResetBeforeRead, Times: 3},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead, Times: 3},
 			check: func(t *testing.T, err error) {
 				var te *fractalid.TransportError
 				if !errors.As(err, &te) {
@@ -699,13 +701,13 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:     "reset after read, once: a GET is retried",
-			fault:    fractalidtest.Fault{Kind: fractalidtest.FaultResetAfterRead},
+			fault:    kyctest.Fault{Kind: kyctest.FaultResetAfterRead},
 			check:    wantNoError,
 			requests: 2,
 		},
 		{
 			name:  "truncated body",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultTruncate, Times: 3},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate, Times: 3},
 			check: func(t *testing.T, err error) {
 				if !errors.Is(err, fractalid.ErrDecode) {
 					t.Fatalf("err = %v, want ErrDecode", err)
@@ -715,8 +717,8 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:  "oversized body",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultOversize, Size: 2 << 20},
-			opts:  []fractalid.Option{fractalid.WithMaxResponseBytes(1 << 20)},
+			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 2 << 20},
+			opts:  []option.ClientOption{option.WithMaxResponseBytes(1 << 20)},
 			check: func(t *testing.T, err error) {
 				if !errors.Is(err, fractalid.ErrResponseTooLarge) {
 					t.Fatalf("err = %v, want ErrResponseTooLarge", err)
@@ -726,8 +728,8 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:  "hang past the deadline",
-			fault: fractalidtest.Fault{Kind: fractalidtest.FaultHang},
-			opts:  []fractalid.Option{fractalid.WithTimeout(50 * time.Millisecond), fractalid.WithRetryPolicy(fractalid.NoRetries)},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang},
+			opts:  []option.ClientOption{option.WithTimeout(50 * time.Millisecond), option.NoRetries()},
 			check: func(t *testing.T, err error) {
 				var ne net.Error
 				if !errors.Is(err, context.DeadlineExceeded) && !(errors.As(err, &ne) && ne.Timeout()) {
@@ -747,7 +749,7 @@ func TestFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv.InjectFault(http.MethodGet, "/v2/users/me", tc.fault)
-			opts := append([]fractalid.Option{fractalid.WithRetryPolicy(fastRetries)}, tc.opts...)
+			opts := append([]option.ClientOption{option.WithRetryPolicy(fastRetries)}, tc.opts...)
 			me, err := meWith(t, srv, tok, opts...)
 			if err != nil && me != nil {
 				t.Errorf("a failed call returned a user: %v", me)
@@ -782,12 +784,12 @@ func wantNoError(t *testing.T, err error) {
 // they reached the server.
 func TestTokenEndpointFaults(t *testing.T) {
 	t.Parallel()
-	for _, f := range []fractalidtest.Fault{
-		{Kind: fractalidtest.FaultStatus, Status: 503},
-		{Kind: fractalidtest.FaultResetAfterRead},
-		{Kind: fractalidtest.FaultHTMLError},
-		{Kind: fractalidtest.FaultTruncate},
-		{Kind: fractalidtest.FaultOversize, Size: 2 << 20},
+	for _, f := range []kyctest.Fault{
+		{Kind: kyctest.FaultStatus, Status: 503},
+		{Kind: kyctest.FaultResetAfterRead},
+		{Kind: kyctest.FaultHTMLError},
+		{Kind: kyctest.FaultTruncate},
+		{Kind: kyctest.FaultOversize, Size: 2 << 20},
 	} {
 		t.Run(f.Kind.String(), func(t *testing.T) {
 			t.Parallel()
@@ -815,8 +817,8 @@ func TestStatsFaults(t *testing.T) {
 	srv := fractalidtest.NewServer(t)
 	a := srv.AddUser(fractalidtest.User{})
 	mustSet(t, a.SetCase("basic", fractalidtest.Approved))
-	sc := newStats(t, srv, "", fractalid.WithStatsRetryPolicy(fastRetries))
-	srv.InjectFault(http.MethodGet, "/v2/stats/*", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 2})
+	sc := newStats(t, srv, "", option.WithRetryPolicy(fastRetries))
+	srv.InjectFault(http.MethodGet, "/v2/stats/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2})
 	total, err := sc.TotalVerifications(context.Background())
 	if err != nil || total.Get(fractalid.StatusApproved) != 1 {
 		t.Fatalf("total = %v, %v", total, err)
@@ -824,7 +826,7 @@ func TestStatsFaults(t *testing.T) {
 	if n := srv.Count(http.MethodGet, "/v2/stats/total-verifications"); n != 3 {
 		t.Errorf("%d requests, want 3", n)
 	}
-	srv.InjectFault(http.MethodGet, "/v2/stats/user-verifications", fractalidtest.Fault{Kind: fractalidtest.FaultTruncate, Times: 3})
+	srv.InjectFault(http.MethodGet, "/v2/stats/user-verifications", kyctest.Fault{Kind: kyctest.FaultTruncate, Times: 3})
 	rows, err := sc.UserVerifications(context.Background())
 	if !errors.Is(err, fractalid.ErrDecode) || rows != nil {
 		t.Fatalf("truncated rows: %v, %v", rows, err)
@@ -1139,7 +1141,7 @@ func TestTLS(t *testing.T) {
 	}
 	u := srv.AddUser(fractalidtest.User{})
 	tok := login(t, srv, srv.Config(), u.ID())
-	me, err := meWith(t, srv, tok, fractalid.WithHTTPClient(srv.HTTPClient()))
+	me, err := meWith(t, srv, tok, option.WithHTTPClient(srv.HTTPClient()))
 	if err != nil || me.UID != u.ID() {
 		t.Fatalf("me = %v, %v", me, err)
 	}

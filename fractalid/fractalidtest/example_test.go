@@ -13,6 +13,8 @@ import (
 
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -80,9 +82,9 @@ func ExampleServer_InjectFault() {
 
 	srv := fractalidtest.NewServer(t)
 	tok, _ := srv.IssueToken(srv.AddUser(fractalidtest.User{}).ID())
-	srv.InjectFault("GET", "/v2/users/me", fractalidtest.Fault{Kind: fractalidtest.FaultStatus, Status: 503, Times: 2})
+	srv.InjectFault("GET", "/v2/users/me", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2})
 	client, _ := fractalid.NewClient(oauth2.StaticTokenSource(tok), fractalid.WithEnvironment(srv.Environment()),
-		fractalid.WithRetryPolicy(fractalid.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+		option.WithRetryPolicy(option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
 
 	_, err := client.Me(context.Background())
 	for _, r := range srv.Requests() {
@@ -105,7 +107,7 @@ func ExampleServer_stats() {
 	_ = srv.AddUser(fractalidtest.User{Country: "DK"}).SetCase("basic", fractalidtest.Approved)
 	_ = srv.AddUser(fractalidtest.User{Country: "DK"}).SetCase("basic", fractalidtest.Contacted)
 	app := srv.DefaultClient()
-	stats, _ := fractalid.NewStatsClient(fractalid.WithStatsEnvironment(srv.Environment()), fractalid.WithStatsCredentials(app.ID, app.Secret))
+	stats, _ := fractalid.NewStatsClient(fractalid.WithEnvironment(srv.Environment()), fractalid.WithCredentials(app.ID, app.Secret))
 
 	byCountry, err := stats.CountryVerifications(context.Background())
 	fmt.Println(byCountry["DK"].Get(fractalid.StatusApproved), byCountry["DK"].Get(fractalid.StatusContacted), err)

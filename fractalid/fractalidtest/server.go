@@ -19,6 +19,7 @@ import (
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/internal/fakeserver"
+	"github.com/kycgo/kyc/kyctest"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -358,6 +359,10 @@ func WithoutTokenErrorChallenge() Option {
 // Server is a fake Fractal ID. Create it with NewServer; its methods are safe
 // for concurrent use.
 type Server struct {
+	// Fake is the fault injection, request log and connection count every
+	// fake of this module shares (InjectFault, Requests, Count, ...).
+	kyctest.Fake
+
 	fake     *fakeserver.Server
 	program  *fakeserver.Program // set by Start
 	cfg      settings
@@ -432,6 +437,7 @@ func start(t fakeserver.TB, opts []Option) (*Server, error) {
 		fopts = append(fopts, fakeserver.WithTLS())
 	}
 	s.fake = fakeserver.New(t, s.routes(), fopts...)
+	s.Fake = s.fake
 	if cfg.tls {
 		f, err := os.CreateTemp("", "fractalidtest-*.pem")
 		if err == nil {

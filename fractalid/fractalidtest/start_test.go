@@ -41,7 +41,7 @@ func TestStartOutsideATest(t *testing.T) {
 func TestClientCredentialsHonourApplicationScopes(t *testing.T) {
 	app := fractalidtest.ClientApp{ID: "no-stats", Secret: "s", RedirectURI: "http://127.0.0.1/cb", Scopes: []fractalid.Scope{fractalid.ScopeUID}}
 	srv := fractalidtest.NewServer(t, fractalidtest.WithClient(app))
-	stats, err := fractalid.NewStatsClient(fractalid.WithStatsCredentials(app.ID, app.Secret), fractalid.WithStatsEnvironment(srv.Environment()))
+	stats, err := fractalid.NewStatsClient(fractalid.WithCredentials(app.ID, app.Secret), fractalid.WithEnvironment(srv.Environment()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestClientCredentialsHonourApplicationScopes(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	def := srv.DefaultClient()
-	ok, _ := fractalid.NewStatsClient(fractalid.WithStatsCredentials(def.ID, def.Secret), fractalid.WithStatsEnvironment(srv.Environment()))
+	ok, _ := fractalid.NewStatsClient(fractalid.WithCredentials(def.ID, def.Secret), fractalid.WithEnvironment(srv.Environment()))
 	if _, err := ok.TotalVerifications(context.Background()); err != nil {
 		t.Fatalf("default client: %v", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+
+	"github.com/kycgo/kyc/option"
 )
 
 // Approval is the reply of Approve. Its String and LogValue print the
@@ -88,10 +90,10 @@ func ParseApproval(body []byte) (*Approval, error) {
 //
 // With a session token (BySessionToken) the call is the form known only
 // from third-party code (experimental).
-func (c *Client) Approve(ctx context.Context, t Target) (*Approval, error) {
+func (c *Client) Approve(ctx context.Context, t Target, opts ...option.CallOption) (*Approval, error) {
 	var raw json.RawMessage
-	rt := route{method: http.MethodPost, path: ApprovePath, idParam: "interviewId", once: true}
-	resp, err := c.call(ctx, rt, t, url.Values{}, struct{}{}, &raw)
+	rt := route{method: http.MethodPost, path: ApprovePath, idParam: "interviewId", once: true, op: "Approve"}
+	resp, err := c.call(ctx, rt, t, url.Values{}, struct{}{}, &raw, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // Approve is not idempotent: under every fault it is sent once, and the
@@ -18,25 +20,25 @@ func TestApproveNeverDuplicated(t *testing.T) {
 	t.Parallel()
 	rows := []struct {
 		name    string
-		fault   incodetest.Fault
-		opts    []incode.Option
+		fault   kyctest.Fault
+		opts    []option.ClientOption
 		revoke  bool
 		check   func(*testing.T, error)
 		created int
 	}{
-		{name: "503 burst", fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 503, Times: 3}, check: faultCheckAPI(503, incode.ErrServer, 0)},
-		{name: "429 with Retry-After", fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, incode.ErrRateLimited, time.Second)},
-		{name: "500 in Incode's shape", fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 500,
+		{name: "503 burst", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3}, check: faultCheckAPI(503, incode.ErrServer, 0)},
+		{name: "429 with Retry-After", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, incode.ErrRateLimited, time.Second)},
+		{name: "500 in Incode's shape", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500,
 			Body: `{"timestamp":1688044216480,"status":500,"error":"Internal Server Error","message":"Unexpected error occured","path":"/omni/process/approve"}`},
 			check: faultCheckAPI(500, incode.ErrServer, 0)},
-		{name: "HTML 502", fault: incodetest.Fault{Kind: incodetest.FaultHTMLError, Status: 502}, check: faultCheckAPI(502, incode.ErrServer, 0)},
-		{name: "reset before read", fault: incodetest.Fault{Kind: incodetest.FaultResetBeforeRead}, check: faultCheckTransport(false)},
-		{name: "reset after the server approved", fault: incodetest.Fault{Kind: incodetest.FaultResetAfterRead}, check: faultCheckTransport(false), created: 1},
-		{name: "truncated reply after the server approved", fault: incodetest.Fault{Kind: incodetest.FaultTruncate}, check: faultCheckIs(incode.ErrDecode), created: 1},
-		{name: "reply slower than the timeout", fault: incodetest.Fault{Kind: incodetest.FaultHang},
-			opts: []incode.Option{incode.WithTimeout(150 * time.Millisecond)}, check: faultCheckTransport(true)},
-		{name: "oversized reply", fault: incodetest.Fault{Kind: incodetest.FaultOversize, Size: 64 << 10},
-			opts: []incode.Option{incode.WithMaxResponseBytes(16 << 10)}, check: faultCheckIs(incode.ErrResponseTooLarge)},
+		{name: "HTML 502", fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: faultCheckAPI(502, incode.ErrServer, 0)},
+		{name: "reset before read", fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: faultCheckTransport(false)},
+		{name: "reset after the server approved", fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: faultCheckTransport(false), created: 1},
+		{name: "truncated reply after the server approved", fault: kyctest.Fault{Kind: kyctest.FaultTruncate}, check: faultCheckIs(incode.ErrDecode), created: 1},
+		{name: "reply slower than the timeout", fault: kyctest.Fault{Kind: kyctest.FaultHang},
+			opts: []option.ClientOption{option.WithTimeout(150 * time.Millisecond)}, check: faultCheckTransport(true)},
+		{name: "oversized reply", fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10},
+			opts: []option.ClientOption{option.WithMaxResponseBytes(16 << 10)}, check: faultCheckIs(incode.ErrResponseTooLarge)},
 		{name: "executive token refused (401): not resent with a new one", revoke: true, check: faultCheckIs(incode.ErrUnauthorized)},
 		{name: "no fault", check: func(t *testing.T, err error) {
 			if err != nil {
@@ -64,7 +66,7 @@ func TestApproveNeverDuplicated(t *testing.T) {
 			if tt.revoke {
 				srv.RevokeExecutiveTokens()
 			}
-			if tt.fault.Kind != incodetest.FaultNone {
+			if tt.fault.Kind != kyctest.FaultNone {
 				srv.InjectFault(http.MethodPost, incode.ApprovePath, tt.fault)
 			}
 			logins := srv.ExecutiveLogins()
@@ -109,14 +111,14 @@ func TestApproveBeforeFinishAndReadRetries(t *testing.T) {
 	if _, err := c.Approve(ctx, incode.ByInterviewID(sess.InterviewID)); !errors.Is(err, incode.ErrBadRequest) {
 		t.Fatalf("approve before finish: %v", err)
 	}
-	srv.InjectFault(http.MethodGet, incode.TokenOnlyPrefix+incode.ScorePath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 503, Times: 2})
+	srv.InjectFault(http.MethodGet, incode.TokenOnlyPrefix+incode.ScorePath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2})
 	if _, err := c.Score(ctx, sess.Target()); err != nil {
 		t.Fatalf("score after two 503s: %v", err)
 	}
 	if n := srv.Count(http.MethodGet, incode.TokenOnlyPrefix+incode.ScorePath); n != 3 {
 		t.Fatalf("%d score requests, want 3", n)
 	}
-	srv.InjectFault(http.MethodPost, incode.SessionStatusSetPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 503})
+	srv.InjectFault(http.MethodPost, incode.SessionStatusSetPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503})
 	if _, err := c.CloseSession(ctx, sess.Token); !errors.Is(err, incode.ErrServer) {
 		t.Fatalf("close on 503: %v", err)
 	}

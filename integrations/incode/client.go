@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
 // Headers and values every Omni call carries.
@@ -31,36 +30,17 @@ const (
 	FallbackTokenLifetime = 5 * time.Minute
 )
 
-// RetryPolicy says how failed attempts are retried. Whatever the policy,
-// a POST (every call of this package, token requests included) is retried
-// only when it never left the machine (a dial or DNS error).
-type RetryPolicy = apiclient.RetryPolicy
-
-// DefaultRetryPolicy returns the policy used unless WithRetryPolicy says
-// otherwise: 2 retries, 500ms doubling to 8s with jitter, Retry-After
-// honoured up to 30s.
-func DefaultRetryPolicy() RetryPolicy { return apiclient.DefaultRetryPolicy }
-
-// NoRetries returns a policy that never retries.
-func NoRetries() RetryPolicy { return apiclient.NoRetries }
-
-// Option configures a Client. Options check their arguments; NewClient
-// reports the first invalid one.
-type Option func(*settings) error
-
+// settings is the incode configuration the package's own client options
+// write to; the shared ones (package option) go to the apiclient.Settings
+// that holds it.
 type settings struct {
 	env                    Environment
-	apiURL                 string
 	apiKey                 string
 	clientID, clientSecret string
 	tokenURL               string
-	ts                     oauth2.TokenSource
 	integrationID          string
 	configurationID        string
 	lifetimeField          string
-	allowHTTP              bool
-	hc                     *http.Client
-	core                   []apiclient.Option
 	// The hosted flow.
 	orgClientID  string
 	routes       SessionRoutes
@@ -72,46 +52,39 @@ type settings struct {
 	now          func() time.Time
 }
 
+// vendorOption is a client option over the incode settings.
+func vendorOption(name string, f func(*settings) error) option.ClientOption {
+	return apiclient.VendorOption("incode."+name, f)
+}
+
 // WithEnvironment selects the Incode hosts (default Production()).
-func WithEnvironment(env Environment) Option {
-	return func(s *settings) error {
+func WithEnvironment(env Environment) option.ClientOption {
+	return vendorOption("WithEnvironment", func(s *settings) error {
 		if env.APIURL == "" || env.AuthURL == "" {
 			return errors.New("environment needs an APIURL and an AuthURL")
 		}
 		s.env = env
 		return nil
-	}
-}
-
-// WithAPIURL overrides the Omni API base URL of the environment (whatever
-// the order of the options).
-func WithAPIURL(rawURL string) Option {
-	return func(s *settings) error {
-		if rawURL == "" {
-			return errors.New("empty API URL")
-		}
-		s.apiURL = rawURL
-		return nil
-	}
+	})
 }
 
 // WithTokenURL overrides the token endpoint (default the environment's
 // AuthURL + "/oauth2/token").
-func WithTokenURL(rawURL string) Option {
-	return func(s *settings) error {
+func WithTokenURL(rawURL string) option.ClientOption {
+	return vendorOption("WithTokenURL", func(s *settings) error {
 		if rawURL == "" {
 			return errors.New("empty token URL")
 		}
 		s.tokenURL = rawURL
 		return nil
-	}
+	})
 }
 
 // WithAPIKey sets the tenant API key sent in x-api-key on every Omni call
 // (Dashboard → Configuration → API Keys). It is required. It is never sent
 // to the token endpoint and never logged.
-func WithAPIKey(key string) Option {
-	return func(s *settings) error {
+func WithAPIKey(key string) option.ClientOption {
+	return vendorOption("WithAPIKey", func(s *settings) error {
 		if strings.TrimSpace(key) == "" {
 			return errors.New("empty API key")
 		}
@@ -120,7 +93,7 @@ func WithAPIKey(key string) Option {
 		}
 		s.apiKey = key
 		return nil
-	}
+	})
 }
 
 // WithClientCredentials sets the OIDC client id and secret of the
@@ -128,52 +101,40 @@ func WithAPIKey(key string) Option {
 // Dashboard). Tokens are requested from the token URL with
 // grant_type=client_credentials, scope=openid and the credentials in the
 // form body (client_secret_post). RequestNewOnboarding needs this or
-// WithTokenSource.
-func WithClientCredentials(clientID, clientSecret string) Option {
-	return func(s *settings) error {
+// option.WithTokenSource.
+func WithClientCredentials(clientID, clientSecret string) option.ClientOption {
+	return vendorOption("WithClientCredentials", func(s *settings) error {
 		if strings.TrimSpace(clientID) == "" || clientSecret == "" {
 			return errors.New("client ID and client secret are required")
 		}
 		s.clientID, s.clientSecret = clientID, clientSecret
 		return nil
-	}
-}
-
-// WithTokenSource authenticates B2B calls with tokens from ts instead of
-// WithClientCredentials (build it from a long-lived context).
-func WithTokenSource(ts oauth2.TokenSource) Option {
-	return func(s *settings) error {
-		if ts == nil {
-			return errors.New("nil oauth2.TokenSource")
-		}
-		s.ts = ts
-		return nil
-	}
+	})
 }
 
 // WithIntegrationID sets the Integration ID (Dashboard → Integrations →
 // Copy ID) that RequestNewOnboarding sends as integrationReference when the
 // request names none.
-func WithIntegrationID(id string) Option {
-	return func(s *settings) error {
+func WithIntegrationID(id string) option.ClientOption {
+	return vendorOption("WithIntegrationID", func(s *settings) error {
 		if err := checkID(id); err != nil {
 			return fmt.Errorf("integration ID: %w", err)
 		}
 		s.integrationID = id
 		return nil
-	}
+	})
 }
 
 // WithConfigurationID sets the Configuration ID (the Flow or Workflow ID)
 // that StartOnboarding sends as configurationId when the request names none.
-func WithConfigurationID(id string) Option {
-	return func(s *settings) error {
+func WithConfigurationID(id string) option.ClientOption {
+	return vendorOption("WithConfigurationID", func(s *settings) error {
 		if err := checkID(id); err != nil {
 			return fmt.Errorf("configuration ID: %w", err)
 		}
 		s.configurationID = id
 		return nil
-	}
+	})
 }
 
 // WithLinkLifetimeField sets the JSON name under which RequestNewOnboarding
@@ -181,75 +142,27 @@ func WithConfigurationID(id string) Option {
 // DefaultLinkLifetimeField). The public sources disagree:
 // "linkValidityInMinutes" (LinkValidityField) or "linkExpiryMinutes"
 // (LinkExpiryField).
-func WithLinkLifetimeField(name string) Option {
-	return func(s *settings) error {
+func WithLinkLifetimeField(name string) option.ClientOption {
+	return vendorOption("WithLinkLifetimeField", func(s *settings) error {
 		if err := checkFieldName(name); err != nil {
 			return err
 		}
 		s.lifetimeField = name
 		return nil
-	}
+	})
 }
 
 // WithClock makes the client read time from now when it judges how long
 // an executive token has left (default time.Now). For tests with a fake
 // clock.
-func WithClock(now func() time.Time) Option {
-	return func(s *settings) error {
+func WithClock(now func() time.Time) option.ClientOption {
+	return vendorOption("WithClock", func(s *settings) error {
 		if now == nil {
 			return errors.New("nil clock")
 		}
 		s.now = now
 		return nil
-	}
-}
-
-// WithHTTPClient sends token and API requests through hc. Its transport is
-// wrapped (auth, retries, timeouts), never replaced.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
-		if hc == nil {
-			return errors.New("nil *http.Client")
-		}
-		s.hc = hc
-		return nil
-	}
-}
-
-// WithInsecureHTTP allows plain http URLs on non-loopback hosts. For tests only.
-func WithInsecureHTTP() Option {
-	return func(s *settings) error {
-		s.allowHTTP = true
-		s.core = append(s.core, apiclient.WithInsecureHTTP())
-		return nil
-	}
-}
-
-// WithRetryPolicy replaces DefaultRetryPolicy for API and token requests.
-func WithRetryPolicy(p RetryPolicy) Option { return coreOption(apiclient.WithRetryPolicy(p)) }
-
-// WithTimeout sets the timeout of each attempt, body included (default 30s).
-func WithTimeout(d time.Duration) Option { return coreOption(apiclient.WithTimeout(d)) }
-
-// WithMaxResponseBytes caps response bodies (default 10 MiB).
-func WithMaxResponseBytes(n int64) Option { return coreOption(apiclient.WithMaxResponseBytes(n)) }
-
-// WithLogger logs one line per HTTP attempt (method, host, path, status,
-// attempt, duration). Nothing is logged without it; keys, tokens and bodies
-// are never logged.
-func WithLogger(l *slog.Logger) Option { return coreOption(apiclient.WithLogger(l)) }
-
-// WithUserAgent appends suffix to the kyc-go User-Agent.
-func WithUserAgent(suffix string) Option { return coreOption(apiclient.WithUserAgent(suffix)) }
-
-func coreOption(o apiclient.Option) Option {
-	return func(s *settings) error {
-		if _, err := apiclient.NewHTTPClient(o); err != nil {
-			return err
-		}
-		s.core = append(s.core, o)
-		return nil
-	}
+	})
 }
 
 // Client calls Incode's Omni API. It is safe for concurrent use.
@@ -268,97 +181,87 @@ type Client struct {
 }
 
 // NewClient builds a Client. WithAPIKey is required; WithClientCredentials
-// (or WithTokenSource) is required for RequestNewOnboarding only. No
+// (or option.WithTokenSource) is required for RequestNewOnboarding only. No
 // request is sent until the first call.
 //
 // Tokens come from a source built on context.Background() (a later refresh
 // never depends on a request's context), through the same retry, timeout
 // and logging layers as API calls, and are reused until shortly before they
 // expire (FallbackTokenLifetime when the endpoint gives no expires_in).
-func NewClient(opts ...Option) (*Client, error) {
-	s := settings{env: Production(), lifetimeField: DefaultLinkLifetimeField,
+//
+// It takes the options of package option (option.WithBaseURL replaces the
+// environment's Omni API URL; timeouts, retries, HTTP client, logger,
+// tracing) and this package's own (WithEnvironment, WithAPIKey,
+// WithClientCredentials, WithTokenURL, WithIntegrationID,
+// WithConfigurationID, WithLinkLifetimeField, WithExecutiveLogin, ...).
+// Whatever the retry policy, a POST (starting or approving a session, a
+// token request, ...) is sent again only when it never left the machine.
+func NewClient(opts ...option.ClientOption) (*Client, error) {
+	v := &settings{env: Production(), lifetimeField: DefaultLinkLifetimeField,
 		execLifetime: DefaultExecutiveTokenLifetime, execMargin: DefaultExecutiveRenewMargin, now: time.Now}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, fmt.Errorf("incode: %w: %w", ErrInvalidArgument, err)
-		}
+	s, err := apiclient.Configure("incode", v, opts)
+	if err != nil {
+		return nil, err
 	}
-	if s.apiURL != "" {
-		s.env.APIURL = s.apiURL
+	if s.BaseURL != "" {
+		v.env.APIURL = s.BaseURL
 	}
-	if s.apiKey == "" {
+	if v.apiKey == "" {
 		return nil, fmt.Errorf("incode: %w: WithAPIKey is required", ErrInvalidArgument)
 	}
-	if s.ts != nil && s.clientID != "" {
-		return nil, fmt.Errorf("incode: %w: WithClientCredentials and WithTokenSource are exclusive", ErrInvalidArgument)
+	if s.TokenSource != nil && v.clientID != "" {
+		return nil, fmt.Errorf("incode: %w: WithClientCredentials and option.WithTokenSource are exclusive", ErrInvalidArgument)
 	}
-	if s.execTS != nil && s.execEmail != "" {
+	if v.execTS != nil && v.execEmail != "" {
 		return nil, fmt.Errorf("incode: %w: WithExecutiveLogin and WithExecutiveTokenSource are exclusive", ErrInvalidArgument)
 	}
-	if s.execMargin >= s.execLifetime {
+	if v.execMargin >= v.execLifetime {
 		return nil, fmt.Errorf("incode: %w: the executive renew margin must be shorter than the token lifetime", ErrInvalidArgument)
 	}
-	base := []apiclient.Option{
-		apiclient.WithBaseURL(s.env.APIURL),
-		apiclient.WithHeader(APIKeyHeader, s.apiKey),
+	base := append(s.CoreOptions(),
+		apiclient.WithBaseURL(v.env.APIURL),
+		apiclient.WithHeader(APIKeyHeader, v.apiKey),
 		apiclient.WithHeader(APIVersionHeader, APIVersion),
-		apiclient.WithErrorDecoder(decodeError),
-	}
-	base = append(base, s.core...)
-	if s.hc != nil {
-		base = append(base, apiclient.WithHTTPClient(s.hc))
-	}
+		apiclient.WithErrorDecoder(decodeError))
 	omni, err := apiclient.New(base...)
 	if err != nil {
 		return nil, fmt.Errorf("incode: API URL: %w", err)
 	}
 	// The /0/ routes authenticate with the session token alone: the API
 	// key is not sent there.
-	bareOpts := []apiclient.Option{
-		apiclient.WithBaseURL(s.env.APIURL),
+	bareOpts := append(s.CoreOptions(),
+		apiclient.WithBaseURL(v.env.APIURL),
 		apiclient.WithHeader(APIVersionHeader, APIVersion),
-		apiclient.WithErrorDecoder(decodeError),
-	}
-	bareOpts = append(bareOpts, s.core...)
-	if s.hc != nil {
-		bareOpts = append(bareOpts, apiclient.WithHTTPClient(s.hc))
-	}
+		apiclient.WithErrorDecoder(decodeError))
 	bare, err := apiclient.New(bareOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("incode: API URL: %w", err)
 	}
-	c := &Client{omni: omni, bare: bare, env: s.env, integrationID: s.integrationID, configurationID: s.configurationID,
-		lifetimeField: s.lifetimeField, orgClientID: s.orgClientID, routes: s.routes}
+	c := &Client{omni: omni, bare: bare, env: v.env, integrationID: v.integrationID, configurationID: v.configurationID,
+		lifetimeField: v.lifetimeField, orgClientID: v.orgClientID, routes: v.routes}
 	switch {
-	case s.execEmail != "":
-		c.exec = &executiveSource{api: omni, email: s.execEmail, password: s.execPassword,
-			lifetime: s.execLifetime, margin: s.execMargin, now: s.now}
-	case s.execTS != nil:
-		c.exec = &executiveSource{external: s.execTS, margin: s.execMargin, now: s.now}
+	case v.execEmail != "":
+		c.exec = &executiveSource{api: omni, email: v.execEmail, password: v.execPassword,
+			lifetime: v.execLifetime, margin: v.execMargin, now: v.now}
+	case v.execTS != nil:
+		c.exec = &executiveSource{external: v.execTS, margin: v.execMargin, now: v.now}
 	}
-	ts := s.ts
-	if s.clientID != "" {
-		tokenURL := s.tokenURL
+	ts := s.TokenSource
+	if v.clientID != "" {
+		tokenURL := v.tokenURL
 		if tokenURL == "" {
-			tokenURL = s.env.TokenURL()
+			tokenURL = v.env.TokenURL()
 		}
-		if _, err := apiclient.ParseBaseURL(tokenURL, s.allowHTTP); err != nil {
+		if _, err := apiclient.ParseBaseURL(tokenURL, s.InsecureHTTP); err != nil {
 			return nil, fmt.Errorf("incode: token URL: %w", err)
 		}
-		tokenOpts := append([]apiclient.Option{}, s.core...)
-		if s.hc != nil {
-			tokenOpts = append(tokenOpts, apiclient.WithHTTPClient(s.hc))
-		}
-		thc, err := apiclient.NewHTTPClient(tokenOpts...)
+		thc, err := apiclient.NewHTTPClient(s.TokenClientOptions()...)
 		if err != nil {
 			return nil, err
 		}
 		cc := &clientcredentials.Config{
-			ClientID:     s.clientID,
-			ClientSecret: s.clientSecret,
+			ClientID:     v.clientID,
+			ClientSecret: v.clientSecret,
 			TokenURL:     tokenURL,
 			Scopes:       []string{DefaultScope},
 			AuthStyle:    oauth2.AuthStyleInParams,

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/integrations/incode"
+	"github.com/kycgo/kyc/option"
 )
 
 const (
@@ -59,7 +60,7 @@ func (r *recorder) all() []recorded {
 
 // newMock returns a client on a mock transport: a token endpoint and the
 // responders the test registers.
-func newMock(t *testing.T, opts ...incode.Option) (*incode.Client, *httpmock.MockTransport, *recorder) {
+func newMock(t *testing.T, opts ...option.ClientOption) (*incode.Client, *httpmock.MockTransport, *recorder) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	rec := &recorder{}
@@ -67,9 +68,9 @@ func newMock(t *testing.T, opts ...incode.Option) (*incode.Client, *httpmock.Moc
 		rec.record(req)
 		return httpmock.NewStringResponse(200, `{"access_token":"tok-SENTINEL","token_type":"Bearer","expires_in":3600}`), nil
 	})
-	base := []incode.Option{
+	base := []option.ClientOption{
 		incode.WithEnvironment(incode.Environment{Name: "mock", APIURL: mockAPI, AuthURL: mockAuth}),
-		incode.WithHTTPClient(&http.Client{Transport: mt}),
+		option.WithHTTPClient(&http.Client{Transport: mt}),
 		incode.WithAPIKey(apiKey),
 		incode.WithClientCredentials(clientID, cSecret),
 		incode.WithIntegrationID("int-7"),
@@ -173,12 +174,12 @@ func TestRequestNewOnboardingWire(t *testing.T) {
 func TestLinkLifetimeField(t *testing.T) {
 	tests := []struct {
 		name      string
-		opts      []incode.Option
+		opts      []option.ClientOption
 		req       incode.OnboardingRequest
 		wantField string // "" = no lifetime member
 	}{
 		{"default", nil, incode.OnboardingRequest{LinkLifetimeMinutes: 30}, incode.LinkValidityField},
-		{"client option", []incode.Option{incode.WithLinkLifetimeField(incode.LinkExpiryField)}, incode.OnboardingRequest{LinkLifetimeMinutes: 30}, incode.LinkExpiryField},
+		{"client option", []option.ClientOption{incode.WithLinkLifetimeField(incode.LinkExpiryField)}, incode.OnboardingRequest{LinkLifetimeMinutes: 30}, incode.LinkExpiryField},
 		{"per request", nil, incode.OnboardingRequest{LinkLifetimeMinutes: 30, LinkLifetimeField: "validForMinutes"}, "validForMinutes"},
 		{"zero is left out", nil, incode.OnboardingRequest{}, ""},
 	}
@@ -205,7 +206,7 @@ func TestLinkLifetimeField(t *testing.T) {
 func TestRequestNewOnboardingInvalid(t *testing.T) {
 	tests := []struct {
 		name string
-		opts []incode.Option
+		opts []option.ClientOption
 		req  *incode.OnboardingRequest
 	}{
 		{"nil", nil, nil},
@@ -247,23 +248,23 @@ func TestRequestNewOnboardingNeedsCredentials(t *testing.T) {
 func TestNewClientOptions(t *testing.T) {
 	tests := []struct {
 		name string
-		opts []incode.Option
+		opts []option.ClientOption
 		ok   bool
 	}{
 		{"no api key", nil, false},
-		{"api key only", []incode.Option{incode.WithAPIKey("k")}, true},
-		{"empty key", []incode.Option{incode.WithAPIKey(" ")}, false},
-		{"key with newline", []incode.Option{incode.WithAPIKey("k\n")}, false},
-		{"http api url", []incode.Option{incode.WithAPIKey("k"), incode.WithAPIURL("http://example.com")}, false},
-		{"http loopback", []incode.Option{incode.WithAPIKey("k"), incode.WithAPIURL("http://127.0.0.1:1")}, true},
-		{"insecure allowed", []incode.Option{incode.WithAPIKey("k"), incode.WithInsecureHTTP(), incode.WithAPIURL("http://example.com")}, true},
-		{"http token url", []incode.Option{incode.WithAPIKey("k"), incode.WithClientCredentials("a", "b"), incode.WithTokenURL("http://example.com/t")}, false},
-		{"both auth", []incode.Option{incode.WithAPIKey("k"), incode.WithClientCredentials("a", "b"), incode.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"}))}, false},
-		{"empty creds", []incode.Option{incode.WithAPIKey("k"), incode.WithClientCredentials("", "b")}, false},
-		{"bad integration id", []incode.Option{incode.WithAPIKey("k"), incode.WithIntegrationID("a\tb")}, false},
-		{"bad field", []incode.Option{incode.WithAPIKey("k"), incode.WithLinkLifetimeField("x-y")}, false},
-		{"bad timeout", []incode.Option{incode.WithAPIKey("k"), incode.WithTimeout(-1)}, false},
-		{"bad env", []incode.Option{incode.WithAPIKey("k"), incode.WithEnvironment(incode.Environment{})}, false},
+		{"api key only", []option.ClientOption{incode.WithAPIKey("k")}, true},
+		{"empty key", []option.ClientOption{incode.WithAPIKey(" ")}, false},
+		{"key with newline", []option.ClientOption{incode.WithAPIKey("k\n")}, false},
+		{"http api url", []option.ClientOption{incode.WithAPIKey("k"), option.WithBaseURL("http://example.com")}, false},
+		{"http loopback", []option.ClientOption{incode.WithAPIKey("k"), option.WithBaseURL("http://127.0.0.1:1")}, true},
+		{"insecure allowed", []option.ClientOption{incode.WithAPIKey("k"), option.WithInsecureHTTP(), option.WithBaseURL("http://example.com")}, true},
+		{"http token url", []option.ClientOption{incode.WithAPIKey("k"), incode.WithClientCredentials("a", "b"), incode.WithTokenURL("http://example.com/t")}, false},
+		{"both auth", []option.ClientOption{incode.WithAPIKey("k"), incode.WithClientCredentials("a", "b"), option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"}))}, false},
+		{"empty creds", []option.ClientOption{incode.WithAPIKey("k"), incode.WithClientCredentials("", "b")}, false},
+		{"bad integration id", []option.ClientOption{incode.WithAPIKey("k"), incode.WithIntegrationID("a\tb")}, false},
+		{"bad field", []option.ClientOption{incode.WithAPIKey("k"), incode.WithLinkLifetimeField("x-y")}, false},
+		{"bad timeout", []option.ClientOption{incode.WithAPIKey("k"), option.WithTimeout(-1)}, false},
+		{"bad env", []option.ClientOption{incode.WithAPIKey("k"), incode.WithEnvironment(incode.Environment{})}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -404,7 +405,7 @@ func TestErrorDecoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, mt, rec := newMock(t, incode.WithRetryPolicy(incode.NoRetries()))
+			c, mt, rec := newMock(t, option.NoRetries())
 			mt.RegisterResponder(http.MethodPost, mockAPI+"/omni/start", jsonReply(rec, tt.status, tt.body))
 			_, err := c.StartOnboarding(context.Background(), nil)
 			if !errors.Is(err, tt.sentinel) {
@@ -440,7 +441,7 @@ func TestTokenFallbackLifetime(t *testing.T) {
 		})
 		c, err := incode.NewClient(
 			incode.WithEnvironment(incode.Environment{APIURL: mockAPI, AuthURL: mockAuth}),
-			incode.WithHTTPClient(&http.Client{Transport: mt}),
+			option.WithHTTPClient(&http.Client{Transport: mt}),
 			incode.WithAPIKey(apiKey), incode.WithClientCredentials(clientID, cSecret))
 		if err != nil {
 			t.Fatal(err)
@@ -470,7 +471,7 @@ func TestTokenErrorsAreTyped(t *testing.T) {
 	mt.RegisterResponder(http.MethodPost, mockAuth+"/oauth2/token", httpmock.NewStringResponder(401, `{"error":"invalid_client","error_description":"cSecret-SENTINEL"}`))
 	c, err := incode.NewClient(
 		incode.WithEnvironment(incode.Environment{APIURL: mockAPI, AuthURL: mockAuth}),
-		incode.WithHTTPClient(&http.Client{Transport: mt}),
+		option.WithHTTPClient(&http.Client{Transport: mt}),
 		incode.WithAPIKey(apiKey), incode.WithClientCredentials(clientID, cSecret))
 	if err != nil {
 		t.Fatal(err)

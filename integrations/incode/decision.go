@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+
+	"github.com/kycgo/kyc/option"
 )
 
 // Verdict is what a backend does with a session.
@@ -119,15 +121,18 @@ func fromScore(score *Score) (Verdict, string) {
 // Decide reads a session's onboarding status and, once the flow finished,
 // its score, and returns Decide's verdict. Call it on a webhook or when
 // polling; a NotReady verdict means ask again later.
-func (c *Client) Decide(ctx context.Context, t Target) (Decision, error) {
-	status, err := c.OnboardingStatus(ctx, t)
+//
+// opts apply to both reads; with option.WithResponseInto the response
+// describes the last one.
+func (c *Client) Decide(ctx context.Context, t Target, opts ...option.CallOption) (Decision, error) {
+	status, err := c.OnboardingStatus(ctx, t, opts...)
 	if err != nil {
 		return Decision{}, err
 	}
 	if !NeedsScore(status) {
 		return Decide(status, nil), nil
 	}
-	score, err := c.Score(ctx, t)
+	score, err := c.Score(ctx, t, opts...)
 	if err != nil {
 		return Decision{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/kycgo/kyc/integrations/incode"
+	"github.com/kycgo/kyc/option"
 )
 
 // Decoding tests built from the example bodies of the reference
@@ -256,8 +257,8 @@ func TestParseApprovalExample(t *testing.T) {
 // the client's error decoder.
 func TestErrorExamples(t *testing.T) {
 	mt := httpmock.NewMockTransport()
-	c, err := incode.NewClient(incode.WithAPIURL("https://incode.test"), incode.WithAPIKey("k"),
-		incode.WithHTTPClient(&http.Client{Transport: mt}), incode.WithRetryPolicy(incode.NoRetries()))
+	c, err := incode.NewClient(option.WithBaseURL("https://incode.test"), incode.WithAPIKey("k"),
+		option.WithHTTPClient(&http.Client{Transport: mt}), option.NoRetries())
 	if err != nil {
 		t.Fatal(err)
 	}

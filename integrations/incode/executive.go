@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
 // ExecutiveLoginPath is the executive (admin) login endpoint. It is not
@@ -47,8 +48,8 @@ var ErrExecutiveLoginRefused = errors.New("incode: executive login refused")
 //
 // Reading a session with its own session token (BySessionToken) needs no
 // password at all; prefer it when you keep the token.
-func WithExecutiveLogin(email string, password Secret) Option {
-	return func(s *settings) error {
+func WithExecutiveLogin(email string, password Secret) option.ClientOption {
+	return vendorOption("WithExecutiveLogin", func(s *settings) error {
 		if strings.TrimSpace(email) == "" || password.IsZero() {
 			return errors.New("executive e-mail and password are required")
 		}
@@ -57,29 +58,29 @@ func WithExecutiveLogin(email string, password Secret) Option {
 		}
 		s.execEmail, s.execPassword = email, password
 		return nil
-	}
+	})
 }
 
 // WithExecutiveTokenSource takes executive tokens from ts instead of
 // logging in (for a token shared between processes, say). The token's
 // AccessToken is sent in X-Incode-Hardware-Id; a token without Expiry is
 // used until Incode refuses it.
-func WithExecutiveTokenSource(ts oauth2.TokenSource) Option {
-	return func(s *settings) error {
+func WithExecutiveTokenSource(ts oauth2.TokenSource) option.ClientOption {
+	return vendorOption("WithExecutiveTokenSource", func(s *settings) error {
 		if ts == nil {
 			return errors.New("nil executive token source")
 		}
 		s.execTS = ts
 		return nil
-	}
+	})
 }
 
 // WithExecutiveTokenTiming replaces the assumed executive token lifetime
 // (default DefaultExecutiveTokenLifetime) and how long before its end a new
 // login happens (default DefaultExecutiveRenewMargin). The login reply
 // carries no lifetime, so these are the client's assumptions.
-func WithExecutiveTokenTiming(lifetime, renewMargin time.Duration) Option {
-	return func(s *settings) error {
+func WithExecutiveTokenTiming(lifetime, renewMargin time.Duration) option.ClientOption {
+	return vendorOption("WithExecutiveTokenTiming", func(s *settings) error {
 		if lifetime < time.Minute || lifetime > 30*24*time.Hour {
 			return errors.New("executive token lifetime must be between 1m and 720h")
 		}
@@ -88,7 +89,7 @@ func WithExecutiveTokenTiming(lifetime, renewMargin time.Duration) Option {
 		}
 		s.execLifetime, s.execMargin = lifetime, renewMargin
 		return nil
-	}
+	})
 }
 
 // ExecutiveTokenSource returns a source of the client's executive tokens
@@ -190,7 +191,8 @@ func (e *executiveSource) login(ctx context.Context) (*oauth2.Token, error) {
 	var out struct {
 		Token Secret `json:"token"`
 	}
-	resp, err := e.api.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: ExecutiveLoginPath, Body: &body}, &out)
+	resp, err := e.api.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: ExecutiveLoginPath, Body: &body,
+		Operation: "incode.ExecutiveLogin", Route: ExecutiveLoginPath}, &out)
 	if err != nil {
 		return nil, err
 	}

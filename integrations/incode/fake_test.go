@@ -9,9 +9,11 @@ import (
 
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
-func fakeClient(t *testing.T, srv *incodetest.Server, opts ...incode.Option) *incode.Client {
+func fakeClient(t *testing.T, srv *incodetest.Server, opts ...option.ClientOption) *incode.Client {
 	t.Helper()
 	c, err := incode.NewClient(append(srv.ClientOptions(), opts...)...)
 	if err != nil {
@@ -142,20 +144,20 @@ func TestFakeFaultsNoDuplicateOnboarding(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name            string
-		fault           incodetest.Fault
+		fault           kyctest.Fault
 		wantOnboardings int
 		wantErr         error
 	}{
-		{"503", incodetest.Fault{Kind: incodetest.FaultStatus, Status: 503, RetryAfter: "0"}, 0, incode.ErrServer},
-		{"502 html", incodetest.Fault{Kind: incodetest.FaultHTMLError}, 0, incode.ErrServer},
-		{"reset after read", incodetest.Fault{Kind: incodetest.FaultResetAfterRead}, 1, nil},
-		{"truncated reply", incodetest.Fault{Kind: incodetest.FaultTruncate}, 1, nil},
+		{"503", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, RetryAfter: "0"}, 0, incode.ErrServer},
+		{"502 html", kyctest.Fault{Kind: kyctest.FaultHTMLError}, 0, incode.ErrServer},
+		{"reset after read", kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, 1, nil},
+		{"truncated reply", kyctest.Fault{Kind: kyctest.FaultTruncate}, 1, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := incodetest.NewServer(t)
-			c := fakeClient(t, srv, incode.WithRetryPolicy(incode.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+			c := fakeClient(t, srv, option.WithRetryPolicy(option.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
 			srv.InjectFault(http.MethodPost, incode.RequestNewPath, tt.fault)
 			link, err := c.RequestNewOnboarding(context.Background(), &incode.OnboardingRequest{LoginHint: "a@b"})
 			if err == nil || link != nil {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // The fault matrix of the Incode client: RequestNewOnboarding (B2B, Bearer
@@ -26,15 +28,15 @@ const tokenPath = "/oauth2/token"
 
 // faultRetries would retry quickly; POSTs that reached the server are
 // never retried whatever the policy, which is what the rows check.
-var faultRetries = incode.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
+var faultRetries = option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
 
 // newFaultClient points a client at srv with a transport of its own, whose
 // idle connections are closed when the test ends.
-func newFaultClient(t *testing.T, srv *incodetest.Server, opts ...incode.Option) *incode.Client {
+func newFaultClient(t *testing.T, srv *incodetest.Server, opts ...option.ClientOption) *incode.Client {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	base := append(srv.ClientOptions(), incode.WithHTTPClient(&http.Client{Transport: tr}), incode.WithRetryPolicy(faultRetries))
+	base := append(srv.ClientOptions(), option.WithHTTPClient(&http.Client{Transport: tr}), option.WithRetryPolicy(faultRetries))
 	c, err := incode.NewClient(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -118,8 +120,8 @@ func TestIncodeFaultMatrix(t *testing.T) {
 		// b2bOnly rows concern the token, which StartOnboarding does not use.
 		b2bOnly    bool
 		tokenFault bool
-		fault      incodetest.Fault
-		opts       []incode.Option
+		fault      kyctest.Fault
+		opts       []option.ClientOption
 		// badSecret configures a wrong client secret.
 		badSecret bool
 		// cancel cancels the call once the server holds the request.
@@ -130,33 +132,33 @@ func TestIncodeFaultMatrix(t *testing.T) {
 		requests, tokens, created int
 	}{
 		{name: "5xx burst: APIError, not retried (POST), nothing created",
-			fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 503, Times: 2}, check: faultCheckAPI(503, incode.ErrServer, 0), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, check: faultCheckAPI(503, incode.ErrServer, 0), requests: 1, tokens: 1},
 		{name: "429 Retry-After in seconds: APIError with RetryAfter, not retried",
-			fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, incode.ErrRateLimited, time.Second), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, incode.ErrRateLimited, time.Second), requests: 1, tokens: 1},
 		{name: "429 Retry-After as an HTTP date: APIError with RetryAfter, not retried",
-			fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 429, RetryAfter: date}, check: faultCheckAPI(429, incode.ErrRateLimited, 21*time.Second), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: date}, check: faultCheckAPI(429, incode.ErrRateLimited, 21*time.Second), requests: 1, tokens: 1},
 		{name: "reset before the request is read: TransportError, nothing created",
-			fault: incodetest.Fault{Kind: incodetest.FaultResetBeforeRead}, check: faultCheckTransport(false), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: faultCheckTransport(false), requests: 1, tokens: 1},
 		{name: "reset after the request is read: TransportError, exactly one created",
-			fault: incodetest.Fault{Kind: incodetest.FaultResetAfterRead}, check: faultCheckTransport(false), requests: 1, tokens: 1, created: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: faultCheckTransport(false), requests: 1, tokens: 1, created: 1},
 		{name: "reply slower than the timeout: timeout, not resent, nothing created",
-			fault: incodetest.Fault{Kind: incodetest.FaultHang}, opts: []incode.Option{incode.WithTimeout(150 * time.Millisecond)},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang}, opts: []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			check: faultCheckTransport(true), requests: 1, tokens: 1},
 		{name: "truncated JSON: DecodeError, no half result, exactly one created",
-			fault: incodetest.Fault{Kind: incodetest.FaultTruncate}, check: faultCheckIs(incode.ErrDecode), requests: 1, tokens: 1, created: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate}, check: faultCheckIs(incode.ErrDecode), requests: 1, tokens: 1, created: 1},
 		{name: "HTML error page: APIError, page not in Error(), nothing created",
-			fault: incodetest.Fault{Kind: incodetest.FaultHTMLError, Status: 502}, check: faultCheckAPI(502, incode.ErrServer, 0), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: faultCheckAPI(502, incode.ErrServer, 0), requests: 1, tokens: 1},
 		{name: "body over the size cap: ErrResponseTooLarge, nothing created",
-			fault: incodetest.Fault{Kind: incodetest.FaultOversize, Size: 64 << 10}, opts: []incode.Option{incode.WithMaxResponseBytes(16 << 10)},
+			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10}, opts: []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
 			check: faultCheckIs(incode.ErrResponseTooLarge), requests: 1, tokens: 1},
 		{name: "context cancelled while the server holds the request: context.Canceled, nothing created",
-			fault: incodetest.Fault{Kind: incodetest.FaultHang}, cancel: true, check: faultCheckIs(context.Canceled), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang}, cancel: true, check: faultCheckIs(context.Canceled), requests: 1, tokens: 1},
 		{name: "token endpoint 503: TokenError, one token request, nothing sent", b2bOnly: true, tokenFault: true,
-			fault: incodetest.Fault{Kind: incodetest.FaultStatus, Status: 503}, check: faultCheckToken(503, ""), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503}, check: faultCheckToken(503, ""), tokens: 1},
 		{name: "token endpoint resets before reading: TokenError, one token request", b2bOnly: true, tokenFault: true,
-			fault: incodetest.Fault{Kind: incodetest.FaultResetBeforeRead}, check: faultCheckIs(incode.ErrToken), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: faultCheckIs(incode.ErrToken), tokens: 1},
 		{name: "token reply lost after the token was issued: TokenError, one token request", b2bOnly: true, tokenFault: true,
-			fault: incodetest.Fault{Kind: incodetest.FaultResetAfterRead}, check: faultCheckIs(incode.ErrToken), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: faultCheckIs(incode.ErrToken), tokens: 1},
 		{name: "invalid_client (wrong secret): TokenError, not a re-authorization", b2bOnly: true, badSecret: true,
 			check: func(t *testing.T, err error) {
 				faultCheckToken(401, "invalid_client")(t, err)
@@ -175,10 +177,10 @@ func TestIncodeFaultMatrix(t *testing.T) {
 				srv := incodetest.NewServer(t)
 				opts := tt.opts
 				if tt.badSecret {
-					opts = append(append([]incode.Option{}, opts...), incode.WithClientCredentials(srv.ClientID(), "not-the-secret"))
+					opts = append(append([]option.ClientOption{}, opts...), incode.WithClientCredentials(srv.ClientID(), "not-the-secret"))
 				}
 				c := newFaultClient(t, srv, opts...)
-				if tt.fault.Kind != incodetest.FaultNone {
+				if tt.fault.Kind != kyctest.FaultNone {
 					if tt.tokenFault {
 						srv.InjectFault(http.MethodPost, tokenPath, tt.fault)
 					} else {
@@ -270,9 +272,9 @@ func TestIncodeCancelMidBackoff(t *testing.T) {
 	}
 	hook := &incodeHook{path: incode.StartPath, done: make(chan struct{})}
 	c := newFaultClient(t, srv,
-		incode.WithAPIURL(refused),
-		incode.WithRetryPolicy(incode.RetryPolicy{MaxRetries: 2, MinWait: 5 * time.Second, MaxWait: 5 * time.Second}),
-		incode.WithLogger(slog.New(hook)),
+		option.WithBaseURL(refused),
+		option.WithRetryPolicy(option.RetryPolicy{MaxRetries: 2, MinWait: 5 * time.Second, MaxWait: 5 * time.Second}),
+		option.WithLogger(slog.New(hook)),
 	)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()

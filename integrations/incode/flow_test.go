@@ -13,7 +13,8 @@ import (
 
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
-	"github.com/kycgo/kyc/internal/fakeserver"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // The hosted flow through the public client against incodetest: start and
@@ -34,7 +35,7 @@ func TestHostedFlowEndToEnd(t *testing.T) {
 		t.Fatalf("hosted onboarding = %v, URL %q", h, h.URL)
 	}
 	// The start reply's clientId went with the link request.
-	var linkReq incodetest.Request
+	var linkReq kyctest.Request
 	for _, r := range srv.Requests() {
 		if r.Path == incode.TokenOnlyPrefix+incode.OnboardingURLPath {
 			linkReq = r
@@ -158,7 +159,7 @@ func TestReadsBothCredentialsAllRoutes(t *testing.T) {
 				if err := r.call(context.Background(), c, tg); err != nil {
 					t.Fatalf("routes %d, %s by %s: %v", routes, r.name, cred, err)
 				}
-				var got *incodetest.Request
+				var got *kyctest.Request
 				for _, q := range srv.Requests() {
 					if strings.HasSuffix(q.Path, r.path) {
 						got = &q
@@ -288,7 +289,7 @@ func TestDecideNeverPassesWithoutAComputedScore(t *testing.T) {
 
 func TestExecutiveTokenCachedRenewedAndNeverRetriedBlindly(t *testing.T) {
 	t.Parallel()
-	clock := fakeserver.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	clock := kyctest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	srv := incodetest.NewServer(t, incodetest.WithClock(clock.Now))
 	c := fakeClient(t, srv, incode.WithClock(clock.Now))
 	ctx := context.Background()
@@ -357,8 +358,8 @@ func TestExecutiveTokenCachedRenewedAndNeverRetriedBlindly(t *testing.T) {
 		t.Fatalf("after reset: %v, %d attempts", err, srv.Count(http.MethodPost, incode.ExecutiveLoginPath))
 	}
 	// A 503 on the login is not sticky (and a POST is not retried).
-	srv.InjectFault(http.MethodPost, incode.ExecutiveLoginPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 503})
-	fresh := fakeClient(t, srv, incode.WithRetryPolicy(faultRetries))
+	srv.InjectFault(http.MethodPost, incode.ExecutiveLoginPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503})
+	fresh := fakeClient(t, srv, option.WithRetryPolicy(faultRetries))
 	if _, err := fresh.Score(ctx, byID); !errors.Is(err, incode.ErrServer) || errors.Is(err, incode.ErrExecutiveLoginRefused) {
 		t.Fatalf("503 login: %v", err)
 	}
@@ -366,7 +367,7 @@ func TestExecutiveTokenCachedRenewedAndNeverRetriedBlindly(t *testing.T) {
 		t.Fatalf("after a 503 login: %v", err)
 	}
 	// Without executive credentials, reading by id says what is missing.
-	noExec, err := incode.NewClient(incode.WithEnvironment(srv.Environment()), incode.WithHTTPClient(srv.HTTPClient()), incode.WithAPIKey(srv.APIKey()))
+	noExec, err := incode.NewClient(incode.WithEnvironment(srv.Environment()), option.WithHTTPClient(srv.HTTPClient()), incode.WithAPIKey(srv.APIKey()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +384,7 @@ func TestExecutiveTokenCachedRenewedAndNeverRetriedBlindly(t *testing.T) {
 // read succeeds.
 func TestExecutiveTokenExpiresOnServerClock(t *testing.T) {
 	t.Parallel()
-	clock := fakeserver.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	clock := kyctest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	srv := incodetest.NewServer(t, incodetest.WithClock(clock.Now))
 	c := fakeClient(t, srv, incode.WithClock(clock.Now), incode.WithExecutiveTokenTiming(48*time.Hour, time.Minute))
 	ctx := context.Background()
@@ -437,7 +438,7 @@ func TestErrorsTellTokenFromAPIKey(t *testing.T) {
 		`{"timestamp":1695335887367,"status":4019,"error":"Face not found.","path":"/omni/get/score"}`,
 		`{"timestamp":1584639032757,"status":4019,"error":"Face not found.","message":"BadRequestException: Face not found.","path":"/omni/get/score"}`,
 	} {
-		srv.InjectFault(http.MethodGet, incode.TokenOnlyPrefix+incode.ScorePath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 400, Body: body})
+		srv.InjectFault(http.MethodGet, incode.TokenOnlyPrefix+incode.ScorePath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, Body: body})
 		_, err := c.Score(ctx, incode.BySessionToken(incode.NewSecret("x")))
 		if !errors.As(err, &ie) || ie.Status != 4019 || ie.APIError.StatusCode != 400 || !errors.Is(err, incode.ErrBadRequest) {
 			t.Fatalf("custom code: %v", err)
@@ -478,7 +479,7 @@ func TestOnboardingURLClientID(t *testing.T) {
 	}
 	// The link fails after the start succeeded: the session comes back
 	// with the error, so the caller need not start a second one.
-	srv.InjectFault(http.MethodGet, incode.TokenOnlyPrefix+incode.OnboardingURLPath, incodetest.Fault{Kind: incodetest.FaultStatus, Status: 500})
+	srv.InjectFault(http.MethodGet, incode.TokenOnlyPrefix+incode.OnboardingURLPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500})
 	h, err := c.StartHostedOnboarding(ctx, nil)
 	if err == nil || h == nil || h.Token.IsZero() || h.URL != "" || !errors.Is(err, incode.ErrServer) {
 		t.Fatalf("link failure: %v, %v", h, err)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kycgo/kyc/option"
 )
 
 // IDType is the typeOfId of OCR data. It is an open type.
@@ -237,10 +239,10 @@ func year(raw json.RawMessage) int {
 // GET /omni/get/ocr-data with the API key; "id" is sent when known). The
 // result is personal data: keep it out of logs (its printed forms hold
 // none of it).
-func (c *Client) OCRData(ctx context.Context, t Target) (*OCRData, error) {
+func (c *Client) OCRData(ctx context.Context, t Target, opts ...option.CallOption) (*OCRData, error) {
 	var raw json.RawMessage
-	rt := route{method: http.MethodGet, path: OCRDataPath, idParam: "id"}
-	resp, err := c.call(ctx, rt, t, nil, nil, &raw)
+	rt := route{method: http.MethodGet, path: OCRDataPath, idParam: "id", op: "OCRData"}
+	resp, err := c.call(ctx, rt, t, nil, nil, &raw, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kycgo/kyc/integrations/internal/secret"
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
 // Secret holds a secret value and prints as "[redacted]" through every
@@ -140,7 +141,7 @@ func (l OnboardingLink) LogValue() slog.Value {
 // through the Integrations Ecosystem ("Request New Onboarding",
 // POST /omni/b2b/onboarding/request-new) and returns its interview id and
 // link. It needs client credentials (WithClientCredentials or
-// WithTokenSource) and the Integration ID.
+// option.WithTokenSource) and the Integration ID.
 //
 // Experimental: Incode publishes no reference for this endpoint. The path
 // and fields come from two public help-desk apps; the link lifetime's field
@@ -151,9 +152,13 @@ func (l OnboardingLink) LogValue() slog.Value {
 // The call creates a session on the server, so it is sent once: it is
 // retried only when it never left the machine. After a timeout or a reset
 // the session may exist; do not blindly call again.
-func (c *Client) RequestNewOnboarding(ctx context.Context, req *OnboardingRequest) (*OnboardingLink, error) {
+func (c *Client) RequestNewOnboarding(ctx context.Context, req *OnboardingRequest, opts ...option.CallOption) (*OnboardingLink, error) {
 	if c.b2b == nil {
-		return nil, fmt.Errorf("incode: %w: RequestNewOnboarding needs client credentials (WithClientCredentials or WithTokenSource)", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: RequestNewOnboarding needs client credentials (WithClientCredentials or option.WithTokenSource)", ErrInvalidArgument)
+	}
+	call, err := apiclient.Call("incode", opts)
+	if err != nil {
+		return nil, err
 	}
 	if req == nil {
 		return nil, fmt.Errorf("incode: %w: nil request", ErrInvalidArgument)
@@ -163,7 +168,8 @@ func (c *Client) RequestNewOnboarding(ctx context.Context, req *OnboardingReques
 		return nil, err
 	}
 	var raw json.RawMessage
-	resp, err := c.b2b.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: RequestNewPath, Body: body}, &raw)
+	resp, err := c.b2b.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: RequestNewPath, Body: body,
+		Operation: "incode.RequestNewOnboarding", Route: RequestNewPath, Call: call}, &raw)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +303,11 @@ type sessionWire struct {
 // (POST /omni/start, authenticated by the API key alone) and returns its
 // token and interview id. Like every POST it is sent once (retried only
 // when it never left the machine).
-func (c *Client) StartOnboarding(ctx context.Context, req *StartRequest) (*Session, error) {
+func (c *Client) StartOnboarding(ctx context.Context, req *StartRequest, opts ...option.CallOption) (*Session, error) {
+	call, err := apiclient.Call("incode", opts)
+	if err != nil {
+		return nil, err
+	}
 	if req == nil {
 		req = &StartRequest{}
 	}
@@ -312,7 +322,8 @@ func (c *Client) StartOnboarding(ctx context.Context, req *StartRequest) (*Sessi
 		return nil, fmt.Errorf("incode: %w: configuration ID %w", ErrInvalidArgument, err)
 	}
 	var w sessionWire
-	resp, err := c.omni.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: StartPath, Body: &body}, &w)
+	resp, err := c.omni.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: StartPath, Body: &body,
+		Operation: "incode.StartOnboarding", Route: StartPath, Call: call}, &w)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kycgo/kyc/integrations/incode"
+	"github.com/kycgo/kyc/option"
 )
 
 const (
@@ -109,7 +110,7 @@ func TestRedirectsKeepCredentials(t *testing.T) {
 				other.reset(0, nil)
 				c, err := incode.NewClient(incode.WithEnvironment(env), incode.WithAPIKey(rdKey),
 					incode.WithClientCredentials("rd-client", rdSecret), incode.WithIntegrationID("int-1"),
-					incode.WithHTTPClient(&http.Client{Transport: frontSrv.Client().Transport}))
+					option.WithHTTPClient(&http.Client{Transport: frontSrv.Client().Transport}))
 				if err != nil {
 					t.Fatal(err)
 				}

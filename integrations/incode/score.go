@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/kycgo/kyc/option"
 )
 
 // ScoreStatus is the status of a score check ({"value", "status"}). It is
@@ -236,10 +238,10 @@ func ParseScore(body []byte) (*Score, error) {
 // (GET /omni/get/score?id=). Incode computes it once the session is
 // finished; before that the overall status is UNKNOWN or missing, which
 // Score.Ready reports (it is not an error).
-func (c *Client) Score(ctx context.Context, t Target) (*Score, error) {
+func (c *Client) Score(ctx context.Context, t Target, opts ...option.CallOption) (*Score, error) {
 	var raw json.RawMessage
-	rt := route{method: http.MethodGet, path: ScorePath, tokenOnlyByDefault: true, idParam: "id"}
-	resp, err := c.call(ctx, rt, t, nil, nil, &raw)
+	rt := route{method: http.MethodGet, path: ScorePath, tokenOnlyByDefault: true, idParam: "id", op: "Score"}
+	resp, err := c.call(ctx, rt, t, nil, nil, &raw, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
 // SessionTokenHeader carries the session token or the executive token.
@@ -64,28 +65,28 @@ const (
 
 // WithSessionRoutes chooses the form of the calls made with a session
 // token (default RoutesDocumented).
-func WithSessionRoutes(r SessionRoutes) Option {
-	return func(s *settings) error {
+func WithSessionRoutes(r SessionRoutes) option.ClientOption {
+	return vendorOption("WithSessionRoutes", func(s *settings) error {
 		if r < RoutesDocumented || r > RoutesWithAPIKey {
 			return fmt.Errorf("unknown SessionRoutes %d", r)
 		}
 		s.routes = r
 		return nil
-	}
+	})
 }
 
 // WithClientID sets the organisation's client id (the clientId of the
 // /omni/start reply, tied to the API key) that OnboardingURL sends when it
 // is given none. Incode's documentation requires it; newer samples omit
 // it, so without it none is sent.
-func WithClientID(id string) Option {
-	return func(s *settings) error {
+func WithClientID(id string) option.ClientOption {
+	return vendorOption("WithClientID", func(s *settings) error {
 		if err := checkID(id); err != nil {
 			return fmt.Errorf("client ID: %w", err)
 		}
 		s.orgClientID = id
 		return nil
-	}
+	})
 }
 
 // Target names the session a read is about and the credential that reads
@@ -149,15 +150,22 @@ type route struct {
 	// once: never sent again after it may have reached the server, not
 	// even after a 401 (it may create something).
 	once bool
+	// op names the call in traces ("OnboardingStatus").
+	op string
 }
 
 // call sends one request of the hosted flow with the credential of t and
 // decodes the reply into out.
-func (c *Client) call(ctx context.Context, rt route, t Target, query url.Values, body any, out any) (*apiclient.Response, error) {
+func (c *Client) call(ctx context.Context, rt route, t Target, query url.Values, body any, out any, opts []option.CallOption) (*apiclient.Response, error) {
+	call, err := apiclient.Call("incode", opts)
+	if err != nil {
+		return nil, err
+	}
 	if query == nil {
 		query = url.Values{}
 	}
-	req := &apiclient.Request{Method: rt.method, Path: rt.path, Body: body, Header: http.Header{}}
+	req := &apiclient.Request{Method: rt.method, Path: rt.path, Body: body, Header: http.Header{},
+		Operation: "incode." + rt.op, Route: rt.path, Call: call}
 	if t.UsesSessionToken() {
 		if err := checkToken(t.token); err != nil {
 			return nil, err
@@ -167,6 +175,7 @@ func (c *Client) call(ctx context.Context, rt route, t Target, query url.Values,
 		if tokenOnly {
 			api = c.bare
 			req.Path = TokenOnlyPrefix + rt.path
+			req.Route = req.Path
 		} else if rt.idParam != "" && t.interviewID != "" {
 			if err := checkID(t.interviewID); err != nil {
 				return nil, fmt.Errorf("incode: %w: interview id %w", ErrInvalidArgument, err)
@@ -240,7 +249,7 @@ func decodeFailure(method, path string, resp *apiclient.Response, why string) er
 // that is empty too none is sent, as in Incode's newer samples. The URL
 // lets whoever holds it go through the verification: send it to the person
 // only.
-func (c *Client) OnboardingURL(ctx context.Context, sessionToken Secret, clientID string) (string, error) {
+func (c *Client) OnboardingURL(ctx context.Context, sessionToken Secret, clientID string, opts ...option.CallOption) (string, error) {
 	if clientID == "" {
 		clientID = c.orgClientID
 	}
@@ -254,8 +263,8 @@ func (c *Client) OnboardingURL(ctx context.Context, sessionToken Secret, clientI
 	var out struct {
 		URL *string `json:"url"`
 	}
-	rt := route{method: http.MethodGet, path: OnboardingURLPath, tokenOnlyByDefault: true, noExecutive: true}
-	resp, err := c.call(ctx, rt, BySessionToken(sessionToken), q, nil, &out)
+	rt := route{method: http.MethodGet, path: OnboardingURLPath, tokenOnlyByDefault: true, noExecutive: true, op: "OnboardingURL"}
+	resp, err := c.call(ctx, rt, BySessionToken(sessionToken), q, nil, &out, opts)
 	if err != nil {
 		return "", err
 	}
@@ -312,8 +321,10 @@ func (h *HostedOnboarding) Target() Target { return Target{interviewID: h.Interv
 // fetched, the returned *HostedOnboarding holds the session (URL empty)
 // together with the error: call OnboardingURL with its Token rather than
 // starting a second session.
-func (c *Client) StartHostedOnboarding(ctx context.Context, req *StartRequest) (*HostedOnboarding, error) {
-	s, err := c.StartOnboarding(ctx, req)
+//
+// opts apply to both requests.
+func (c *Client) StartHostedOnboarding(ctx context.Context, req *StartRequest, opts ...option.CallOption) (*HostedOnboarding, error) {
+	s, err := c.StartOnboarding(ctx, req, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +333,7 @@ func (c *Client) StartHostedOnboarding(ctx context.Context, req *StartRequest) (
 	if clientID == "" && checkID(s.ClientID) == nil {
 		clientID = s.ClientID
 	}
-	h.URL, err = c.OnboardingURL(ctx, s.Token, clientID)
+	h.URL, err = c.OnboardingURL(ctx, s.Token, clientID, opts...)
 	if err != nil {
 		return h, fmt.Errorf("incode: session %s started but its URL could not be fetched: %w", s.InterviewID, err)
 	}
@@ -334,12 +345,12 @@ func (c *Client) StartHostedOnboarding(ctx context.Context, req *StartRequest) (
 // with the executive token (GET /omni/get/onboarding/status?id=). It is an
 // open type (unknown values are returned as they are). ONBOARDING_FINISHED
 // only means the flow ended: call Decide for a verdict.
-func (c *Client) OnboardingStatus(ctx context.Context, t Target) (OnboardingStatus, error) {
+func (c *Client) OnboardingStatus(ctx context.Context, t Target, opts ...option.CallOption) (OnboardingStatus, error) {
 	var out struct {
 		Status *json.RawMessage `json:"onboardingStatus"`
 	}
-	rt := route{method: http.MethodGet, path: OnboardingStatusPath, tokenOnlyByDefault: true, idParam: "id"}
-	resp, err := c.call(ctx, rt, t, nil, nil, &out)
+	rt := route{method: http.MethodGet, path: OnboardingStatusPath, tokenOnlyByDefault: true, idParam: "id", op: "OnboardingStatus"}
+	resp, err := c.call(ctx, rt, t, nil, nil, &out, opts)
 	if err != nil {
 		return "", err
 	}
@@ -381,13 +392,13 @@ func (f FinishResult) LogValue() slog.Value { return slog.GroupValue(slog.String
 // onboarding-status webhook. Hosted flows normally finish themselves; call
 // it only when the flow's last step does not. Under RoutesTokenOnly it
 // uses /0/omni/finish-status, whose method is not documented (experimental).
-func (c *Client) FinishStatus(ctx context.Context, sessionToken Secret) (*FinishResult, error) {
+func (c *Client) FinishStatus(ctx context.Context, sessionToken Secret, opts ...option.CallOption) (*FinishResult, error) {
 	var out struct {
 		RedirectionURL json.RawMessage `json:"redirectionUrl"`
 		Action         json.RawMessage `json:"action"`
 	}
-	rt := route{method: http.MethodGet, path: FinishStatusPath, noExecutive: true}
-	if _, err := c.call(ctx, rt, BySessionToken(sessionToken), nil, nil, &out); err != nil {
+	rt := route{method: http.MethodGet, path: FinishStatusPath, noExecutive: true, op: "FinishStatus"}
+	if _, err := c.call(ctx, rt, BySessionToken(sessionToken), nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &FinishResult{RedirectionURL: lenientString(out.RedirectionURL), Action: lenientString(out.Action)}, nil
@@ -415,10 +426,10 @@ func (s SessionState) String() string {
 // refused afterwards and the score is frozen, so a server can close a
 // hosted session before trusting its score. Closing twice is harmless, but
 // like every POST it is not sent again once it may have reached the server.
-func (c *Client) CloseSession(ctx context.Context, sessionToken Secret) (*SessionState, error) {
+func (c *Client) CloseSession(ctx context.Context, sessionToken Secret, opts ...option.CallOption) (*SessionState, error) {
 	var raw json.RawMessage
-	rt := route{method: http.MethodPost, path: SessionStatusSetPath, noExecutive: true, once: true}
-	resp, err := c.call(ctx, rt, BySessionToken(sessionToken), url.Values{"action": {"Closed"}}, struct{}{}, &raw)
+	rt := route{method: http.MethodPost, path: SessionStatusSetPath, noExecutive: true, once: true, op: "CloseSession"}
+	resp, err := c.call(ctx, rt, BySessionToken(sessionToken), url.Values{"action": {"Closed"}}, struct{}{}, &raw, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -108,6 +108,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	closeBody(resp.Body)
 	fresh.SetAuthHeader(r3)
+	setReason(req.Context(), "token refused")
 	return t.next.RoundTrip(r3)
 }
 

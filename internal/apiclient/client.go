@@ -31,6 +31,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/kycgo/kyc"
 )
 
@@ -53,6 +55,7 @@ type Client struct {
 	header    http.Header
 	decodeErr ErrorDecoder
 	ts        *cachingSource
+	tracer    trace.Tracer // nil: tracing off
 }
 
 // New builds a Client. A base URL is required.
@@ -70,7 +73,7 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger, header: cfg.header, decodeErr: cfg.errorDecoder}
+	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger, header: cfg.header, decodeErr: cfg.errorDecoder, tracer: cfg.tracer}
 	c.ua = UserAgent
 	if cfg.uaSuffix != "" {
 		c.ua += " " + cfg.uaSuffix
@@ -171,49 +174,79 @@ func (c *Client) HTTPClient() *http.Client { return c.hc }
 // Do sends req and decodes a 2xx JSON body into out (out may be nil).
 // A non-2xx reply becomes an *APIError (through the vendor's ErrorDecoder).
 func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("kyc: %w: nil context", ErrInvalidArgument)
+	}
+	if c.tracer == nil {
+		meta, _, err := c.do(ctx, req, out)
+		return meta, err
+	}
+	ctx, span := c.startCall(ctx, req)
+	meta, st, err := c.do(ctx, req, out)
+	endCall(span, st, meta, err)
+	return meta, err
+}
+
+func (c *Client) do(ctx context.Context, req *Request, out any) (*Response, *callState, error) {
 	resp, hreq, st, err := c.send(ctx, req) //nolint:bodyclose // closed by closeBody below
 	if err != nil {
-		return nil, err
+		return nil, st, err
 	}
 	defer closeBody(resp.Body)
 	meta := &Response{StatusCode: resp.StatusCode, Header: resp.Header, RequestID: requestID(resp.Header), Attempts: st.attempts}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
-		return meta, nil
+		return meta, st, nil
 	}
 	if err := c.decode(resp, out); err != nil {
-		return nil, c.decodeFailure(ctx, hreq, resp, err)
+		return nil, st, c.decodeFailure(ctx, hreq, resp, err)
 	}
-	return meta, nil
+	return meta, st, nil
 }
 
 // Stream sends req and, on a 2xx reply, returns the body for the caller to
 // read and close; reads beyond the size cap fail with ErrResponseTooLarge.
-// A non-2xx reply becomes an error as in Do.
+// A non-2xx reply becomes an error as in Do. With tracing on, the call's
+// span ends when the body is closed.
 func (c *Client) Stream(ctx context.Context, req *Request, limit int64) (*http.Response, error) {
-	resp, _, _, err := c.send(ctx, req)
+	if ctx == nil {
+		return nil, fmt.Errorf("kyc: %w: nil context", ErrInvalidArgument)
+	}
+	var span trace.Span
+	if c.tracer != nil {
+		ctx, span = c.startCall(ctx, req)
+	}
+	resp, _, st, err := c.send(ctx, req)
 	if err != nil {
+		if span != nil {
+			endCall(span, st, nil, err)
+		}
 		return nil, err
 	}
 	if limit <= 0 {
 		limit = c.maxBody
 	}
-	resp.Body = &limitedBody{rc: resp.Body, remaining: limit}
+	lb := &limitedBody{rc: resp.Body, remaining: limit}
+	resp.Body = lb
+	if span != nil {
+		meta := &Response{StatusCode: resp.StatusCode, RequestID: requestID(resp.Header)}
+		resp.Body = &tracedBody{limitedBody: lb, span: span, st: st, meta: meta}
+	}
 	return resp, nil
 }
 
 func (c *Client) send(ctx context.Context, req *Request) (*http.Response, *http.Request, *callState, error) {
-	if ctx == nil {
-		return nil, nil, nil, fmt.Errorf("kyc: %w: nil context", ErrInvalidArgument)
-	}
 	hreq, err := c.newRequest(ctx, req)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	st := &callState{idempotent: IsIdempotentMethod(hreq.Method)}
+	st := &callState{idempotent: IsIdempotentMethod(hreq.Method), call: req.Call, route: req.Route}
 	hreq = hreq.WithContext(context.WithValue(ctx, callKey, st))
 	resp, err := c.hc.Do(hreq)
 	if err != nil {
 		return nil, hreq, st, c.transportFailure(ctx, hreq, st, err)
+	}
+	if req.Call != nil && req.Call.Response != nil {
+		*req.Call.Response = Response{StatusCode: resp.StatusCode, Header: resp.Header, RequestID: requestID(resp.Header), Attempts: st.attempts}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer closeBody(resp.Body)

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
+
+	"github.com/kycgo/kyc"
 )
 
 // Option configures a Client. Options validate their arguments.
@@ -30,6 +33,8 @@ type config struct {
 	refreshMargin time.Duration
 	// renew decides whether a 401 blames the token.
 	renew RenewRule
+	// tracer is nil when tracing is off.
+	tracer trace.Tracer
 }
 
 // ErrorDecoder turns a non-2xx reply into the error a caller sees. It gets
@@ -190,4 +195,17 @@ func WithErrorDecoder(d ErrorDecoder) Option {
 // base URL's scheme.
 func WithAuthHosts(hosts ...string) Option {
 	return func(c *config) error { c.authHosts = append(c.authHosts, hosts...); return nil }
+}
+
+// WithTracerProvider makes the client trace its calls with tp: a span per
+// call and a child span per HTTP attempt (see trace.go). Nil turns tracing
+// off, the default.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *config) error {
+		c.tracer = nil
+		if tp != nil {
+			c.tracer = tp.Tracer(TracerName, trace.WithInstrumentationVersion(kyc.Version))
+		}
+		return nil
+	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/google/go-querystring/query"
+
+	"github.com/kycgo/kyc"
 )
 
 // Request describes one API call.
@@ -31,15 +33,17 @@ type Request struct {
 	Header http.Header
 	// Permission names the permission this call needs, for error messages.
 	Permission string
+	// Operation names the call in traces, for example "fractalid.Me".
+	Operation string
+	// Route is the path template of the call for traces, for example
+	// "/ekyc/admin/{userId}/sessions": never a real ID, never a query.
+	Route string
+	// Call holds the per-call options (nil: none).
+	Call *CallSettings
 }
 
-// Response describes a successful reply.
-type Response struct {
-	StatusCode int
-	Header     http.Header
-	RequestID  string
-	Attempts   int
-}
+// Response describes a reply: the public kyc.Response.
+type Response = kyc.Response
 
 // JoinPath joins path segments, escaping each one. An empty segment is
 // refused, and "." and ".." are escaped so they can never move up a level.
@@ -125,6 +129,11 @@ func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, e
 	}
 	for k, vs := range req.Header {
 		hreq.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	if req.Call != nil {
+		for k, vs := range req.Call.Header {
+			hreq.Header[k] = vs
+		}
 	}
 	return hreq, nil
 }

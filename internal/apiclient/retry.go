@@ -61,11 +61,24 @@ const callKey ctxKey = 0
 type callState struct {
 	idempotent bool
 	attempts   int
+	// call holds the per-call options (nil: none).
+	call *CallSettings
+	// route is the call's path template, for traces.
+	route string
+	// reason says why the next attempt is sent again, for traces.
+	reason string
 }
 
 func stateFrom(ctx context.Context) *callState {
 	s, _ := ctx.Value(callKey).(*callState)
 	return s
+}
+
+// setReason records why the next attempt is sent.
+func setReason(ctx context.Context, reason string) {
+	if st := stateFrom(ctx); st != nil {
+		st.reason = reason
+	}
 }
 
 // IsIdempotentMethod reports whether a request with this method may be
@@ -83,11 +96,13 @@ func (p RetryPolicy) checkRetry(ctx context.Context, resp *http.Response, err er
 	}
 	if err != nil {
 		if neverSent(err) {
+			setReason(ctx, "connection not made")
 			return true, nil
 		}
 		if !idempotent || !retryableTransportError(err) {
 			return false, nil
 		}
+		setReason(ctx, "transport error")
 		return true, nil
 	}
 	if !idempotent {
@@ -99,6 +114,7 @@ func (p RetryPolicy) checkRetry(ctx context.Context, resp *http.Response, err er
 			return false, nil
 		}
 		drainForRetry(ctx, resp, p.MaxRetries)
+		setReason(ctx, "status "+strconv.Itoa(resp.StatusCode))
 		return true, nil
 	}
 	return false, nil

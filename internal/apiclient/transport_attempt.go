@@ -4,12 +4,15 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // attemptTransport counts and logs each attempt.
 type attemptTransport struct {
 	next   http.RoundTripper
 	logger *slog.Logger
+	tracer trace.Tracer // nil: tracing off
 }
 
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -20,7 +23,25 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		attempt = st.attempts
 	}
 	start := time.Now()
+	if t.tracer != nil {
+		return t.traced(req, st, attempt, start)
+	}
 	resp, err := t.next.RoundTrip(req)
+	t.log(req, attempt, start, resp, err)
+	return resp, err
+}
+
+// traced sends one attempt inside its own span (see trace.go).
+func (t *attemptTransport) traced(req *http.Request, st *callState, attempt int, start time.Time) (*http.Response, error) {
+	span := startAttempt(t.tracer, req, st, attempt)
+	resp, err := t.next.RoundTrip(req)
+	endAttempt(span, resp, err)
+	t.log(req, attempt, start, resp, err)
+	return resp, err
+}
+
+// log writes the attempt's line when a logger is set.
+func (t *attemptTransport) log(req *http.Request, attempt int, start time.Time, resp *http.Response, err error) {
 	if t.logger != nil {
 		attrs := []slog.Attr{
 			slog.String("method", req.Method),
@@ -41,5 +62,4 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		t.logger.LogAttrs(req.Context(), level, "kyc: http attempt", attrs...)
 	}
-	return resp, err
 }

@@ -2,24 +2,46 @@ package apiclient
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"go.opentelemetry.io/otel/trace"
 )
 
-// retryTransport runs retries through go-retryablehttp.
+// retryTransport runs retries through go-retryablehttp: with the
+// client's policy and per-attempt timeout, or, for a call that carries its
+// own (option.WithTimeout, option.WithRetryPolicy per call), with an engine
+// built for that call alone over the same base transport, so the client's
+// settings never change for other callers.
+type retryTransport struct {
+	base    http.RoundTripper
+	logger  *slog.Logger
+	tracer  trace.Tracer
+	timeout time.Duration
+	policy  RetryPolicy
+	dflt    http.RoundTripper
+}
+
 func newRetryTransport(cfg config) http.RoundTripper {
 	base := http.DefaultTransport
 	if cfg.httpClient != nil && cfg.httpClient.Transport != nil {
 		base = cfg.httpClient.Transport
 	}
-	p := cfg.retry
+	t := &retryTransport{base: base, logger: cfg.logger, tracer: cfg.tracer, timeout: cfg.timeout, policy: cfg.retry}
+	t.dflt = t.engine(cfg.retry, cfg.timeout)
+	return t
+}
+
+// engine is a retry engine with policy p and per-attempt timeout.
+func (t *retryTransport) engine(p RetryPolicy, timeout time.Duration) http.RoundTripper {
 	rc := &retryablehttp.Client{
 		// attemptTransport hides CloseIdleConnections so the retry engine
 		// never closes the caller's pooled connections.
 		HTTPClient: &http.Client{
-			Transport:     &attemptTransport{next: base, logger: cfg.logger},
-			Timeout:       cfg.timeout,
+			Transport:     &attemptTransport{next: t.base, logger: t.logger, tracer: t.tracer},
+			Timeout:       timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		Logger:       nil,
@@ -30,7 +52,30 @@ func newRetryTransport(cfg config) http.RoundTripper {
 		Backoff:      p.backoff,
 		ErrorHandler: passLastResponse,
 	}
-	return &stateTransport{next: &retryablehttp.RoundTripper{Client: rc}}
+	return &retryablehttp.RoundTripper{Client: rc}
+}
+
+// RoundTrip makes sure every request entering the retry layer carries its
+// call state, so requests sent through NewHTTPClient (token requests) get
+// the same method-aware policy as those sent through Do, and picks the
+// engine of the call.
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st := stateFrom(req.Context())
+	if st == nil {
+		st = &callState{idempotent: IsIdempotentMethod(req.Method)}
+		req = req.WithContext(context.WithValue(req.Context(), callKey, st))
+	}
+	if !st.call.overrides() {
+		return t.dflt.RoundTrip(req)
+	}
+	p, timeout := t.policy, t.timeout
+	if st.call.Retry != nil {
+		p = *st.call.Retry
+	}
+	if st.call.Timeout > 0 {
+		timeout = st.call.Timeout
+	}
+	return t.engine(p, timeout).RoundTrip(req)
 }
 
 // passLastResponse is the retry engine's ErrorHandler: the last response
@@ -43,17 +88,4 @@ func passLastResponse(resp *http.Response, err error, _ int) (*http.Response, er
 		return nil, err
 	}
 	return resp, err
-}
-
-// stateTransport makes sure every request entering the retry layer carries
-// its call state, so requests sent through NewHTTPClient (token requests)
-// get the same method-aware policy as those sent through Do.
-type stateTransport struct{ next http.RoundTripper }
-
-func (t *stateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if stateFrom(req.Context()) == nil {
-		st := &callState{idempotent: IsIdempotentMethod(req.Method)}
-		req = req.WithContext(context.WithValue(req.Context(), callKey, st))
-	}
-	return t.next.RoundTrip(req)
 }

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/kycgo/kyc/kyctest"
 )
 
 // The cost of the fake's machinery (body capture, request log, fault
@@ -44,6 +46,6 @@ func BenchmarkRawHTTPTest(b *testing.B) {
 // pending fault on another path so the lookup runs.
 func BenchmarkFakeServer(b *testing.B) {
 	s := New(b, benchHandler)
-	s.InjectFault("GET", "/other", Fault{Kind: FaultStatus})
+	s.InjectFault("GET", "/other", kyctest.Fault{Kind: kyctest.FaultStatus})
 	benchRoundTrip(b, s.Client(), s.URL()+"/items")
 }

@@ -6,9 +6,11 @@
 // redacted, an opaque token issuer with an injectable clock, and small helpers
 // for JSON replies, RFC 6749 errors and OAuth client authentication.
 //
-// Nothing in this package is global: every Server, TokenIssuer and Clock is
+// Nothing in this package is global: every Server and TokenIssuer is
 // independent, so fakes built on it are safe in parallel tests.
 //
-// The public fake packages re-export what their users need (with type
-// aliases), so users never import this internal package.
+// The types a fake's users handle (Fault and its kinds, Request, Clock) and
+// the Fake interface a *Server implements are declared in the public
+// package kyctest; each fake's Server embeds kyctest.Fake, so users never
+// import this internal package.
 package fakeserver

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kycgo/kyc/internal/fakeserver"
+	"github.com/kycgo/kyc/kyctest"
 )
 
 // A fake built on fakeserver: its handler, then faults a test injects.
@@ -16,7 +17,7 @@ func Example() {
 	}))
 	defer srv.Close()
 
-	srv.InjectFault("GET", "/v1/*", fakeserver.Fault{Kind: fakeserver.FaultStatus, Status: 429, RetryAfter: "1"})
+	srv.InjectFault("GET", "/v1/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"})
 	for range 2 {
 		resp, err := srv.Client().Get(srv.URL() + "/v1/things")
 		if err != nil {

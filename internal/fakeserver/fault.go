@@ -2,7 +2,6 @@ package fakeserver
 
 import (
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,89 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kycgo/kyc/kyctest"
 )
-
-// FaultKind says what a fault does to a request.
-type FaultKind int
-
-// Fault kinds.
-const (
-	// FaultNone marks a request that ran normally (request log only).
-	FaultNone FaultKind = iota
-	// FaultStatus answers Status (default 503) with an optional Retry-After
-	// header and an optional Body (Content-Type from ContentType, default
-	// application/json when Body is set). The fake's handler does not run.
-	FaultStatus
-	// FaultHTMLError answers Status (default 502) with an HTML error page,
-	// as a proxy or load balancer in front of the API would. Body replaces
-	// the default page. The fake's handler does not run.
-	FaultHTMLError
-	// FaultHang waits Delay (forever when 0) before running the fake's
-	// handler normally. If the client gives up (or the server closes) first,
-	// the handler never runs: no state changes.
-	FaultHang
-	// FaultResetBeforeRead resets the connection (TCP RST, SO_LINGER 0)
-	// before the request body is read. The handler does not run.
-	FaultResetBeforeRead
-	// FaultResetAfterRead reads the whole request, runs the fake's handler
-	// (its state changes happen) and then resets the connection instead of
-	// replying: the request reached the server but the reply was lost.
-	FaultResetAfterRead
-	// FaultTruncate runs the fake's handler, then sends its status, its
-	// headers and half of its body with a Content-Length that promises the
-	// whole body, and closes the connection.
-	FaultTruncate
-	// FaultOversize answers 200 (or Status) with a valid JSON array of
-	// exactly Size bytes (default 16 MiB), streamed without being held in
-	// memory. Its elements are Body (default {"id":"oversize"}). The fake's
-	// handler does not run.
-	FaultOversize
-)
-
-var faultNames = [...]string{"none", "status", "html-error", "hang", "reset-before-read", "reset-after-read", "truncate", "oversize"}
-
-// String names the kind ("status", "reset-after-read", ...).
-func (k FaultKind) String() string {
-	if k >= 0 && int(k) < len(faultNames) {
-		return faultNames[k]
-	}
-	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
-}
-
-// DefaultOversize is the body size of a FaultOversize without a Size.
-const DefaultOversize = 16 << 20
-
-// Fault describes how the next matching requests fail.
-type Fault struct {
-	// Kind is what happens.
-	Kind FaultKind
-	// Status is the HTTP status for FaultStatus (default 503),
-	// FaultHTMLError (default 502) and FaultOversize (default 200).
-	Status int
-	// RetryAfter, when set, is sent as the Retry-After header (FaultStatus,
-	// FaultHTMLError), verbatim: "2" or an HTTP date.
-	RetryAfter string
-	// Body is the reply body for FaultStatus and FaultHTMLError, and the
-	// repeated array element for FaultOversize.
-	Body string
-	// ContentType overrides the reply's Content-Type.
-	ContentType string
-	// Delay is how long FaultHang waits (0 = until the client gives up).
-	Delay time.Duration
-	// Times is how many matching requests get the fault (default 1).
-	Times int
-	// Size is the body size of FaultOversize (default DefaultOversize).
-	Size int64
-}
-
-// String describes the fault.
-func (f Fault) String() string {
-	return fmt.Sprintf("%s status=%d times=%d", f.Kind, f.Status, f.Times)
-}
 
 type pendingFault struct {
 	method, pattern string
-	f               Fault
+	f               kyctest.Fault
 	left            int
 }
 
@@ -102,8 +25,8 @@ type pendingFault struct {
 // they were injected: a request gets the oldest pending fault it matches.
 // It panics on an unknown Kind or a negative Times or Size, which are
 // programming errors in the test.
-func (s *Server) InjectFault(method, pathPattern string, f Fault) {
-	if f.Kind <= FaultNone || f.Kind > FaultOversize {
+func (s *Server) InjectFault(method, pathPattern string, f kyctest.Fault) {
+	if f.Kind <= kyctest.FaultNone || f.Kind > kyctest.FaultOversize {
 		panic("fakeserver: InjectFault: unknown fault kind " + f.Kind.String())
 	}
 	if f.Times < 0 || f.Size < 0 || f.Delay < 0 {
@@ -136,7 +59,7 @@ func (s *Server) ClearFaults() {
 }
 
 // takeFault consumes and returns the oldest pending fault matching the request.
-func (s *Server) takeFault(method, path string) *Fault {
+func (s *Server) takeFault(method, path string) *kyctest.Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, p := range s.faults {
@@ -153,23 +76,23 @@ func (s *Server) takeFault(method, path string) *Fault {
 }
 
 // applyFault serves r under fault f (every kind but FaultResetBeforeRead).
-func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request) {
+func (s *Server) applyFault(f *kyctest.Fault, w *statusWriter, r *http.Request) {
 	switch f.Kind {
-	case FaultStatus:
+	case kyctest.FaultStatus:
 		status := orDefault(f.Status, http.StatusServiceUnavailable)
 		ct := f.ContentType
 		if ct == "" && f.Body != "" {
 			ct = "application/json"
 		}
 		writeRaw(w, status, ct, f.RetryAfter, f.Body)
-	case FaultHTMLError:
+	case kyctest.FaultHTMLError:
 		status := orDefault(f.Status, http.StatusBadGateway)
 		body := f.Body
 		if body == "" {
 			body = htmlErrorPage(status)
 		}
 		writeRaw(w, status, orDefaultString(f.ContentType, "text/html; charset=utf-8"), f.RetryAfter, body)
-	case FaultHang:
+	case kyctest.FaultHang:
 		var wait <-chan time.Time
 		if f.Delay > 0 {
 			t := time.NewTimer(f.Delay)
@@ -185,12 +108,12 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request) {
 			// Drop the connection without a reply.
 			panic(http.ErrAbortHandler)
 		}
-	case FaultResetAfterRead:
+	case kyctest.FaultResetAfterRead:
 		rec := httptest.NewRecorder()
 		s.handler.ServeHTTP(rec, r)
 		s.setStatus(w.seq, rec.Code)
 		resetConn(w)
-	case FaultTruncate:
+	case kyctest.FaultTruncate:
 		rec := httptest.NewRecorder()
 		s.handler.ServeHTTP(rec, r)
 		body := rec.Body.Bytes()
@@ -212,7 +135,7 @@ func (s *Server) applyFault(f *Fault, w *statusWriter, r *http.Request) {
 			return
 		}
 		panic(http.ErrAbortHandler)
-	case FaultOversize:
+	case kyctest.FaultOversize:
 		writeOversize(w, f)
 	}
 }
@@ -252,10 +175,10 @@ func htmlErrorPage(status int) string {
 
 // writeOversize streams a JSON array of exactly f.Size bytes:
 // "[" elem ("," elem)* spaces "]", written from one reusable chunk.
-func writeOversize(w http.ResponseWriter, f *Fault) {
+func writeOversize(w http.ResponseWriter, f *kyctest.Fault) {
 	size := f.Size
 	if size == 0 {
-		size = DefaultOversize
+		size = kyctest.DefaultOversize
 	}
 	elem := f.Body
 	if elem == "" {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kycgo/kyc/kyctest"
 )
 
 // maxLoggedBody is how much of each request body the log keeps.
@@ -52,6 +54,10 @@ func WithTLS() Option {
 	}
 }
 
+// RequestIDHeader is the header in which every reply carries its request
+// ID (also in the request log).
+const RequestIDHeader = "X-Request-Id"
+
 // Server is a real HTTP server on 127.0.0.1 that runs a fake's handler
 // behind fault injection and a request log. Its methods are safe for
 // concurrent use.
@@ -62,12 +68,14 @@ type Server struct {
 	tokens  *TokenIssuer
 
 	conns     atomic.Int64
+	reqs      atomic.Uint64 // numbers the X-Request-Id of each reply
+	idPrefix  string
 	closing   chan struct{}
 	closeOnce sync.Once
 
 	mu     sync.Mutex
 	faults []*pendingFault
-	log    []Request
+	log    []kyctest.Request
 	base   uint64 // sequence number of log[0]
 }
 
@@ -88,7 +96,7 @@ func New(t TB, h http.Handler, opts ...Option) *Server {
 			t.Fatal(err)
 		}
 	}
-	s := &Server{handler: h, now: cfg.now, closing: make(chan struct{})}
+	s := &Server{handler: h, now: cfg.now, closing: make(chan struct{}), idPrefix: NewToken()[:8]}
 	s.tokens = NewTokenIssuer(cfg.now)
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
@@ -140,11 +148,11 @@ func (s *Server) Tokens() *TokenIssuer { return s.tokens }
 // serve is the outermost handler: log, fault, then the fake's handler.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f := s.takeFault(r.Method, r.URL.Path)
-	kind := FaultKind(0)
+	kind := kyctest.FaultKind(0)
 	if f != nil {
 		kind = f.Kind
 	}
-	entry := Request{
+	entry := kyctest.Request{
 		Method:   r.Method,
 		Path:     r.URL.Path,
 		RawQuery: r.URL.RawQuery,
@@ -153,7 +161,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Fault:    kind,
 		Time:     s.now(),
 	}
-	if kind == FaultResetBeforeRead {
+	// Every reply carries a request ID, as the real APIs' gateways send.
+	entry.RequestID = fmt.Sprintf("fake-%s-%d", s.idPrefix, s.reqs.Add(1))
+	w.Header().Set(RequestIDHeader, entry.RequestID)
+	if kind == kyctest.FaultResetBeforeRead {
 		s.record(entry)
 		resetConn(w)
 		return
@@ -188,7 +199,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // record appends a log entry and returns its sequence number.
-func (s *Server) record(e Request) uint64 {
+func (s *Server) record(e kyctest.Request) uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seq := s.base + uint64(len(s.log))
@@ -272,3 +283,6 @@ func matchPath(pattern, path string) bool {
 
 // String describes the server without secrets.
 func (s *Server) String() string { return fmt.Sprintf("fakeserver.Server(%s)", s.ts.URL) }
+
+// A Server is the kyctest.Fake that each public fake embeds.
+var _ kyctest.Fake = (*Server)(nil)

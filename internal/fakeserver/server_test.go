@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kycgo/kyc/kyctest"
 )
 
 // counter is a tiny stateful fake: POST /items adds one, GET /items reads.
@@ -90,7 +92,7 @@ func TestNormalRequestAndLog(t *testing.T) {
 		t.Fatalf("log has %d entries", len(log))
 	}
 	r := log[0]
-	if r.Method != "POST" || r.Path != "/items" || r.RawQuery != "x=1" || string(r.Body) != `{"a":1}` || r.Status != 201 || r.Fault != FaultNone || r.HasAuth {
+	if r.Method != "POST" || r.Path != "/items" || r.RawQuery != "x=1" || string(r.Body) != `{"a":1}` || r.Status != 201 || r.Fault != kyctest.FaultNone || r.HasAuth {
 		t.Fatalf("log entry %+v", r)
 	}
 	if got := r.String(); got != "POST /items -> 201" {
@@ -102,7 +104,7 @@ func TestFaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		fault Fault
+		fault kyctest.Fault
 		// check inspects what a plain client sees; ran is whether the
 		// fake's handler ran (state changed).
 		check   func(t *testing.T, resp *http.Response, err error)
@@ -111,7 +113,7 @@ func TestFaults(t *testing.T) {
 	}{
 		{
 			name:  "status 503 with Retry-After and body",
-			fault: Fault{Kind: FaultStatus, Status: 503, RetryAfter: "2", Body: `{"error":"busy"}`},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, RetryAfter: "2", Body: `{"error":"busy"}`},
 			check: func(t *testing.T, resp *http.Response, err error) {
 				if err != nil {
 					t.Fatal(err)
@@ -125,7 +127,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:  "status defaults to 503 with empty body",
-			fault: Fault{Kind: FaultStatus},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus},
 			check: func(t *testing.T, resp *http.Response, err error) {
 				if err != nil {
 					t.Fatal(err)
@@ -139,7 +141,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:  "HTML error page",
-			fault: Fault{Kind: FaultHTMLError, Status: 504},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 504},
 			check: func(t *testing.T, resp *http.Response, err error) {
 				if err != nil {
 					t.Fatal(err)
@@ -153,7 +155,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:  "hang shorter than the client's patience, then the real reply",
-			fault: Fault{Kind: FaultHang, Delay: 20 * time.Millisecond},
+			fault: kyctest.Fault{Kind: kyctest.FaultHang, Delay: 20 * time.Millisecond},
 			check: func(t *testing.T, resp *http.Response, err error) {
 				if err != nil {
 					t.Fatal(err)
@@ -168,7 +170,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:  "reset before read",
-			fault: Fault{Kind: FaultResetBeforeRead},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			check: func(t *testing.T, resp *http.Response, err error) {
 				if err == nil {
 					resp.Body.Close()
@@ -181,7 +183,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:  "reset after read: the handler ran, the reply is lost",
-			fault: Fault{Kind: FaultResetAfterRead},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead},
 			check: func(t *testing.T, resp *http.Response, err error) {
 				if err == nil {
 					resp.Body.Close()
@@ -196,7 +198,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:  "truncated body",
-			fault: Fault{Kind: FaultTruncate},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, resp *http.Response, err error) {
 				if err != nil {
 					t.Fatal(err)
@@ -215,7 +217,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name:  "oversize body, exact size, valid JSON",
-			fault: Fault{Kind: FaultOversize, Size: 1000},
+			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 1000},
 			check: func(t *testing.T, resp *http.Response, err error) {
 				if err != nil {
 					t.Fatal(err)
@@ -262,7 +264,7 @@ func TestFaults(t *testing.T) {
 func TestHangUntilClientGivesUp(t *testing.T) {
 	t.Parallel()
 	s, c := newCounter(t)
-	s.InjectFault("POST", "/items", Fault{Kind: FaultHang})
+	s.InjectFault("POST", "/items", kyctest.Fault{Kind: kyctest.FaultHang})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL()+"/items", strings.NewReader("{}"))
@@ -283,7 +285,7 @@ func TestHangUntilClientGivesUp(t *testing.T) {
 func TestCloseReleasesHang(t *testing.T) {
 	t.Parallel()
 	s, _ := newCounter(t)
-	s.InjectFault("", "/items", Fault{Kind: FaultHang, Delay: time.Hour})
+	s.InjectFault("", "/items", kyctest.Fault{Kind: kyctest.FaultHang, Delay: time.Hour})
 	errc := make(chan error, 1)
 	go func() {
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, s.URL()+"/items", nil)
@@ -310,14 +312,14 @@ func TestCloseReleasesHang(t *testing.T) {
 func TestOversizeDefaultStreams(t *testing.T) {
 	t.Parallel()
 	s, _ := newCounter(t)
-	s.InjectFault("GET", "/items", Fault{Kind: FaultOversize})
+	s.InjectFault("GET", "/items", kyctest.Fault{Kind: kyctest.FaultOversize})
 	resp, err := get(t, s.Client(), s.URL()+"/items")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
-	if err != nil || n != DefaultOversize || resp.ContentLength != DefaultOversize {
+	if err != nil || n != kyctest.DefaultOversize || resp.ContentLength != kyctest.DefaultOversize {
 		t.Fatalf("read %d bytes (content-length %d): %v", n, resp.ContentLength, err)
 	}
 }
@@ -327,9 +329,9 @@ func TestFaultMatching(t *testing.T) {
 	s, c := newCounter(t)
 	hc := freshClient()
 	// FIFO: the 429 (twice) before the 500, prefix match, method filter.
-	s.InjectFault("GET", "/items/*", Fault{Kind: FaultStatus, Status: 429, Times: 2})
-	s.InjectFault("", "/items/*", Fault{Kind: FaultStatus, Status: 500})
-	s.InjectFault("DELETE", "/items", Fault{Kind: FaultStatus, Status: 418})
+	s.InjectFault("GET", "/items/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, Times: 2})
+	s.InjectFault("", "/items/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500})
+	s.InjectFault("DELETE", "/items", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 418})
 	if s.PendingFaults() != 4 {
 		t.Fatalf("pending %d", s.PendingFaults())
 	}
@@ -381,7 +383,7 @@ func equalInts(a, b []int) bool {
 func TestInjectFaultRejectsBadFaults(t *testing.T) {
 	t.Parallel()
 	s, _ := newCounter(t)
-	for _, f := range []Fault{{}, {Kind: FaultOversize + 1}, {Kind: FaultStatus, Times: -1}} {
+	for _, f := range []kyctest.Fault{{}, {Kind: kyctest.FaultOversize + 1}, {Kind: kyctest.FaultStatus, Times: -1}} {
 		func() {
 			defer func() {
 				if recover() == nil {
@@ -453,7 +455,7 @@ func TestConnectionCount(t *testing.T) {
 func TestConcurrentRequestsAndFaults(t *testing.T) {
 	t.Parallel()
 	s, c := newCounter(t)
-	s.InjectFault("POST", "/items", Fault{Kind: FaultStatus, Status: 503, Times: 10})
+	s.InjectFault("POST", "/items", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 10})
 	var wg sync.WaitGroup
 	var failed, ok atomic.Int64
 	hc := s.Client()
@@ -484,7 +486,7 @@ func TestConcurrentRequestsAndFaults(t *testing.T) {
 	}
 	faulted := 0
 	for _, r := range s.Requests() {
-		if r.Fault == FaultStatus {
+		if r.Fault == kyctest.FaultStatus {
 			faulted++
 		}
 	}
@@ -499,7 +501,7 @@ func TestTLS(t *testing.T) {
 	if !strings.HasPrefix(s.URL(), "https://127.0.0.1:") {
 		t.Fatalf("URL %s", s.URL())
 	}
-	s.InjectFault("POST", "/items", Fault{Kind: FaultResetAfterRead})
+	s.InjectFault("POST", "/items", kyctest.Fault{Kind: kyctest.FaultResetAfterRead})
 	_, err := post(t, s.Client(), s.URL()+"/items")
 	if err == nil {
 		t.Fatal("reset over TLS gave a reply")
@@ -542,7 +544,7 @@ func (f *fatalRecorder) Helper() {}
 func TestClockAndLogTime(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	clk := NewClock(start)
+	clk := kyctest.NewClock(start)
 	s, _ := newCounter(t, WithClock(clk.Now))
 	clk.Advance(time.Minute)
 	resp, err := get(t, s.Client(), s.URL()+"/items")
@@ -564,7 +566,7 @@ func TestClockAndLogTime(t *testing.T) {
 
 func TestFaultKindString(t *testing.T) {
 	t.Parallel()
-	for k, want := range map[FaultKind]string{FaultNone: "none", FaultResetAfterRead: "reset-after-read", FaultOversize: "oversize", 99: "FaultKind(99)"} {
+	for k, want := range map[kyctest.FaultKind]string{kyctest.FaultNone: "none", kyctest.FaultResetAfterRead: "reset-after-read", kyctest.FaultOversize: "oversize", 99: "FaultKind(99)"} {
 		if got := k.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", int(k), got, want)
 		}
@@ -576,7 +578,7 @@ func TestOversizeExactSizes(t *testing.T) {
 	s, _ := newCounter(t)
 	for _, size := range []int64{1, 2, 3, 18, 19, 20, 21, 37, 38, 39, 1000, 32<<10 - 1, 32 << 10, 32<<10 + 1, 100_003} {
 		for _, elem := range []string{"", `"x"`, `{"id":"a","sessions":{}}`} {
-			s.InjectFault("GET", "/items", Fault{Kind: FaultOversize, Size: size, Body: elem})
+			s.InjectFault("GET", "/items", kyctest.Fault{Kind: kyctest.FaultOversize, Size: size, Body: elem})
 			resp, err := get(t, s.Client(), s.URL()+"/items")
 			if err != nil {
 				t.Fatal(err)

@@ -5,11 +5,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kycgo/kyc/kyctest"
 )
 
 func TestTokenIssuer(t *testing.T) {
 	t.Parallel()
-	clk := NewClock(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	clk := kyctest.NewClock(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
 	ti := NewTokenIssuer(clk.Now)
 	tok := ti.Issue("client-1", []string{"a", "b"}, time.Hour)
 	if len(tok) != 43 || strings.ContainsAny(tok, "+/=") {
@@ -98,7 +100,7 @@ func TestRefreshRotation(t *testing.T) {
 
 func TestRefreshExpiryAndFamilyRevoke(t *testing.T) {
 	t.Parallel()
-	clk := NewClock(time.Unix(0, 0))
+	clk := kyctest.NewClock(time.Unix(0, 0))
 	ti := NewTokenIssuer(clk.Now)
 	r1 := ti.IssueRefresh("u", nil, time.Minute)
 	r2, _, err := ti.RotateRefresh(r1, time.Minute, false)

@@ -31,6 +31,8 @@ import (
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/credentials"
 	"github.com/kycgo/kyc/internal/fakeserver"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // DefaultProofTTL is how long the fake's proofs are valid, as the API's are.
@@ -169,6 +171,10 @@ func (i Issued) LogValue() slog.Value { return slog.StringValue(i.String()) }
 // Server is a fake Credentials API on 127.0.0.1. Its methods are safe for
 // concurrent use.
 type Server struct {
+	// Fake is the fault injection, request log and connection count every
+	// fake of this module shares (InjectFault, Requests, Count, ...).
+	kyctest.Fake
+
 	fake    *fakeserver.Server
 	program *fakeserver.Program
 	cfg     settings
@@ -235,6 +241,7 @@ func start(t fakeserver.TB, opts []Option) (*Server, error) {
 		fopts = append(fopts, fakeserver.WithTLS())
 	}
 	s.fake = fakeserver.New(t, http.HandlerFunc(s.serve), fopts...)
+	s.Fake = s.fake
 	return s, nil
 }
 
@@ -252,8 +259,8 @@ func (s *Server) Environment() credentials.Environment {
 }
 
 // ClientOptions returns the options that point a credentials.Client at the server.
-func (s *Server) ClientOptions() []credentials.Option {
-	return []credentials.Option{credentials.WithEnvironment(s.Environment()), credentials.WithHTTPClient(s.HTTPClient())}
+func (s *Server) ClientOptions() []option.ClientOption {
+	return []option.ClientOption{credentials.WithEnvironment(s.Environment()), option.WithHTTPClient(s.HTTPClient())}
 }
 
 // SignerAddress is the address of the key the fake signs proofs with:

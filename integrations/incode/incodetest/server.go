@@ -16,6 +16,8 @@ import (
 
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/internal/fakeserver"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // DefaultTokenTTL is the lifetime of the fake's access tokens.
@@ -190,6 +192,10 @@ func (s StartedSession) String() string {
 // Server is a fake Incode Omni API and token endpoint on 127.0.0.1. Its
 // methods are safe for concurrent use.
 type Server struct {
+	// Fake is the fault injection, request log and connection count every
+	// fake of this module shares (InjectFault, Requests, Count, ...).
+	kyctest.Fake
+
 	fake    *fakeserver.Server
 	program *fakeserver.Program // set by Start
 	cfg     settings
@@ -276,6 +282,7 @@ func start(t fakeserver.TB, opts []Option) (*Server, error) {
 		fopts = append(fopts, fakeserver.WithTLS())
 	}
 	s.fake = fakeserver.New(t, s.routes(), fopts...)
+	s.Fake = s.fake
 	if cfg.webhookURL != "" {
 		tr := &http.Transport{DisableKeepAlives: true}
 		s.cfg.webhookClient = &http.Client{Transport: tr, Timeout: 10 * time.Second}
@@ -301,10 +308,10 @@ func (s *Server) Environment() incode.Environment {
 // ClientOptions returns the incode options that point a client at the
 // server with its API key, credentials, Integration ID, Configuration ID
 // and executive login.
-func (s *Server) ClientOptions() []incode.Option {
-	return []incode.Option{
+func (s *Server) ClientOptions() []option.ClientOption {
+	return []option.ClientOption{
 		incode.WithEnvironment(s.Environment()),
-		incode.WithHTTPClient(s.HTTPClient()),
+		option.WithHTTPClient(s.HTTPClient()),
 		incode.WithAPIKey(s.cfg.apiKey),
 		incode.WithClientCredentials(s.cfg.clientID, s.cfg.clientSecret),
 		incode.WithIntegrationID(s.IntegrationID()),

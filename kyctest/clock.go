@@ -1,4 +1,4 @@
-package fakeserver
+package kyctest
 
 import (
 	"sync"
@@ -6,7 +6,7 @@ import (
 )
 
 // Clock is a manual clock for fakes: it only moves when told to. Pass its
-// Now method to WithClock. It is safe for concurrent use.
+// Now method to a fake's WithClock option. It is safe for concurrent use.
 type Clock struct {
 	mu  sync.Mutex
 	now time.Time
