@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -112,4 +113,39 @@ func (k *Keyring) open(keyID string, sealed, ad []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: authentication failed", ErrDecrypt)
 	}
 	return pt, nil
+}
+
+// ParseKeyring reads a Keyring from text, as kept in an environment
+// variable or a secret manager: comma-separated id:key pairs, each key
+// KeySize bytes in standard or URL-safe base64 (padded or not). The first
+// pair names the current key; the others are older keys still needed to
+// decrypt rows. For example "k2:<base64>,k1:<base64>". Errors name the
+// position of a bad pair, never its text.
+func ParseKeyring(spec string) (*Keyring, error) {
+	keys := map[string][]byte{}
+	current := ""
+	for i, pair := range strings.Split(spec, ",") {
+		id, enc, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		if !ok || id == "" {
+			return nil, fmt.Errorf("%w: ParseKeyring: pair %d is not id:base64-key", ErrInvalidArgument, i+1)
+		}
+		var key []byte
+		var err error
+		for _, e := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			if key, err = e.DecodeString(enc); err == nil {
+				break
+			}
+		}
+		if err != nil || len(key) != KeySize {
+			return nil, fmt.Errorf("%w: ParseKeyring: the key of pair %d is not %d bytes of base64", ErrInvalidArgument, i+1, KeySize)
+		}
+		if _, dup := keys[id]; dup {
+			return nil, fmt.Errorf("%w: ParseKeyring: key id of pair %d appears twice", ErrInvalidArgument, i+1)
+		}
+		keys[id] = key
+		if i == 0 {
+			current = id
+		}
+	}
+	return NewKeyring(current, keys)
 }
