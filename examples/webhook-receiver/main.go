@@ -18,6 +18,17 @@
 //	-path        callback path (default /webhooks/fractal)
 //	-secret      webhook secret token (default $KYC_FRACTAL_WEBHOOK_SECRET)
 //	-print-curl  print a curl command sending a signed test event, then exit
+//	-redis       redis:// URL: share deduplication with other replicas in Redis
+//	-postgres    postgres:// URL: share deduplication in PostgreSQL and, when
+//	             KYC_FRACTAL_CLIENT_ID, KYC_FRACTAL_CLIENT_SECRET and
+//	             KYC_TOKEN_KEYS are set, re-read GET /v2/users/me for the
+//	             notification's user with the token stored by examples/webapp
+//	             -postgres (KYC_FRACTAL_ENVIRONMENT: staging or production)
+//
+// Without -redis or -postgres duplicates are suppressed within this
+// process only. This example is a module of its own (it brings the Redis
+// and PostgreSQL drivers); from the repository root, go run finds it
+// through go.work.
 //
 // The secret is the webhook secret token from the Fractal dashboard's
 // webhook settings, not the OAuth client secret.
@@ -55,8 +66,9 @@ func exitStatus(err error, stderr io.Writer) int {
 }
 
 type options struct {
-	addr, path, secret string
-	printCurl          bool
+	addr, path, secret    string
+	redisURL, postgresURL string
+	printCurl             bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -68,6 +80,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	// The default is read after parsing, so that -h never prints the secret.
 	fs.StringVar(&o.secret, "secret", "", "webhook secret token (default $KYC_FRACTAL_WEBHOOK_SECRET)")
 	fs.BoolVar(&o.printCurl, "print-curl", false, "print a curl command that sends a signed test event, then exit")
+	fs.StringVar(&o.redisURL, "redis", "", "redis:// URL to share deduplication between replicas")
+	fs.StringVar(&o.postgresURL, "postgres", "", "postgres:// URL to share deduplication and re-read users with stored tokens")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -94,8 +108,15 @@ func CurlCommand(url, secret string) string {
 }
 
 // NewHandler returns the receiver's handler: verified events are logged
-// through logger and counted in seen (when not nil).
+// through logger and counted in seen (when not nil). Duplicates are
+// suppressed in memory.
 func NewHandler(secret string, logger *slog.Logger, seen func(*webhooks.Event)) (http.Handler, error) {
+	return newHandler(secret, logger, seen, &stores{dedup: webhooks.NewMemoryDeduplicator(0, 0)})
+}
+
+// newHandler is NewHandler on the deduplicator of st and, when st.users
+// is set, with a re-read of the notification's user.
+func newHandler(secret string, logger *slog.Logger, seen func(*webhooks.Event), st *stores) (http.Handler, error) {
 	v, err := webhooks.NewVerifier(webhooks.WithDefaultSecrets(secret))
 	if err != nil {
 		return nil, err
@@ -103,11 +124,16 @@ func NewHandler(secret string, logger *slog.Logger, seen func(*webhooks.Event)) 
 	return webhooks.NewHandler(v, func(ctx context.Context, ev *webhooks.Event) error {
 		// The event's LogValue prints the type and ids, never personal data.
 		logger.InfoContext(ctx, "fractal webhook", "event", ev)
+		if st.users != nil {
+			if err := st.users.reread(ctx, ev); err != nil {
+				return err
+			}
+		}
 		if seen != nil {
 			seen(ev)
 		}
 		return nil
-	}, webhooks.WithDeduplicator(webhooks.NewMemoryDeduplicator(0, 0)), webhooks.WithLogger(logger)), nil
+	}, webhooks.WithDeduplicator(st.dedup), webhooks.WithLogger(logger)), nil
 }
 
 // Server timeouts. The handler bounds reading the body itself
@@ -146,7 +172,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
-	h, err := NewHandler(o.secret, logger, nil)
+	st, err := openStores(ctx, o.redisURL, o.postgresURL, os.Getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	h, err := newHandler(o.secret, logger, nil, st)
 	if err != nil {
 		return err
 	}
