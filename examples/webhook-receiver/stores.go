@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kycgo/kyc/fractalid"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/stores/pgstore"
 	"github.com/kycgo/kyc/stores/redisstore"
 	"github.com/kycgo/kyc/webhooks"
@@ -105,7 +106,7 @@ func openStores(ctx context.Context, redisURL, postgresURL string, getenv func(s
 type userRereader struct {
 	tokens *pgstore.TokenStore
 	cfg    fractalid.Config
-	opts   []fractalid.Option
+	opts   []option.ClientOption
 	logger *slog.Logger
 }
 
@@ -135,7 +136,7 @@ func newUserRereader(ctx context.Context, pool *pgxpool.Pool, getenv func(string
 	return newUserRereaderWith(ctx, pool, keys, fractalid.Config{ClientID: id, ClientSecret: secret, Environment: env}, logger)
 }
 
-func newUserRereaderWith(ctx context.Context, pool *pgxpool.Pool, keys *pgstore.Keyring, cfg fractalid.Config, logger *slog.Logger, opts ...fractalid.Option) (*userRereader, error) {
+func newUserRereaderWith(ctx context.Context, pool *pgxpool.Pool, keys *pgstore.Keyring, cfg fractalid.Config, logger *slog.Logger, opts ...option.ClientOption) (*userRereader, error) {
 	tokens, err := pgstore.NewTokenStore(pool, keys)
 	if err != nil {
 		return nil, err
@@ -143,7 +144,7 @@ func newUserRereaderWith(ctx context.Context, pool *pgxpool.Pool, keys *pgstore.
 	if err := tokens.EnsureSchema(ctx); err != nil {
 		return nil, fmt.Errorf("-postgres: %w", err)
 	}
-	return &userRereader{tokens: tokens, cfg: cfg, opts: append([]fractalid.Option{fractalid.WithEnvironment(cfg.Environment)}, opts...), logger: logger}, nil
+	return &userRereader{tokens: tokens, cfg: cfg, opts: append([]option.ClientOption{fractalid.WithEnvironment(cfg.Environment)}, opts...), logger: logger}, nil
 }
 
 // rereadTimeout bounds one re-read: under the handler's own timeout.
