@@ -917,7 +917,8 @@ func integrationsBuilders(t *testing.T, h *harness) {
 	esrv := ekycServer(t)
 	eid, esecret := esrv.Credentials(ekycadmintest.AllPermissions()...)
 	h.s.addDynamic("EKYC client secret", esecret)
-	isrv := incodetest.NewServer(t, incodetest.WithAPIKey(sIncodeAPIKey), incodetest.WithClientCredentials("incode-client", sIncodeSecret))
+	isrv := incodetest.NewServer(t, incodetest.WithAPIKey(sIncodeAPIKey), incodetest.WithClientCredentials("incode-client", sIncodeSecret),
+		incodetest.WithExecutive(sIncodeExecEmail, sIncodeExecPassword))
 	env := map[string]string{
 		integrations.EnvFractalClientID:                       fractalAppID,
 		integrations.EnvFractalClientSecret:                   sFractalSecret,
@@ -937,6 +938,8 @@ func integrationsBuilders(t *testing.T, h *harness) {
 		integrations.EnvIncodeAuthURL:                         isrv.URL(),
 		integrations.EnvIncodeWebhookHeaderName:               "x-incode-secret",
 		integrations.EnvIncodeWebhookHeaderValue:              sIncodeHookValue,
+		integrations.EnvIncodeExecutiveEmail:                  sIncodeExecEmail,
+		integrations.EnvIncodeExecutivePassword:               sIncodeExecPassword,
 		integrations.EnvEKYCClientID:                          eid,
 		integrations.EnvEKYCClientSecret:                      esecret,
 		integrations.EnvEKYCTokenURL:                          esrv.TokenURL(),
@@ -987,6 +990,8 @@ func integrationsBuilders(t *testing.T, h *harness) {
 	h.ok("RequestNewOnboarding", err)
 	h.s.addDynamic("onboarding link URL", link.URL)
 	h.value("OnboardingLink", link)
+	_, err = ic.OnboardingStatus(h.ctx, incode.ByInterviewID(link.InterviewID))
+	h.ok("OnboardingStatus with the executive login from the settings", err)
 
 	req := httptest.NewRequest(http.MethodPost, "/incode", strings.NewReader(`{}`))
 	req.Header.Set("x-incode-secret", sWrongSecret)

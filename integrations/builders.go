@@ -108,8 +108,9 @@ func (e EKYCCredential) Client(opts ...option.ClientOption) (*ekycadmin.Client, 
 }
 
 // Client returns an incode.Client for the integration: environment and
-// URL overrides, API key, client credentials (when set), Integration ID and
-// Configuration ID; opts come after and may override. The integration is
+// URL overrides, API key, client credentials (when set), Integration ID,
+// Configuration ID and executive login (when set); opts come after and may
+// override. The integration is
 // validated first.
 func (i IncodeIntegration) Client(opts ...option.ClientOption) (*incode.Client, error) {
 	if err := i.Validate(); err != nil {
@@ -131,6 +132,9 @@ func (i IncodeIntegration) Client(opts ...option.ClientOption) (*incode.Client, 
 	}
 	if i.ConfigurationID != "" {
 		all = append(all, incode.WithConfigurationID(i.ConfigurationID))
+	}
+	if i.ExecutiveEmail != "" {
+		all = append(all, incode.WithExecutiveLogin(i.ExecutiveEmail, i.ExecutivePassword))
 	}
 	return incode.NewClient(append(all, opts...)...)
 }

@@ -3,8 +3,10 @@ package integrations_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
@@ -144,5 +146,47 @@ func TestIncodeClientAgainstFake(t *testing.T) {
 	}
 	if _, err := (integrations.IncodeIntegration{}).Client(); !errors.Is(err, integrations.ErrInvalidSettings) {
 		t.Errorf("invalid integration: %v", err)
+	}
+}
+
+// The executive login from the settings reads a session by interview id.
+func TestIncodeExecutiveLoginFromEnv(t *testing.T) {
+	t.Parallel()
+	srv := incodetest.NewServer(t)
+	env := map[string]string{
+		integrations.EnvIncodeAPIKey: srv.APIKey(), integrations.EnvIncodeConfigurationID: srv.ConfigurationID(),
+		integrations.EnvIncodeAPIURL: srv.URL(), integrations.EnvIncodeAuthURL: srv.URL(),
+		integrations.EnvIncodeExecutiveEmail: srv.ExecutiveEmail(), integrations.EnvIncodeExecutivePassword: srv.ExecutivePassword(),
+	}
+	set, err := integrations.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(fmt.Sprintf("%v %+v %#v", set.Incode, *set.Incode, set), srv.ExecutiveEmail()) {
+		t.Fatal("the executive e-mail is printed")
+	}
+	c, err := set.Incode.Client(incode.WithHTTPClient(srv.HTTPClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := c.StartOnboarding(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := c.OnboardingStatus(context.Background(), incode.ByInterviewID(sess.InterviewID)); err != nil || st != incode.OnboardingStatusUnknown {
+		t.Fatalf("status by interview id: %s %v", st, err)
+	}
+	if srv.ExecutiveLogins() != 1 {
+		t.Fatalf("%d logins", srv.ExecutiveLogins())
+	}
+	for _, bad := range []integrations.IncodeIntegration{
+		{APIKey: integrations.NewSecret("k"), ConfigurationID: "c", ExecutiveEmail: "exec@example.com"},
+		{APIKey: integrations.NewSecret("k"), ConfigurationID: "c", ExecutivePassword: integrations.NewSecret("p")},
+		{APIKey: integrations.NewSecret("k"), ConfigurationID: "c", ExecutiveEmail: "not-an-address", ExecutivePassword: integrations.NewSecret("p")},
+	} {
+		err := bad.Validate()
+		if !errors.Is(err, integrations.ErrInvalidSettings) || !strings.Contains(err.Error(), "incode.executive_") {
+			t.Errorf("%v: %v", bad, err)
+		}
 	}
 }

@@ -39,6 +39,8 @@ const (
 	EnvIncodeWorkforceURL       = "KYC_INCODE_WORKFORCE_URL"
 	EnvIncodeWebhookHeaderName  = "KYC_INCODE_WEBHOOK_HEADER_NAME"
 	EnvIncodeWebhookHeaderValue = "KYC_INCODE_WEBHOOK_HEADER_VALUE"
+	EnvIncodeExecutiveEmail     = "KYC_INCODE_EXECUTIVE_EMAIL"
+	EnvIncodeExecutivePassword  = "KYC_INCODE_EXECUTIVE_PASSWORD"
 
 	EnvEKYCClientID     = "KYC_EKYC_CLIENT_ID"
 	EnvEKYCClientSecret = "KYC_EKYC_CLIENT_SECRET"
@@ -208,6 +210,8 @@ func LoadEnv(lookup func(string) (string, bool), opts ...LoadOption) (*Settings,
 		WorkforceURL:       get(EnvIncodeWorkforceURL),
 		WebhookHeaderName:  get(EnvIncodeWebhookHeaderName),
 		WebhookHeaderValue: NewSecret(get(EnvIncodeWebhookHeaderValue)),
+		ExecutiveEmail:     get(EnvIncodeExecutiveEmail),
+		ExecutivePassword:  NewSecret(get(EnvIncodeExecutivePassword)),
 	}
 	if seen {
 		s.Incode = &i

@@ -199,6 +199,12 @@ type IncodeIntegration struct {
 	// configured on Incode's webhooks (for example "x-incode-secret").
 	WebhookHeaderName  string `json:"webhook_header_name,omitempty"`
 	WebhookHeaderValue Secret `json:"webhook_header_value,omitzero"`
+	// ExecutiveEmail and ExecutivePassword are the Dashboard login of an
+	// executive (admin) user of the same environment: the client logs in
+	// with them (incode.WithExecutiveLogin) to read sessions by interview
+	// id and to approve. Optional; the e-mail is never printed.
+	ExecutiveEmail    string `json:"executive_email,omitempty"`
+	ExecutivePassword Secret `json:"executive_password,omitzero"`
 }
 
 // String prints the ids and environment only.

@@ -277,6 +277,11 @@ func (i IncodeIntegration) check(c *checker) {
 		c.add("incode.webhook_header_name", EnvIncodeWebhookHeaderName, "is not a valid HTTP header name", ErrMalformed)
 	}
 	c.secret("incode.webhook_header_value", EnvIncodeWebhookHeaderValue, i.WebhookHeaderValue, i.WebhookHeaderName != "")
+	c.id("incode.executive_email", EnvIncodeExecutiveEmail, i.ExecutiveEmail, !i.ExecutivePassword.IsZero())
+	if i.ExecutiveEmail != "" && !strings.Contains(i.ExecutiveEmail, "@") {
+		c.add("incode.executive_email", EnvIncodeExecutiveEmail, "is not an e-mail address", ErrMalformed)
+	}
+	c.secret("incode.executive_password", EnvIncodeExecutivePassword, i.ExecutivePassword, i.ExecutiveEmail != "")
 }
 
 // Validate reports every problem of the credential as a *ValidationError.
