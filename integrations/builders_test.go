@@ -165,7 +165,7 @@ func TestIncodeExecutiveLoginFromEnv(t *testing.T) {
 	if strings.Contains(fmt.Sprintf("%v %+v %#v", set.Incode, *set.Incode, set), srv.ExecutiveEmail()) {
 		t.Fatal("the executive e-mail is printed")
 	}
-	c, err := set.Incode.Client(incode.WithHTTPClient(srv.HTTPClient()))
+	c, err := set.Incode.Client(option.WithHTTPClient(srv.HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}
