@@ -88,6 +88,9 @@ const (
 	countrySep      = ", "
 	maxNameLen      = 256
 	maxCountryCount = 300
+	// maxMessageLen bounds what ParseMessage reads: 5 lines of names of at
+	// most 256 bytes and two lists of at most 300 countries fit in far less.
+	maxMessageLen = 64 << 10
 )
 
 // MessageOption changes how BuildMessage writes a message.
@@ -340,10 +343,13 @@ var codeInName = regexp.MustCompile(` \([A-Z]{2}\)`)
 // against the built-in table (only the codes are), since the names
 // Fractal's server accepts are not documented. Errors are *MessageError.
 func ParseMessage(text string) (*MessageSpec, error) {
-	lines := strings.Split(text, "\n")
 	schema := func(line int, reason string) error {
 		return &MessageError{Field: "line " + strconv.Itoa(line), Reason: reason, Err: ErrInvalidMessageSchema}
 	}
+	if len(text) > maxMessageLen {
+		return nil, schema(0, "longer than 64 KiB")
+	}
+	lines := strings.Split(text, "\n")
 	if len(lines) < 2 || len(lines) > 5 {
 		return nil, schema(0, "want 2 to 5 lines")
 	}

@@ -159,6 +159,7 @@ func TestParseMessageRefusals(t *testing.T) {
 		{"double plus", strings.Replace(docExample, "plus+liveness", "plus++liveness", 1), credentials.ErrInvalidLevel},
 		{"basic with residency", strings.Replace(docExample, "plus+liveness", "basic+liveness", 1), credentials.ErrInvalidConfiguration},
 		{"no client id", strings.Replace(docExample, " (dc3aa", " dc3aa", 1), credentials.ErrInvalidMessageSchema},
+		{"64 KiB of names", strings.Replace(docExample, "Defistarter", strings.Repeat("D", 64<<10), 1), credentials.ErrInvalidMessageSchema},
 		{"data line twice", docExample + "\nI also allow access to my data that was used to pass this level.", credentials.ErrInvalidMessageSchema},
 	}
 	for _, tc := range cases {
