@@ -53,6 +53,15 @@ type appConfig struct {
 	Logger *slog.Logger
 	// Now is the clock of the session store (default time.Now).
 	Now func() time.Time
+	// Tokens, if set, keeps each user's token at sign-in (-postgres: a
+	// pgstore.TokenStore), so that other replicas and the webhook receiver
+	// can read the user again later. Nil keeps no tokens.
+	Tokens tokenSaver
+}
+
+// tokenSaver keeps a user's token under Fractal's uid (pgstore.TokenStore).
+type tokenSaver interface {
+	Save(ctx context.Context, uid, appUserID string, tok *oauth2.Token) error
 }
 
 // app is the web app: an http.Handler.
@@ -67,6 +76,7 @@ type app struct {
 	embedCSP     string // the embedded page's policy: its script, the iframe, fetch to this app
 	embedOrigin  string // the origin of the embedded journey's messages
 	log          *slog.Logger
+	tokens       tokenSaver
 	pages        map[string]*template.Template
 	mux          *http.ServeMux
 }
@@ -74,7 +84,7 @@ type app struct {
 // newApp builds the web app. It checks the configuration up front: the
 // authorization URL, the redirect URL and the client options.
 func newApp(c appConfig) (*app, error) {
-	a := &app{cfg: c.Fractal, level: c.Level, log: c.Logger}
+	a := &app{cfg: c.Fractal, level: c.Level, log: c.Logger, tokens: c.Tokens}
 	if len(a.level) == 0 {
 		a.level = fractalid.ParseLevel("basic+liveness")
 	}
@@ -268,9 +278,8 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request, code string) *failu
 		return &failure{http.StatusBadGateway, "Fractal ID is unavailable",
 			"We could not complete the sign-in with Fractal ID. Please try again.", "code exchange", err}
 	}
-	// The token is used once, right away, and then dropped: this app keeps
-	// no tokens. (An app that re-reads the user later keeps it with
-	// Config.TokenSource and a TokenStore.)
+	// The token is used right away; it is kept only when a token store is
+	// configured (-postgres), encrypted in the database.
 	client, err := a.client.ForToken(oauth2.StaticTokenSource(tok))
 	if err != nil {
 		return &failure{http.StatusInternalServerError, "Something went wrong", "Please try again.", "client", err}
@@ -279,6 +288,12 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request, code string) *failu
 	if err != nil {
 		return &failure{http.StatusBadGateway, "Fractal ID is unavailable",
 			"We could not read your verification status from Fractal ID. Please try again.", "users/me", err}
+	}
+	if a.tokens != nil {
+		if err := a.tokens.Save(ctx, user.UID, "", tok); err != nil {
+			return &failure{http.StatusServiceUnavailable, "Something went wrong",
+				"We could not complete your sign-in. Please try again.", "token store", err}
+		}
 	}
 	sess := summarize(user, a.level, fractalid.GrantedScopes(tok))
 	id, err := a.sessions.create(sess)

@@ -32,6 +32,11 @@
 //	KYC_FRACTAL_ENVIRONMENT=staging go run ./examples/webapp
 //
 // KYC_FRACTAL_ENVIRONMENT is staging (the default) or production. Flags: -addr
-// (listen address, default 127.0.0.1:8080) and -level (default
-// basic+liveness).
+// (listen address, default 127.0.0.1:8080), -level (default
+// basic+liveness) and -postgres URL, which keeps each user's token in
+// PostgreSQL at sign-in (pgstore.TokenStore, encrypted under the keys in
+// KYC_TOKEN_KEYS, "id:base64-key" pairs), where other replicas and
+// examples/webhook-receiver -postgres read it. This example is a module of
+// its own (it brings the PostgreSQL driver and, for its browser test,
+// chromedp); from the repository root, go run finds it through go.work.
 package main

@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	fs.SetOutput(out)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (the demo listens on loopback only)")
 	levelStr := fs.String("level", "basic+liveness", "KYC level to ask for and check")
+	postgresURL := fs.String("postgres", "", "postgres:// URL: keep users' tokens in the database (keys in $"+envTokenKeys+")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,6 +73,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	defer ln.Close()
 
 	cfg := appConfig{Level: level, Logger: logger}
+	if *postgresURL != "" {
+		tokens, closePool, err := openTokenStore(ctx, *postgresURL, getenv)
+		if err != nil {
+			return err
+		}
+		defer closePool()
+		cfg.Tokens = tokens
+		fmt.Fprintln(out, "Users' tokens are kept in PostgreSQL, encrypted.")
+	}
 	var openURL string
 	if live != nil {
 		cfg.Fractal = *live
