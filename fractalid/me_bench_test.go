@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kycgo/kyc/option"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"golang.org/x/oauth2"
 )
 
@@ -38,6 +39,28 @@ func BenchmarkMe(b *testing.B) {
 	srv := benchServer(b)
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "bench-token", TokenType: "bearer"})
 	c, err := NewClient(ts, option.WithBaseURL(srv.URL), option.WithHTTPClient(srv.Client()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		u, err := c.Me(ctx)
+		if err != nil || len(u.VerificationCases) != 1 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMeTraced is BenchmarkMe with tracing on: an OpenTelemetry SDK
+// provider that samples every span and exports none (the cost of making
+// the call and attempt spans, not of shipping them).
+func BenchmarkMeTraced(b *testing.B) {
+	srv := benchServer(b)
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "bench-token", TokenType: "bearer"})
+	tp := sdktrace.NewTracerProvider()
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	c, err := NewClient(ts, option.WithBaseURL(srv.URL), option.WithHTTPClient(srv.Client()), option.WithTracerProvider(tp))
 	if err != nil {
 		b.Fatal(err)
 	}
