@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"container/list"
 	"context"
 	"sync"
 	"time"
@@ -52,15 +51,22 @@ type MemoryDeduplicator struct {
 	mu      sync.Mutex
 	ttl     time.Duration
 	max     int
-	entries map[string]*list.Element // of *memEntry
-	order   list.List                // by expiry, oldest first
-	now     func() time.Time
+	entries map[string]int32 // key -> index in slots
+	// slots holds the entries in a circular list by expiry, oldest first,
+	// linked by index; slots[0] is the list's sentinel. Freed slots are
+	// chained through next from free (0: none). Keeping the entries in one
+	// slice makes a steady stream of new keys allocation-free apart from
+	// the keys themselves.
+	slots []memEntry
+	free  int32
+	now   func() time.Time
 }
 
 type memEntry struct {
-	key     string
-	expires time.Time
-	done    bool
+	prev, next int32
+	done       bool
+	key        string
+	expires    time.Time
 }
 
 // NewMemoryDeduplicator returns a MemoryDeduplicator that remembers a key
@@ -74,7 +80,7 @@ func NewMemoryDeduplicator(ttl time.Duration, maxEntries int) *MemoryDeduplicato
 	if maxEntries <= 0 {
 		maxEntries = DefaultDedupMaxEntries
 	}
-	return &MemoryDeduplicator{ttl: ttl, max: maxEntries, entries: make(map[string]*list.Element), now: time.Now}
+	return &MemoryDeduplicator{ttl: ttl, max: maxEntries, entries: make(map[string]int32), slots: make([]memEntry, 1), now: time.Now}
 }
 
 // Claim reserves key unless it is processed or reserved and not expired.
@@ -95,11 +101,12 @@ func (d *MemoryDeduplicator) Complete(_ context.Context, key string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.now()
-	if el, ok := d.entries[key]; ok {
-		e := el.Value.(*memEntry)
+	if i, ok := d.entries[key]; ok {
+		e := &d.slots[i]
 		e.done = true
 		e.expires = now.Add(d.ttl)
-		d.order.MoveToBack(el)
+		d.unlink(i)
+		d.pushBack(i)
 		return nil
 	}
 	d.insert(key, now, true)
@@ -110,9 +117,8 @@ func (d *MemoryDeduplicator) Complete(_ context.Context, key string) error {
 func (d *MemoryDeduplicator) Release(_ context.Context, key string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if el, ok := d.entries[key]; ok && !el.Value.(*memEntry).done {
-		d.order.Remove(el)
-		delete(d.entries, key)
+	if i, ok := d.entries[key]; ok && !d.slots[i].done {
+		d.remove(i)
 	}
 	return nil
 }
@@ -127,22 +133,50 @@ func (d *MemoryDeduplicator) Len() int {
 
 func (d *MemoryDeduplicator) insert(key string, now time.Time, done bool) {
 	for len(d.entries) >= d.max {
-		front := d.order.Front()
-		d.order.Remove(front)
-		delete(d.entries, front.Value.(*memEntry).key)
+		d.remove(d.slots[0].next)
 	}
-	d.entries[key] = d.order.PushBack(&memEntry{key: key, expires: now.Add(d.ttl), done: done})
+	i := d.free
+	if i != 0 {
+		d.free = d.slots[i].next
+	} else {
+		i = int32(len(d.slots))
+		d.slots = append(d.slots, memEntry{})
+	}
+	d.slots[i] = memEntry{key: key, expires: now.Add(d.ttl), done: done}
+	d.pushBack(i)
+	d.entries[key] = i
+}
+
+// remove drops the entry in slot i and frees the slot.
+func (d *MemoryDeduplicator) remove(i int32) {
+	d.unlink(i)
+	delete(d.entries, d.slots[i].key)
+	d.slots[i] = memEntry{next: d.free}
+	d.free = i
+}
+
+func (d *MemoryDeduplicator) pushBack(i int32) {
+	last := d.slots[0].prev
+	d.slots[i].prev, d.slots[i].next = last, 0
+	d.slots[last].next = i
+	d.slots[0].prev = i
+}
+
+func (d *MemoryDeduplicator) unlink(i int32) {
+	e := &d.slots[i]
+	d.slots[e.prev].next = e.next
+	d.slots[e.next].prev = e.prev
+	e.prev, e.next = 0, 0
 }
 
 // expire drops entries whose time is up. The list is ordered by expiry
 // because every entry gets the same TTL from a non-decreasing clock.
 func (d *MemoryDeduplicator) expire(now time.Time) {
 	for {
-		front := d.order.Front()
-		if front == nil || now.Before(front.Value.(*memEntry).expires) {
+		front := d.slots[0].next
+		if front == 0 || now.Before(d.slots[front].expires) {
 			return
 		}
-		d.order.Remove(front)
-		delete(d.entries, front.Value.(*memEntry).key)
+		d.remove(front)
 	}
 }

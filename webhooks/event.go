@@ -287,6 +287,14 @@ func invalidPayload(what string, err error) error {
 // empty. An unknown type is not an error: its data is kept in Event.Data.
 // Errors match [ErrInvalidPayload].
 func Parse(payload []byte) (*Event, error) {
+	return parse(payload, false)
+}
+
+// parse is Parse; with alias, Event.Data may share payload's memory.
+func parse(payload []byte, alias bool) (*Event, error) {
+	if ev, ok := parseFast(payload, alias); ok {
+		return ev, nil
+	}
 	var env envelope
 	if err := json.Unmarshal(payload, &env); err != nil {
 		return nil, invalidPayload("not a notification object", err)
@@ -395,43 +403,54 @@ func (e *Event) Timestamp() Timestamp {
 // payloads) or a change back to an earlier email address within the
 // deduplication window is therefore seen as a duplicate.
 func (e *Event) DedupKey() string {
-	h := sha256.New()
-	var lenBuf [binary.MaxVarintLen64]byte
-	field := func(s string) {
-		h.Write(lenBuf[:binary.PutUvarint(lenBuf[:], uint64(len(s)))])
-		h.Write([]byte(s))
-	}
-	field(string(e.Type))
+	// The hash input is built in a stack buffer (it grows on the heap only
+	// for unusually long fields) and hashed in one call: one allocation,
+	// the key itself.
+	var stack [256]byte
+	in := appendField(stack[:0], string(e.Type))
 	switch {
 	case e.Verification != nil:
 		d := e.Verification
-		field(d.UserID)
-		field(d.Level)
-		field(d.Timestamp.Raw)
+		in = appendField(in, d.UserID)
+		in = appendField(in, d.Level)
+		in = appendField(in, d.Timestamp.Raw)
 	case e.CredentialShared != nil:
 		d := e.CredentialShared
-		field(d.IDOSHumanID)
-		field(d.CredentialID)
-		field(d.SharedAt.Raw)
+		in = appendField(in, d.IDOSHumanID)
+		in = appendField(in, d.CredentialID)
+		in = appendField(in, d.SharedAt.Raw)
 	case e.EmailChanged != nil:
-		field(e.EmailChanged.UserID)
-		field(e.EmailChanged.Email)
+		in = appendField(in, e.EmailChanged.UserID)
+		in = appendField(in, e.EmailChanged.Email)
 	case e.AuthorizationRevoked != nil:
-		field(e.AuthorizationRevoked.UserID)
+		in = appendField(in, e.AuthorizationRevoked.UserID)
 	case e.Kraken != nil:
-		field(e.Kraken.UserID)
-		field(e.Kraken.Status)
-		field(e.Kraken.Note)
+		in = appendField(in, e.Kraken.UserID)
+		in = appendField(in, e.Kraken.Status)
+		in = appendField(in, e.Kraken.Note)
 	default:
 		var c bytes.Buffer
 		if json.Compact(&c, e.Data) == nil {
-			field(c.String())
+			in = appendField(in, c.String())
 		} else {
-			field(string(e.Data))
+			in = appendField(in, string(e.Data))
 		}
 	}
-	sum := h.Sum(nil)
-	return string(e.Type) + ":" + hex.EncodeToString(sum[:16])
+	sum := sha256.Sum256(in)
+	var hx [32]byte
+	hex.Encode(hx[:], sum[:16])
+	var k strings.Builder
+	k.Grow(len(e.Type) + 1 + len(hx))
+	k.WriteString(string(e.Type))
+	k.WriteByte(':')
+	k.Write(hx[:])
+	return k.String()
+}
+
+// appendField appends s to a DedupKey hash input, prefixed by its length.
+func appendField(in []byte, s string) []byte {
+	in = binary.AppendUvarint(in, uint64(len(s)))
+	return append(in, s...)
 }
 
 // idAttrs lists the non-personal identifiers of e, in a fixed order.

@@ -293,3 +293,29 @@ func TestKrakenDataPrintingHidesNote(t *testing.T) {
 		}
 	}
 }
+
+// TestDedupKeyStable pins the keys: a deduplicator's store outlives an
+// upgrade, so the same notification must keep its key across versions.
+func TestDedupKeyStable(t *testing.T) {
+	for body, want := range map[string]string{
+		docApproved:                            "verification_approved:ee49a2337de549e754386e5ac73073a6",
+		docContacted:                           "verification_contacted:3a7a65382022d62e6c0e20bb71c320c4",
+		docCredential:                          "credential_shared:103364609f86e4eb197af437b60de763",
+		docEmail:                               "email_changed:f078cc38e356e7e23905bfeb70b6f430",
+		docRevoked:                             "authorization_revoked:ec256a97d1d68d01a86dcc6e7f832f52",
+		docUnknown:                             "level_upgraded:9514e51aea5a6024a8e84b5a9890382b",
+		`{"type":"x","data":{ "a" : [1, 2] }}`: "x:068afc572eac642477f83d4dd223f392",
+	} {
+		ev, err := webhooks.Parse([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ev.DedupKey(); got != want {
+			t.Errorf("DedupKey(%s) = %s, want %s", body, got, want)
+		}
+	}
+	kr, _ := webhooks.ParseKraken([]byte(docKraken))
+	if got := kr.DedupKey(); got != "kraken_status:0d7cf4c73e0843f4d2803a4f2a5b7f77" {
+		t.Errorf("Kraken DedupKey = %s", got)
+	}
+}

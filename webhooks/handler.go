@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -184,89 +186,159 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuseErr(ctx, w, err)
 		return
 	}
-	ev, err := h.v.Verify(body, sig)
+	ev, err := h.v.verify(body, sig, true)
 	if err != nil {
 		h.refuseErr(ctx, w, err)
 		return
 	}
 
 	if h.dedup != nil {
-		key := ev.DedupKey()
-		claimed, err := h.dedup.Claim(ctx, key)
-		if err != nil {
-			h.logf(ctx, slog.LevelError, "webhook deduplicator failed", slog.Any("event", ev), slog.String("error", err.Error()))
-			reply(w, http.StatusInternalServerError, bodyInternal)
-			return
-		}
-		if !claimed {
-			h.logf(ctx, slog.LevelInfo, "webhook duplicate ignored", slog.Any("event", ev))
-			reply(w, http.StatusOK, bodyOK)
-			return
-		}
-		done := false
-		defer func() {
-			// Runs on failure and on panic: free the key for the retry.
-			if !done {
-				if err := h.dedup.Release(context.WithoutCancel(ctx), key); err != nil {
-					h.logf(ctx, slog.LevelWarn, "webhook deduplicator release failed", slog.Any("event", ev), slog.String("error", err.Error()))
-				}
-			}
-		}()
-		if err := h.call(ctx, ev); err != nil {
-			h.failed(ctx, w, ev, err)
-			return
-		}
-		done = true
-		if err := h.dedup.Complete(context.WithoutCancel(ctx), key); err != nil {
-			h.logf(ctx, slog.LevelWarn, "webhook deduplicator complete failed", slog.Any("event", ev), slog.String("error", err.Error()))
-		}
-	} else if err := h.call(ctx, ev); err != nil {
+		h.serveDedup(ctx, w, ev)
+		return
+	}
+	if err := h.call(ctx, ev); err != nil {
 		h.failed(ctx, w, ev, err)
 		return
 	}
-	h.logf(ctx, slog.LevelDebug, "webhook processed", slog.Any("event", ev))
+	if h.log != nil {
+		h.logf(ctx, slog.LevelDebug, "webhook processed", slog.Any("event", ev))
+	}
 	reply(w, http.StatusOK, bodyOK)
+}
+
+// serveDedup runs the function under the deduplicator's claim.
+func (h *handler) serveDedup(ctx context.Context, w http.ResponseWriter, ev *Event) {
+	key := ev.DedupKey()
+	claimed, err := h.dedup.Claim(ctx, key)
+	if err != nil {
+		if h.log != nil {
+			h.logf(ctx, slog.LevelError, "webhook deduplicator failed", slog.Any("event", ev), slog.String("error", err.Error()))
+		}
+		reply(w, http.StatusInternalServerError, bodyInternal)
+		return
+	}
+	if !claimed {
+		if h.log != nil {
+			h.logf(ctx, slog.LevelInfo, "webhook duplicate ignored", slog.Any("event", ev))
+		}
+		reply(w, http.StatusOK, bodyOK)
+		return
+	}
+	// Complete and Release must run even when the request's context has
+	// ended (the client hung up after the function ran). The memory
+	// deduplicator never looks at its context.
+	detached := ctx
+	if _, mem := h.dedup.(*MemoryDeduplicator); !mem {
+		detached = context.WithoutCancel(ctx)
+	}
+	done := false
+	defer func() {
+		// Runs on failure and on panic: free the key for the retry.
+		if !done {
+			h.release(ctx, detached, ev, key)
+		}
+	}()
+	if err := h.call(ctx, ev); err != nil {
+		h.failed(ctx, w, ev, err)
+		return
+	}
+	done = true
+	if err := h.dedup.Complete(detached, key); err != nil && h.log != nil {
+		h.logf(ctx, slog.LevelWarn, "webhook deduplicator complete failed", slog.Any("event", ev), slog.String("error", err.Error()))
+	}
+	if h.log != nil {
+		h.logf(ctx, slog.LevelDebug, "webhook processed", slog.Any("event", ev))
+	}
+	reply(w, http.StatusOK, bodyOK)
+}
+
+// release frees a claimed key after a failure.
+func (h *handler) release(ctx, detached context.Context, ev *Event, key string) {
+	if err := h.dedup.Release(detached, key); err != nil && h.log != nil {
+		h.logf(ctx, slog.LevelWarn, "webhook deduplicator release failed", slog.Any("event", ev), slog.String("error", err.Error()))
+	}
 }
 
 // readBody reads the request body within the read timeout. It sets the
 // connection's read deadline when the ResponseWriter supports it, and
-// checks the time after each read in any case.
+// checks the time before each read in any case. The buffer is sized from
+// Content-Length (never beyond the limit) so that a body sent with its
+// length is read without growing; the returned slice is owned by the
+// request alone.
 func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > h.maxBody {
+		return nil, ErrPayloadTooLarge
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return []byte{}, nil
+	}
 	deadline := time.Now().Add(h.readTimeout)
-	rc := http.NewResponseController(w)
-	connDeadline := rc.SetReadDeadline(deadline) == nil
-	body := &deadlineReader{r: http.MaxBytesReader(w, r.Body, h.maxBody), deadline: deadline}
-	b, err := readBody(body, r.ContentLength, h.maxBody)
-	if err != nil {
-		if isTimeout(err) {
+	dw := readDeadliner(w)
+	if dw != nil && dw.SetReadDeadline(deadline) != nil {
+		dw = nil
+	}
+	size := int64(512)
+	if r.ContentLength >= 0 {
+		size = r.ContentLength + 1 // +1 so that reading EOF needs no growth
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			// Double, but never beyond one byte over the limit.
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), h.maxBody+1-int64(len(buf)))))
+		}
+		if !time.Now().Before(deadline) {
 			return nil, errBodyTimeout
 		}
-		return nil, err
+		n, err := r.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > h.maxBody {
+			tooLarge(w)
+			return nil, ErrPayloadTooLarge
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if isTimeout(err) {
+				return nil, errBodyTimeout
+			}
+			return nil, &readError{err}
+		}
 	}
-	if connDeadline {
+	if dw != nil {
 		// The body is read: the deadline must not fire while the function
 		// runs (a connection read error cancels the request's context).
-		_ = rc.SetReadDeadline(time.Time{})
+		_ = dw.SetReadDeadline(time.Time{})
 	}
-	return b, nil
+	return buf, nil
+}
+
+// readDeadliner finds the SetReadDeadline of w or of a ResponseWriter it
+// wraps, as http.ResponseController does, without allocating.
+func readDeadliner(w http.ResponseWriter) interface{ SetReadDeadline(time.Time) error } {
+	for {
+		switch t := w.(type) {
+		case interface{ SetReadDeadline(time.Time) error }:
+			return t
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return nil
+		}
+	}
+}
+
+// tooLarge tells the server, as http.MaxBytesReader does, that the body
+// was over the limit, so that it closes the connection after the reply
+// instead of reading the rest of the body.
+func tooLarge(w http.ResponseWriter) {
+	var one [1]byte
+	_, _ = http.MaxBytesReader(w, io.NopCloser(strings.NewReader("x")), 0).Read(one[:])
 }
 
 // errBodyTimeout is a body that was not complete within the read timeout.
 var errBodyTimeout = errors.New("webhooks: request body not received within the read timeout")
-
-// deadlineReader fails any read that starts after deadline, so a trickled
-// body is cut off even where the connection's deadline cannot be set.
-type deadlineReader struct {
-	r        io.Reader
-	deadline time.Time
-}
-
-func (d *deadlineReader) Read(p []byte) (int, error) {
-	if !time.Now().Before(d.deadline) {
-		return 0, os.ErrDeadlineExceeded
-	}
-	return d.r.Read(p)
-}
 
 func isTimeout(err error) bool {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -277,9 +349,9 @@ func isTimeout(err error) bool {
 }
 
 func (h *handler) call(ctx context.Context, ev *Event) error {
-	ctx, cancel := context.WithTimeout(ctx, h.timeout)
-	defer cancel()
-	return h.fn(ctx, ev)
+	cctx := newCallCtx(ctx, h.timeout)
+	defer cctx.end()
+	return h.fn(cctx, ev)
 }
 
 func (h *handler) failed(ctx context.Context, w http.ResponseWriter, ev *Event, err error) {
@@ -315,7 +387,9 @@ func (h *handler) refuseErr(ctx context.Context, w http.ResponseWriter, err erro
 }
 
 func (h *handler) refuse(ctx context.Context, w http.ResponseWriter, status int, body, reason string) {
-	h.logf(ctx, slog.LevelWarn, "webhook refused", slog.Int("status", status), slog.String("reason", reason))
+	if h.log != nil {
+		h.logf(ctx, slog.LevelWarn, "webhook refused", slog.Int("status", status), slog.String("reason", reason))
+	}
 	reply(w, status, body)
 }
 
@@ -325,11 +399,19 @@ func (h *handler) logf(ctx context.Context, level slog.Level, msg string, attrs 
 	}
 }
 
+// Header values of every reply, shared by all replies. Their capacity is
+// their length, so an append by a middleware copies them.
+var (
+	hdrJSON    = []string{"application/json"}[:1:1]
+	hdrNosniff = []string{"nosniff"}[:1:1]
+	hdrNoStore = []string{"no-store"}[:1:1]
+)
+
 func reply(w http.ResponseWriter, status int, body string) {
 	hd := w.Header()
-	hd.Set("Content-Type", "application/json")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "no-store")
+	hd["Content-Type"] = hdrJSON
+	hd["X-Content-Type-Options"] = hdrNosniff
+	hd["Cache-Control"] = hdrNoStore
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(body))
+	_, _ = io.WriteString(w, body)
 }

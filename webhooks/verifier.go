@@ -145,6 +145,12 @@ func NewVerifier(opts ...VerifierOption) (*Verifier, error) {
 // secret applies to the type, [ErrSignatureMismatch], and, for a verified
 // body that is not a valid notification, [ErrInvalidPayload].
 func (v *Verifier) Verify(payload []byte, signature string) (*Event, error) {
+	return v.verify(payload, signature, false)
+}
+
+// verify is Verify; with owned, the payload belongs to the caller of
+// verify alone (the handler's body buffer) and Event.Data may share it.
+func (v *Verifier) verify(payload []byte, signature string, owned bool) (*Event, error) {
 	if int64(len(payload)) > v.maxPayload {
 		return nil, ErrPayloadTooLarge
 	}
@@ -170,15 +176,20 @@ func (v *Verifier) Verify(payload []byte, signature string) (*Event, error) {
 	var env *envelope
 	candidates := [2][]string{nil, v.defaults}
 	if len(v.byType) > 0 {
-		// Read the type to choose the secrets. The envelope decoded here
-		// is the one parsed after verification, so the type whose secret
-		// verified the body is the type of the returned event. An
+		// Read the type to choose the secrets. The parse after
+		// verification reads the type the same way (the fast path when it
+		// applies, else the envelope decoded here), so the type whose
+		// secret verified the body is the type of the returned event. An
 		// unreadable body leaves only the default secrets.
-		env = new(envelope)
-		if json.Unmarshal(payload, env) == nil {
-			candidates[0] = v.byType[env.Type]
+		if typ, ok := scanType(payload); ok {
+			candidates[0] = v.byType[typ]
 		} else {
-			env = nil
+			env = new(envelope)
+			if json.Unmarshal(payload, env) == nil {
+				candidates[0] = v.byType[env.Type]
+			} else {
+				env = nil
+			}
 		}
 	}
 	if len(candidates[0]) == 0 && len(candidates[1]) == 0 {
@@ -192,7 +203,7 @@ func (v *Verifier) Verify(payload []byte, signature string) (*Event, error) {
 				if env != nil {
 					return parseEnvelope(env)
 				}
-				return Parse(payload)
+				return parse(payload, owned)
 			}
 		}
 	}
