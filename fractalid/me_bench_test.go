@@ -16,6 +16,9 @@ import (
 //
 //	go test -run '^$' -bench 'BenchmarkMe' -benchmem -count 6 ./fractalid/
 //
+// Each reports cpu-ns/op beside ns/op: the process's CPU time per call
+// (client and server), steadier than wall time on a loaded machine.
+//
 // BenchmarkMeRaw is the baseline: plain net/http and encoding/json into the
 // same User struct, with the same body over the same loopback server.
 // BenchmarkMeRawPlainStruct decodes into plain structs without any custom
@@ -44,6 +47,7 @@ func BenchmarkMe(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		u, err := c.Me(ctx)
 		if err != nil || len(u.VerificationCases) != 1 {
@@ -79,6 +83,7 @@ func BenchmarkMeRaw(b *testing.B) {
 	hc := srv.Client()
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v2/users/me", nil)
 		if err != nil {
@@ -133,6 +138,7 @@ func BenchmarkMeRawPlainStruct(b *testing.B) {
 	hc := srv.Client()
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v2/users/me", nil)
 		if err != nil {
@@ -159,6 +165,7 @@ func BenchmarkDecodeUser(b *testing.B) {
 	body := readFixture(b, "users_me_all_details.json")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
+	defer reportCPU(b)()
 	for b.Loop() {
 		var u User
 		if err := json.Unmarshal(body, &u); err != nil {
@@ -171,6 +178,7 @@ func BenchmarkDecodeUserPlainStruct(b *testing.B) {
 	body := readFixture(b, "users_me_all_details.json")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
+	defer reportCPU(b)()
 	for b.Loop() {
 		var u plainUser
 		if err := json.Unmarshal(body, &u); err != nil {

@@ -5,12 +5,16 @@
 //
 //   - GET and POST /authorize (frontend host): a small HTML consent page with
 //     approve and deny buttons (element ids "approve" and "deny") that a real
-//     browser or a plain HTTP client can drive;
+//     browser or a plain HTTP client can drive; loaded in an iframe (see
+//     WithEmbedMode) it acts as the embedded journey and posts its outcome
+//     to the parent window instead of redirecting;
 //   - POST /oauth/token (auth host): the authorization_code, refresh_token
 //     and client_credentials grants with Doorkeeper's rules: codes valid 10
-//     minutes and single use, the redirect URI checked, refresh-token
-//     rotation with revocation on first use of the new access token, and
-//     RFC 6749 error bodies;
+//     minutes and single use, the redirect URI checked, PKCE (plain and
+//     S256) enforced when the authorization carried a challenge,
+//     refresh-token rotation with revocation on first use of the new access
+//     token, and RFC 6749 error bodies with Doorkeeper's WWW-Authenticate
+//     header (see WithoutTokenErrorChallenge);
 //   - GET /v2/users/me and GET /v2/stats/* (resource host): the user's data
 //     filtered by the token's scopes, and statistics computed from the fake's
 //     users with zero counts left out.
