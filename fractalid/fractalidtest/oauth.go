@@ -91,7 +91,6 @@ type authRequest struct {
 	loginHint   string
 	challenge   string
 	method      string // code_challenge_method: plain or S256
-	embedded    bool   // the iframe journey: post a message instead of redirecting
 }
 
 // userScopes are the scopes an application may request at /authorize by
