@@ -56,3 +56,60 @@ func BenchmarkClaimComplete(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkClaimCompletePaired runs the adapter's Claim+Complete and the
+// raw commands alternately in one loop, timing each, so that the load of
+// a shared machine falls on both alike. It reports ns per operation of
+// each and the ratios adapter/raw.
+func BenchmarkClaimCompletePaired(b *testing.B) {
+	c := newClient(b)
+	ctx := context.Background()
+	prefix := "bench:paired:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
+	d, err := redisstore.NewDeduplicator(c, redisstore.WithKeyPrefix(prefix+"a:"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var adapter, claim, raw2, raw1 time.Duration
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		key := strconv.Itoa(i)
+		// The three run in a rotating order, so none always goes first.
+		for j := range 3 {
+			switch (i + j) % 3 {
+			case 0:
+				t0 := time.Now()
+				if ok, err := d.Claim(ctx, key); err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+				tc := time.Now()
+				if err := d.Complete(ctx, key); err != nil {
+					b.Fatal(err)
+				}
+				adapter += time.Since(t0)
+				claim += tc.Sub(t0)
+			case 1:
+				t0 := time.Now()
+				if err := c.SetNX(ctx, prefix+"r2:"+key, "c:0123456789abcdef0123456789abcdef", time.Minute).Err(); err != nil {
+					b.Fatal(err)
+				}
+				if err := c.Set(ctx, prefix+"r2:"+key, "d", time.Hour).Err(); err != nil {
+					b.Fatal(err)
+				}
+				raw2 += time.Since(t0)
+			case 2:
+				t0 := time.Now()
+				if err := c.SetNX(ctx, prefix+"r1:"+key, "c:0123456789abcdef0123456789abcdef", time.Minute).Err(); err != nil {
+					b.Fatal(err)
+				}
+				raw1 += time.Since(t0)
+			}
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(adapter.Nanoseconds())/n, "adapter-ns/op")
+	b.ReportMetric(float64(raw2.Nanoseconds())/n, "raw-setnx+set-ns/op")
+	b.ReportMetric(float64(raw1.Nanoseconds())/n, "raw-setnx-ns/op")
+	b.ReportMetric(float64(adapter)/float64(raw2), "x-vs-setnx+set")
+	b.ReportMetric(float64(adapter)/float64(raw1), "x-vs-setnx")
+	b.ReportMetric(float64(claim)/float64(raw1), "x-claim-vs-setnx")
+}
