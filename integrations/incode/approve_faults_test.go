@@ -29,7 +29,7 @@ func TestApproveNeverDuplicated(t *testing.T) {
 		{name: "503 burst", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3}, check: faultCheckAPI(503, incode.ErrServer, 0)},
 		{name: "429 with Retry-After", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, incode.ErrRateLimited, time.Second)},
 		{name: "500 in Incode's shape", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500,
-			Body: `{"timestamp":1688044216480,"status":500,"error":"Internal Server Error","message":"Unexpected error occured","path":"/omni/process/approve"}`},
+			Body: `{"timestamp":1688044216480,"status":500,"error":"Internal Server Error","message":"Unexpected error occured","path":"/omni/process/approve"}`}, //nolint:misspell // verbatim from Incode
 			check: faultCheckAPI(500, incode.ErrServer, 0)},
 		{name: "HTML 502", fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: faultCheckAPI(502, incode.ErrServer, 0)},
 		{name: "reset before read", fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: faultCheckTransport(false)},

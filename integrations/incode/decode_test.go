@@ -270,8 +270,8 @@ func TestErrorExamples(t *testing.T) {
 	}{
 		{400, 4005, `{"timestamp":1584639032757,"status":4005,"error":"Spoof attempt detected","message":"BadRequestException: Spoof attempt detected.","path":"/omni/add/face"}`,
 			"Spoof attempt detected", "BadRequestException: Spoof attempt detected.", "/omni/add/face", 1584639032757},
-		{500, 500, `{"timestamp":1688044216480,"status":500,"error":"Internal Server Error","message":"Unexpected error occured","path":"/omni/incode-id/authenticate"}`,
-			"Internal Server Error", "Unexpected error occured", "/omni/incode-id/authenticate", 1688044216480},
+		{500, 500, `{"timestamp":1688044216480,"status":500,"error":"Internal Server Error","message":"Unexpected error occured","path":"/omni/incode-id/authenticate"}`, //nolint:misspell // verbatim from Incode
+			"Internal Server Error", "Unexpected error occured", "/omni/incode-id/authenticate", 1688044216480}, //nolint:misspell // verbatim from Incode
 		{400, 4019, `{"timestamp":1695335887367,"status":4019,"error":"Face not found.","path":"/omni/add/face/third-party"}`,
 			"Face not found.", "", "/omni/add/face/third-party", 1695335887367},
 		{400, 6000, `{"timestamp":1698201468377,"status":6000,"error":"Processing error","path":"/omni/process/face"}`,

@@ -566,3 +566,49 @@ func TestWebhookThenDecide(t *testing.T) {
 		t.Fatalf("decision %v %v", d, err)
 	}
 }
+
+// A token source shared between clients (WithExecutiveTokenSource): no
+// login of its own; a refused token is reported, not renewed. Approve by
+// session token (the third-party form) works on the fake too.
+func TestExecutiveTokenSourceAndSessionApprove(t *testing.T) {
+	t.Parallel()
+	srv := incodetest.NewServer(t)
+	owner := fakeClient(t, srv)
+	ctx := context.Background()
+	sess, err := owner.StartOnboarding(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []option.ClientOption{incode.WithEnvironment(srv.Environment()), option.WithHTTPClient(srv.HTTPClient()), incode.WithAPIKey(srv.APIKey())}
+	if _, err := incode.NewClient(append(base, incode.WithExecutiveTokenSource(owner.ExecutiveTokenSource()),
+		incode.WithExecutiveLogin("a@example.com", incode.NewSecret("p")))...); !errors.Is(err, incode.ErrInvalidArgument) {
+		t.Fatalf("login and source together: %v", err)
+	}
+	shared, err := incode.NewClient(append(base, incode.WithExecutiveTokenSource(owner.ExecutiveTokenSource()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := shared.OnboardingStatus(ctx, incode.ByInterviewID(sess.InterviewID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if srv.ExecutiveLogins() != 1 {
+		t.Fatalf("%d logins", srv.ExecutiveLogins())
+	}
+	srv.RevokeExecutiveTokens()
+	srv.ResetLog()
+	if _, err := shared.Score(ctx, incode.ByInterviewID(sess.InterviewID)); !errors.Is(err, incode.ErrUnauthorized) || srv.Count("", incode.ScorePath) != 1 {
+		t.Fatalf("revoked shared token: %v after %d requests", err, srv.Count("", incode.ScorePath))
+	}
+	if _, err := srv.Finish(sess.InterviewID); err != nil {
+		t.Fatal(err)
+	}
+	a, err := owner.Approve(ctx, sess.Target())
+	if err != nil || !a.Success || srv.Customers() != 1 {
+		t.Fatalf("approve by session token: %v %v", a, err)
+	}
+	if q := srv.Requests(); !strings.Contains(q[len(q)-1].RawQuery, "interviewId="+sess.InterviewID) {
+		t.Fatalf("approve query %q", q[len(q)-1].RawQuery)
+	}
+}
