@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -244,5 +245,65 @@ func TestTLSCertificatePEM(t *testing.T) {
 	srv.Close()
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("certificate file left behind after Close: %v", err)
+	}
+}
+
+// The consent page acts as the embedded journey when framed: the decision
+// is answered with a page posting the documented message to the parent
+// window (target: the redirect URI's origin), not with a redirect.
+func TestConsentPageEmbeddedMode(t *testing.T) {
+	for _, tc := range []struct {
+		mode   fractalidtest.EmbedMode
+		framed bool
+		embed  bool
+	}{
+		{fractalidtest.EmbedAuto, true, true},
+		{fractalidtest.EmbedAuto, false, false},
+		{fractalidtest.EmbedAlways, false, true},
+		{fractalidtest.EmbedNever, true, false},
+	} {
+		srv := fractalidtest.NewServer(t, fractalidtest.WithEmbedMode(tc.mode))
+		u := srv.AddUser(fractalidtest.User{})
+		cfg := srv.Config(fractalid.ScopeUID)
+		authURL, _ := cfg.AuthCodeURL("st-1")
+		q, _ := url.Parse(authURL)
+		form := q.Query()
+		for _, decision := range []string{"approve", "deny"} {
+			form.Set("decision", decision)
+			form.Set("user_id", u.ID())
+			req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/authorize", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tc.framed {
+				req.Header.Set("Sec-Fetch-Dest", "iframe")
+			}
+			hc := srv.HTTPClient()
+			hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body strings.Builder
+			_, _ = io.Copy(&body, resp.Body)
+			_ = resp.Body.Close()
+			if !tc.embed {
+				if resp.StatusCode != http.StatusFound {
+					t.Errorf("mode %d framed %v %s: status %d, want a redirect", tc.mode, tc.framed, decision, resp.StatusCode)
+				}
+				continue
+			}
+			b := body.String()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(b, "window.parent.postMessage(") || !strings.Contains(b, `"http://127.0.0.1"`) {
+				t.Fatalf("mode %d %s: %d %s", tc.mode, decision, resp.StatusCode, b)
+			}
+			if decision == "approve" && (!strings.Contains(b, `"code":`) || !strings.Contains(b, `"sub1":`) || !strings.Contains(b, `"state":"st-1"`)) {
+				t.Errorf("approval message: %s", b)
+			}
+			if decision == "deny" && !strings.Contains(b, `"error":"access_denied"`) {
+				t.Errorf("denial message: %s", b)
+			}
+		}
+	}
+	if _, err := fractalidtest.Start(fractalidtest.WithEmbedMode(7)); err == nil {
+		t.Error("an unknown mode must be refused")
 	}
 }
