@@ -58,8 +58,8 @@ func vendorOption(name string, f func(*settings) error) option.ClientOption {
 // WithTokenURL). Either this or option.WithTokenSource is required.
 func WithCredentials(clientID, clientSecret string) option.ClientOption {
 	return vendorOption("WithCredentials", func(s *settings) error {
-		if strings.TrimSpace(clientID) == "" || clientSecret == "" {
-			return errors.New("client ID and client secret are required")
+		if err := apiclient.CheckClientCredentials(clientID, clientSecret); err != nil {
+			return err
 		}
 		s.clientID, s.clientSecret = clientID, clientSecret
 		return nil
@@ -97,11 +97,8 @@ func WithScopes(scopes ...string) option.ClientOption {
 // endpoint and never logged.
 func WithAPIKey(key string) option.ClientOption {
 	return vendorOption("WithAPIKey", func(s *settings) error {
-		if strings.TrimSpace(key) == "" {
-			return errors.New("empty API key")
-		}
-		if strings.ContainsAny(key, "\r\n") {
-			return errors.New("API key must not contain line breaks")
+		if err := apiclient.CheckAPIKey(key); err != nil {
+			return err
 		}
 		s.apiKey = key
 		return nil
@@ -141,10 +138,7 @@ func NewClient(opts ...option.ClientOption) (*Client, error) {
 	case s.TokenSource != nil:
 		ts = s.TokenSource
 	case v.clientID != "":
-		if _, err := apiclient.ParseBaseURL(v.tokenURL, s.InsecureHTTP); err != nil {
-			return nil, fmt.Errorf("ekycadmin: token URL: %w", err)
-		}
-		thc, err := newTokenHTTPClient(s)
+		thc, err := s.TokenHTTPClient(v.tokenURL)
 		if err != nil {
 			return nil, err
 		}

@@ -81,8 +81,8 @@ func WithMaxFileBytes(n int64) option.ClientOption {
 // NewClient refuses it (it acts for a user).
 func WithCredentials(clientID, clientSecret string) option.ClientOption {
 	return vendorOption("WithCredentials", func(s *settings) error {
-		if strings.TrimSpace(clientID) == "" || clientSecret == "" {
-			return errors.New("client ID and client secret are required")
+		if err := apiclient.CheckClientCredentials(clientID, clientSecret); err != nil {
+			return err
 		}
 		s.clientID, s.clientSecret = clientID, clientSecret
 		return nil

@@ -151,10 +151,7 @@ func NewStatsClient(opts ...option.ClientOption) (*StatsClient, error) {
 	case s.TokenSource != nil:
 		ts = s.TokenSource
 	case v.clientID != "":
-		if _, err := apiclient.ParseBaseURL(v.env.AuthURL, s.InsecureHTTP); err != nil {
-			return nil, fmt.Errorf("fractalid: token endpoint: %w", err)
-		}
-		thc, err := apiclient.NewHTTPClient(s.TokenClientOptions()...)
+		thc, err := s.TokenHTTPClient(v.env.TokenURL())
 		if err != nil {
 			return nil, err
 		}

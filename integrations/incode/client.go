@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -85,11 +84,8 @@ func WithTokenURL(rawURL string) option.ClientOption {
 // to the token endpoint and never logged.
 func WithAPIKey(key string) option.ClientOption {
 	return vendorOption("WithAPIKey", func(s *settings) error {
-		if strings.TrimSpace(key) == "" {
-			return errors.New("empty API key")
-		}
-		if strings.ContainsAny(key, "\r\n") {
-			return errors.New("API key must not contain line breaks")
+		if err := apiclient.CheckAPIKey(key); err != nil {
+			return err
 		}
 		s.apiKey = key
 		return nil
@@ -104,8 +100,8 @@ func WithAPIKey(key string) option.ClientOption {
 // option.WithTokenSource.
 func WithClientCredentials(clientID, clientSecret string) option.ClientOption {
 	return vendorOption("WithClientCredentials", func(s *settings) error {
-		if strings.TrimSpace(clientID) == "" || clientSecret == "" {
-			return errors.New("client ID and client secret are required")
+		if err := apiclient.CheckClientCredentials(clientID, clientSecret); err != nil {
+			return err
 		}
 		s.clientID, s.clientSecret = clientID, clientSecret
 		return nil
@@ -252,10 +248,7 @@ func NewClient(opts ...option.ClientOption) (*Client, error) {
 		if tokenURL == "" {
 			tokenURL = v.env.TokenURL()
 		}
-		if _, err := apiclient.ParseBaseURL(tokenURL, s.InsecureHTTP); err != nil {
-			return nil, fmt.Errorf("incode: token URL: %w", err)
-		}
-		thc, err := apiclient.NewHTTPClient(s.TokenClientOptions()...)
+		thc, err := s.TokenHTTPClient(tokenURL)
 		if err != nil {
 			return nil, err
 		}

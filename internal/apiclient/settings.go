@@ -193,3 +193,32 @@ func CheckHeader(key, value string) error {
 
 // CheckRetryPolicy validates a retry policy.
 func CheckRetryPolicy(p RetryPolicy) error { return p.validate() }
+
+// TokenHTTPClient checks a token endpoint's URL (https unless loopback or
+// InsecureHTTP) and returns the HTTP client for its requests (see
+// NewHTTPClient and TokenClientOptions).
+func (s *Settings) TokenHTTPClient(tokenURL string) (*http.Client, error) {
+	if _, err := ParseBaseURL(tokenURL, s.InsecureHTTP); err != nil {
+		return nil, fmt.Errorf("%s: token URL: %w", s.Package, err)
+	}
+	return NewHTTPClient(s.TokenClientOptions()...)
+}
+
+// CheckClientCredentials validates a client ID and secret pair.
+func CheckClientCredentials(clientID, clientSecret string) error {
+	if strings.TrimSpace(clientID) == "" || clientSecret == "" {
+		return errors.New("client ID and client secret are required")
+	}
+	return nil
+}
+
+// CheckAPIKey validates an API key sent in a header.
+func CheckAPIKey(key string) error {
+	if strings.TrimSpace(key) == "" {
+		return errors.New("empty API key")
+	}
+	if strings.ContainsAny(key, "\r\n") {
+		return errors.New("API key must not contain line breaks")
+	}
+	return nil
+}
