@@ -51,5 +51,6 @@
 // (with or without Retry-After), an HTML error page, a hang, a connection
 // reset before or after the request is read, a truncated body or an
 // oversized body. Requests returns what the server received, with the
-// Authorization header redacted.
+// Authorization header redacted. These come from kyctest.Fake, which every
+// fake of this module embeds; the faults are kyctest.Fault values.
 package ekycadmintest

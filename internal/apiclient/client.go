@@ -6,9 +6,14 @@
 //
 //	auth (Bearer from a reusable token source and the configured headers,
 //	      only to the base URL's origin: scheme, host and port)
-//	-> retries (go-retryablehttp with RetryPolicy)
-//	-> per-attempt timeout and logging
+//	-> retries (go-retryablehttp with RetryPolicy; a call with its own
+//	   timeout or policy gets an engine of its own over the same base)
+//	-> per-attempt timeout, logging and, when on, the attempt's span
 //	-> the caller's base transport (never replaced)
+//
+// Do and Stream open the call's span (named after Request.Operation) when
+// tracing is on, apply the per-call settings (Request.Call) and fill the
+// caller's kyc.Response.
 //
 // Each layer is one file: options.go (Option and the client settings),
 // client.go (New, Do, Stream), request.go (building the *http.Request),
@@ -18,7 +23,9 @@
 // transport_retry.go (the retry policy and the retry transport), and
 // transport_attempt.go (per-attempt counting and logging), redirect.go
 // (the redirect policy: credentials never follow a redirect to another
-// origin).
+// origin), settings.go (what the public package option writes to: the
+// shared client settings, the per-call settings and the vendor-option
+// helper) and trace.go (the spans and their attributes).
 package apiclient
 
 import (
