@@ -18,6 +18,17 @@
 //     tokens on every refresh); [NewClient] with that source gives a
 //     [Client] whose [Client.Me] returns the typed [User].
 //
+// [User] loses nothing from the reply: unknown keys are kept in the Extra
+// maps of every level, booleans the server left out stay nil (not false),
+// and marshalling a decoded User gives back the body's keys and values.
+//
+// The embedded journey runs the same flow in an iframe: [Config.AuthCodeURL]
+// (with [WithLoginMethod] and [WithWalletCurrency]) is its src, [EmbedAllow]
+// and [EmbedSandbox] its attributes, [Environment.EmbedOrigin] the origin
+// the parent page accepts messages from, and [Config.ParseEmbedMessage]
+// reads the message the page forwards, in place of step 2. PKCE is opt-in
+// ([WithPKCE], [Config.ExchangeWithVerifier]): Fractal does not document it.
+//
 // Errors match the sentinels of this package with errors.Is (for example
 // [ErrUnauthorized], [ErrReauthorizationRequired], [ErrAccessDenied],
 // [ErrFileURLExpired]) and are always pointers. Secrets, tokens, codes and
