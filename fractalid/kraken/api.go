@@ -1,0 +1,323 @@
+package kraken
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/kycgo/kyc/internal/apiclient"
+)
+
+// KYCState is the state of a user's KYC: "approved", "pending" or
+// "rejected". Other values are kept as sent.
+type KYCState string
+
+// The documented states.
+const (
+	StateApproved KYCState = "approved"
+	StatePending  KYCState = "pending"
+	StateRejected KYCState = "rejected"
+)
+
+// Final reports whether the state is approved or rejected.
+func (s KYCState) Final() bool { return s == StateApproved || s == StateRejected }
+
+// Session is the reply of the one-time-token exchange.
+type Session struct {
+	// UserID is the Kraken user id: the key of Status, Data and File and
+	// the "id" of the webhooks.
+	UserID string `json:"userId"`
+	// State is the user's KYC state.
+	State KYCState `json:"state"`
+	// ExternalState is "externalState" as sent (any JSON; its meaning is
+	// not documented), nil when absent.
+	ExternalState json.RawMessage `json:"externalState,omitempty"`
+}
+
+// Session exchanges the one-time token of a redirect or an iframe message
+// for the user id and KYC state: GET /public/kyc/token/{oneTimeToken}
+// (documented). Whether the token is single-use, and its lifetime, are not
+// documented; a used or unknown token is expected to give an error
+// matching ErrNotFound. The token never appears in errors or logs.
+func (c *Client) Session(ctx context.Context, oneTimeToken string) (*Session, error) {
+	if oneTimeToken == "" || len(oneTimeToken) > maxTokenLen {
+		return nil, fmt.Errorf("kraken: %w: one-time token is empty or too long", ErrInvalidArgument)
+	}
+	path, err := apiclient.JoinPath("public", "kyc", "token", oneTimeToken)
+	if err != nil {
+		return nil, err
+	}
+	var s Session
+	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: path}, &s); err != nil {
+		return nil, scrub(err, oneTimeToken)
+	}
+	if s.UserID == "" {
+		return nil, &DecodeError{Method: http.MethodGet, Path: redactedSessionPath, StatusCode: http.StatusOK, Err: errors.New("reply has no userId")}
+	}
+	return &s, nil
+}
+
+// Status is the reply of GET /public/kyc/{userId}/status.
+type Status struct {
+	// Status is the user's KYC state.
+	Status KYCState `json:"status"`
+	// Raw is the whole reply as sent.
+	Raw json.RawMessage `json:"-"`
+}
+
+// Status returns the user's KYC state: GET /public/kyc/{userId}/status.
+//
+// Experimental: this endpoint is known from integrators' code only (they
+// poll it every few seconds while the state is pending), not from
+// Fractal's docs; its path and reply may differ.
+func (c *Client) Status(ctx context.Context, userID string) (*Status, error) {
+	path, err := userPath(userID, "status")
+	if err != nil {
+		return nil, err
+	}
+	var raw json.RawMessage
+	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: path}, &raw); err != nil {
+		return nil, err
+	}
+	st := &Status{}
+	if err := json.Unmarshal(raw, st); err != nil || st.Status == "" {
+		return nil, &DecodeError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK, Err: errors.New("reply has no status string")}
+	}
+	st.Raw = raw
+	return st, nil
+}
+
+func userPath(userID string, rest ...string) (string, error) {
+	if err := checkToken("user ID", userID); err != nil {
+		return "", err
+	}
+	return apiclient.JoinPath(append([]string{"public", "kyc", userID}, rest...)...)
+}
+
+// Data is the reply of GET /public/kyc/{userId}/data: the fields
+// integrators read are typed, the whole reply is in Raw. It holds personal
+// data: String, GoString, LogValue and every fmt verb show only whether
+// the review is green.
+type Data struct {
+	// Info holds the person's and documents' data.
+	Info DataInfo `json:"info"`
+	// Review holds the review's level and answer.
+	Review DataReview `json:"review"`
+	// Agreement holds when the user accepted the terms.
+	Agreement DataAgreement `json:"agreement"`
+	// Email and Phone are the contact data, when shared.
+	Email string `json:"email"`
+	Phone string `json:"phone"`
+	// Raw is the whole reply as sent.
+	Raw json.RawMessage `json:"-"`
+}
+
+// DataInfo is the "info" object of Data.
+type DataInfo struct {
+	FirstNameEn  string `json:"firstNameEn"`
+	LastNameEn   string `json:"lastNameEn"`
+	DOB          string `json:"dob"`
+	PlaceOfBirth string `json:"placeOfBirth"`
+	// Nationality is an ISO 3166-1 alpha-3 code.
+	Nationality string `json:"nationality"`
+	// IDDocs are the identity documents.
+	IDDocs []IDDoc `json:"idDocs"`
+}
+
+// IDDoc is one identity document of DataInfo.
+type IDDoc struct {
+	// Country is an ISO 3166-1 alpha-3 code.
+	Country    string `json:"country"`
+	Number     string `json:"number"`
+	IDDocType  string `json:"idDocType"`
+	IssuedDate string `json:"issuedDate"`
+	ValidUntil string `json:"validUntil"`
+}
+
+// DataReview is the "review" object of Data.
+type DataReview struct {
+	LevelName    string `json:"levelName"`
+	ReviewResult struct {
+		// ReviewAnswer is "GREEN" for a pass; other values are kept.
+		ReviewAnswer string `json:"reviewAnswer"`
+	} `json:"reviewResult"`
+}
+
+// DataAgreement is the "agreement" object of Data.
+type DataAgreement struct {
+	AcceptedAt string `json:"acceptedAt"`
+}
+
+// Green reports whether the review answer is "GREEN" (integrators read it
+// as approved).
+func (d Data) Green() bool { return d.Review.ReviewResult.ReviewAnswer == "GREEN" }
+
+// String shows the level and review answer only, never personal data.
+func (d Data) String() string {
+	return "kraken.Data{Level: " + d.Review.LevelName + ", ReviewAnswer: " + d.Review.ReviewResult.ReviewAnswer + ", personal data: [redacted]}"
+}
+
+// GoString is String.
+func (d Data) GoString() string { return d.String() }
+
+// Format prints String for every verb.
+func (d Data) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, d.String()) }
+
+// LogValue logs the level and review answer only.
+func (d Data) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("level", d.Review.LevelName), slog.String("review_answer", d.Review.ReviewResult.ReviewAnswer))
+}
+
+// Data returns the user's KYC data: GET /public/kyc/{userId}/data.
+//
+// Experimental: this endpoint is known from integrators' code only (a
+// Sumsub-style applicant), not from Fractal's docs, whose API reference
+// lists it only as PublicKycController_getData; its path and fields may
+// differ. Fields of another type than expected are left empty rather than
+// failing; Raw always holds the whole reply.
+func (c *Client) Data(ctx context.Context, userID string) (*Data, error) {
+	path, err := userPath(userID, "data")
+	if err != nil {
+		return nil, err
+	}
+	var raw json.RawMessage
+	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: path}, &raw); err != nil {
+		return nil, err
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, &DecodeError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK, Err: errors.New("reply is not a JSON object")}
+	}
+	d := &Data{Raw: raw}
+	decodeLenient(raw, d)
+	return d, nil
+}
+
+// decodeLenient fills the fields of d that have the expected types,
+// skipping the others.
+func decodeLenient(raw json.RawMessage, d *Data) {
+	if json.Unmarshal(raw, d) == nil {
+		return
+	}
+	var top map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &top)
+	*d = Data{Raw: raw}
+	_ = json.Unmarshal(top["email"], &d.Email)
+	_ = json.Unmarshal(top["phone"], &d.Phone)
+	_ = json.Unmarshal(top["agreement"], &d.Agreement)
+	_ = json.Unmarshal(top["review"], &d.Review)
+	var info map[string]json.RawMessage
+	if json.Unmarshal(top["info"], &info) == nil {
+		for k, dst := range map[string]*string{"firstNameEn": &d.Info.FirstNameEn, "lastNameEn": &d.Info.LastNameEn, "dob": &d.Info.DOB, "placeOfBirth": &d.Info.PlaceOfBirth, "nationality": &d.Info.Nationality} {
+			_ = json.Unmarshal(info[k], dst)
+		}
+		var docs []json.RawMessage
+		if json.Unmarshal(info["idDocs"], &docs) == nil {
+			for _, r := range docs {
+				var doc IDDoc
+				if json.Unmarshal(r, &doc) != nil {
+					var m map[string]json.RawMessage
+					_ = json.Unmarshal(r, &m)
+					for k, dst := range map[string]*string{"country": &doc.Country, "number": &doc.Number, "idDocType": &doc.IDDocType, "issuedDate": &doc.IssuedDate, "validUntil": &doc.ValidUntil} {
+						_ = json.Unmarshal(m[k], dst)
+					}
+				}
+				d.Info.IDDocs = append(d.Info.IDDocs, doc)
+			}
+		}
+	}
+}
+
+// FileKind names a document image of File.
+type FileKind string
+
+// The file kinds integrators request. Other values are passed as given.
+const (
+	FileIDFront          FileKind = "idFront"
+	FileIDBack           FileKind = "idBack"
+	FileSelfie           FileKind = "selfie"
+	FileProofOfResidence FileKind = "proofOfResidence"
+)
+
+// File streams one of the user's document images into w and returns the
+// number of bytes written: GET /public/kyc/{userId}/file/{kind}. The body
+// is capped (WithMaxFileBytes, default 50 MiB): beyond the cap it stops
+// with an error matching ErrResponseTooLarge, after writing the bytes up
+// to the cap. Each attempt, body included, is bounded by WithTimeout.
+//
+// Experimental: this endpoint is known from integrators' code only, not
+// from Fractal's docs (which list PublicKycController_getFile only).
+func (c *Client) File(ctx context.Context, userID string, kind FileKind, w io.Writer) (int64, error) {
+	if w == nil {
+		return 0, fmt.Errorf("kraken: %w: nil writer", ErrInvalidArgument)
+	}
+	if err := checkToken("file kind", string(kind)); err != nil {
+		return 0, err
+	}
+	path, err := userPath(userID, "file", string(kind))
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.api.Stream(ctx, &apiclient.Request{Method: http.MethodGet, Path: path, Header: http.Header{"Accept": {"*/*"}}}, c.maxFileBytes)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		if errors.Is(err, ErrResponseTooLarge) {
+			return n, &SizeError{Method: http.MethodGet, Path: path, Limit: c.maxFileBytes}
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return n, fmt.Errorf("kraken: file %s: %w", kind, ctxErr)
+		}
+		return n, fmt.Errorf("kraken: file %s: %w", kind, err)
+	}
+	return n, nil
+}
+
+// scrub removes secret from every error the core may return for a call
+// whose path holds it.
+func scrub(err error, secret string) error {
+	var ae *APIError
+	var de *DecodeError
+	var se *SizeError
+	var te *TransportError
+	switch {
+	case errors.As(err, &ae):
+		ae.Path = redactPath(ae.Path)
+	case errors.As(err, &de):
+		de.Path = redactPath(de.Path)
+	case errors.As(err, &se):
+		se.Path = redactPath(se.Path)
+	case errors.As(err, &te):
+		te.Path = redactPath(te.Path)
+	}
+	if !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	// Any other wrapping (a context error, say): keep the sentinels only.
+	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), secret, "[redacted]"), cause: sentinelOf(err)}
+}
+
+type scrubbedError struct {
+	msg   string
+	cause error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.cause }
+
+func sentinelOf(err error) error {
+	for _, s := range []error{context.Canceled, context.DeadlineExceeded, ErrInvalidArgument, ErrToken} {
+		if errors.Is(err, s) {
+			return s
+		}
+	}
+	return nil
+}
+
