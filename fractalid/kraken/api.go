@@ -320,4 +320,3 @@ func sentinelOf(err error) error {
 	}
 	return nil
 }
-
