@@ -38,7 +38,6 @@ const (
 	FaultOversize = fakeserver.FaultOversize
 )
 
-
 // InjectFault makes the next f.Times (default 1) requests whose method is
 // method ("" = any) and whose path matches pathPattern (exact, or a prefix
 // when it ends in "*", such as "/public/kyc/*") fail as f says. Faults are

@@ -136,6 +136,7 @@ type Server struct {
 	program *fakeserver.Program
 	cfg     settings
 	priv    *kraken.PrivateKey
+	ecKey   *ecdsa.PrivateKey
 
 	mu       sync.Mutex
 	offset   time.Duration
@@ -213,6 +214,7 @@ func start(t fakeserver.TB, opts []Option) (*Server, error) {
 			return nil, err
 		}
 		s.cfg.pub = &k.PublicKey
+		s.ecKey = k
 	}
 	fopts := []fakeserver.Option{fakeserver.WithClock(s.Now)}
 	if cfg.tls {
@@ -257,6 +259,11 @@ func (s *Server) ClientID() string { return s.cfg.clientID }
 // PrivateKey is the integrator key the fake generated, nil when
 // WithPublicKey registered the caller's.
 func (s *Server) PrivateKey() *kraken.PrivateKey { return s.priv }
+
+// SigningKey is the generated key as an *ecdsa.PrivateKey (nil under
+// WithPublicKey), for tests that sign tokens by hand: with another
+// algorithm, other claims or another expiry.
+func (s *Server) SigningKey() *ecdsa.PrivateKey { return s.ecKey }
 
 // WebhookSecret is the secret webhooks are signed with.
 func (s *Server) WebhookSecret() string { return s.cfg.webhookSecret }
