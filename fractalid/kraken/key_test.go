@@ -1,0 +1,143 @@
+package kraken_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/kycgo/kyc/fractalid/kraken"
+)
+
+func pemOf(t *testing.T, typ string, der []byte) string {
+	t.Helper()
+	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
+}
+
+// secp521r1's OID as openssl ecparam writes it in "EC PARAMETERS".
+var ecParams = []byte{0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23}
+
+func TestParsePrivateKeyForms(t *testing.T) {
+	k := p521(t)
+	pk8, _ := x509.MarshalPKCS8PrivateKey(k)
+	sec1, _ := x509.MarshalECPrivateKey(k)
+	pkcs8 := pemOf(t, "PRIVATE KEY", pk8)
+	ec := pemOf(t, "EC PRIVATE KEY", sec1)
+	cases := map[string]string{
+		"PKCS#8":                     pkcs8,
+		"SEC1":                       ec,
+		"SEC1 after EC PARAMETERS":   pemOf(t, "EC PARAMETERS", ecParams) + ec,
+		"literal \\n escapes":        strings.ReplaceAll(strings.TrimSpace(pkcs8), "\n", `\n`),
+		"quoted with \\n escapes":    `"` + strings.ReplaceAll(pkcs8, "\n", `\n`) + `"`,
+		"CRLF line ends":             strings.ReplaceAll(ec, "\n", "\r\n"),
+		"leading and trailing space": "\n\n  " + pkcs8 + "\n\n",
+	}
+	for name, in := range cases {
+		got, err := kraken.ParsePrivateKey([]byte(in))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !got.Public().Equal(&k.PublicKey) {
+			t.Errorf("%s: another key", name)
+		}
+	}
+}
+
+func TestParsePrivateKeyRefusals(t *testing.T) {
+	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	p256der, _ := x509.MarshalPKCS8PrivateKey(p256)
+	p384sec1, _ := x509.MarshalECPrivateKey(p384)
+	rk, _ := rsa.GenerateKey(rand.Reader, 1024) //nolint:gosec // a throwaway key for a refusal test
+	rsader, _ := x509.MarshalPKCS8PrivateKey(rk)
+	_, edk, _ := ed25519.GenerateKey(rand.Reader)
+	edder, _ := x509.MarshalPKCS8PrivateKey(edk)
+	pubder, _ := x509.MarshalPKIXPublicKey(&p521(t).PublicKey)
+	cases := []struct {
+		name  string
+		in    string
+		curve string
+	}{
+		{"P-256 PKCS#8", pemOf(t, "PRIVATE KEY", p256der), "P-256"},
+		{"P-384 SEC1", pemOf(t, "EC PRIVATE KEY", p384sec1), ""},
+		{"RSA", pemOf(t, "PRIVATE KEY", rsader), ""},
+		{"Ed25519", pemOf(t, "PRIVATE KEY", edder), ""},
+		{"public key", pemOf(t, "PUBLIC KEY", pubder), ""},
+		{"encrypted", pemOf(t, "ENCRYPTED PRIVATE KEY", []byte{1, 2, 3}), ""},
+		{"garbage in block", pemOf(t, "PRIVATE KEY", []byte("not der")), ""},
+		{"no PEM", "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA", ""},
+		{"empty", "", ""},
+		{"only parameters", pemOf(t, "EC PARAMETERS", ecParams), ""},
+	}
+	for _, c := range cases {
+		_, err := kraken.ParsePrivateKey([]byte(c.in))
+		var ke *kraken.KeyError
+		if !errors.Is(err, kraken.ErrInvalidKey) || !errors.As(err, &ke) {
+			t.Errorf("%s: err = %v", c.name, err)
+			continue
+		}
+		if c.curve != "" && (ke.Curve != c.curve || !errors.Is(err, kraken.ErrUnsupportedCurve) || !strings.Contains(err.Error(), c.curve)) {
+			t.Errorf("%s: curve %q, err %v", c.name, ke.Curve, err)
+		}
+		if strings.Contains(err.Error(), "MII") {
+			t.Errorf("%s: error shows key bytes: %v", c.name, err)
+		}
+	}
+	// SEC1 on P-384 is refused as wrong curve too.
+	p384k, _ := x509.ParseECPrivateKey(p384sec1)
+	if _, err := kraken.NewPrivateKey(p384k); !errors.Is(err, kraken.ErrUnsupportedCurve) {
+		t.Errorf("NewPrivateKey(P-384) = %v", err)
+	}
+	if _, err := kraken.NewPrivateKey(nil); !errors.Is(err, kraken.ErrInvalidKey) {
+		t.Errorf("NewPrivateKey(nil) = %v", err)
+	}
+}
+
+func TestPrivateKeyNeverPrints(t *testing.T) {
+	k := p521(t)
+	pk, _ := kraken.NewPrivateKey(k)
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	secretHex := fmt.Sprintf("%x", k.D.Bytes()) //nolint:staticcheck // the private scalar, to look for it
+	secretDec := k.D.String()                    //nolint:staticcheck // idem
+	secretB64 := strings.Split(pemOf(t, "PRIVATE KEY", der), "\n")[2]
+	cfg := kraken.Config{ClientID: "client-1", Key: pk}
+	var out bytes.Buffer
+	for _, v := range []any{pk, *pk, cfg, &cfg} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%d", "%q"} {
+			fmt.Fprintf(&out, verb+"\n", v)
+		}
+	}
+	l := slog.New(slog.NewJSONHandler(&out, nil))
+	l.Info("key", "key", pk, "cfg", cfg)
+	l.Info("text", slog.Any("key", pk))
+	slog.New(slog.NewTextHandler(&out, nil)).Info("key", "key", pk, "cfg", cfg)
+	b, _ := json.Marshal(struct {
+		K *kraken.PrivateKey
+		C kraken.Config
+	}{pk, cfg})
+	out.Write(b)
+	s := out.String()
+	for _, secret := range []string{secretHex, secretDec, secretB64} {
+		if strings.Contains(s, secret) {
+			t.Fatalf("the private key leaked:\n%s", s)
+		}
+	}
+	if !strings.Contains(s, "[redacted]") {
+		t.Errorf("no redaction marker:\n%s", s)
+	}
+	pubPEM, err := pk.PublicKeyPEM()
+	if err != nil || !bytes.Contains(pubPEM, []byte("BEGIN PUBLIC KEY")) {
+		t.Errorf("PublicKeyPEM: %s, %v", pubPEM, err)
+	}
+}
