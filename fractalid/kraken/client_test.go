@@ -1,0 +1,259 @@
+package kraken_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kycgo/kyc/fractalid/kraken"
+	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
+)
+
+// bearerRecorder records the Authorization header of each request.
+type bearerRecorder struct {
+	next   http.RoundTripper
+	tokens []string
+}
+
+func (b *bearerRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	b.tokens = append(b.tokens, r.Header.Get("Authorization"))
+	return b.next.RoundTrip(r)
+}
+
+func TestAPITokenIsCachedAndRenewed(t *testing.T) {
+	srv := krakentest.NewServer(t)
+	ott := completeOnce(t, srv)
+	rec := &bearerRecorder{next: srv.HTTPClient().Transport}
+	cfg := srv.Config()
+	c, err := kraken.NewClient(cfg, kraken.WithHTTPClient(&http.Client{Transport: rec}), kraken.WithTokenLifetime(60*time.Second), kraken.WithTokenRefreshMargin(59*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	minted := time.Now()
+	sess, err := c.Session(context.Background(), ott)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := c.Status(context.Background(), sess.UserID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rec.tokens) != 4 || rec.tokens[0] != rec.tokens[3] || !strings.HasPrefix(rec.tokens[0], "Bearer ey") {
+		t.Fatalf("tokens not reused: %d requests", len(rec.tokens))
+	}
+	_, p, _ := splitJWT(t, strings.TrimPrefix(rec.tokens[0], "Bearer "))
+	if !strings.HasPrefix(p, `{"api":true,"clientId":"`+srv.ClientID()+`","iat":`) || !strings.Contains(p, `"exp":`) {
+		t.Errorf("API claims %s", p)
+	}
+	// A second later the token has less than the margin left: a new one.
+	time.Sleep(time.Until(minted.Add(1100 * time.Millisecond)))
+	if _, err := c.Status(context.Background(), sess.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if rec.tokens[4] == rec.tokens[3] {
+		t.Error("token not renewed within the refresh margin")
+	}
+	if _, err := kraken.NewClient(cfg, kraken.WithTokenLifetime(60*time.Second), kraken.WithTokenRefreshMargin(60*time.Second)); err == nil {
+		t.Error("margin equal to the lifetime accepted")
+	}
+}
+
+// A token the server stops accepting (its clock moved) is replaced once.
+func TestExpiredTokenIsReplacedAfter401(t *testing.T) {
+	srv := krakentest.NewServer(t)
+	ott := completeOnce(t, srv)
+	cfg := srv.Config()
+	cfg.Now = time.Now // our clock, while the fake's moves
+	c, _ := kraken.NewClient(cfg, srv.ClientOptions()...)
+	sess, err := c.Session(context.Background(), ott)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Advance(10 * time.Minute) // the cached token is expired for the fake
+	if _, err := c.Status(context.Background(), sess.UserID); !errors.Is(err, kraken.ErrUnauthorized) {
+		// our clock is 10 minutes behind: a fresh token is expired too
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(srv.Refusals()); n != 2 {
+		t.Errorf("%d refusals, want the cached token and one fresh one", n)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	ctx := context.Background()
+	srv := krakentest.NewServer(t)
+	ott := completeOnce(t, srv)
+	fast := kraken.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetryAfter: time.Second}
+	c := newClient(t, srv, kraken.WithRetryPolicy(fast))
+	// A 503 burst on the exchange is retried; the token is used once.
+	srv.InjectFault(http.MethodGet, "/public/kyc/token/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 503, Times: 2})
+	sess, err := c.Session(ctx, ott)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A truncated data body is an error, never half a model.
+	srv.InjectFault(http.MethodGet, "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultTruncate})
+	if d, err := newClient(t, srv, kraken.WithRetryPolicy(kraken.NoRetries)).Data(ctx, sess.UserID); err == nil || d != nil {
+		t.Fatalf("truncated: %v, %v", d, err)
+	}
+	// An HTML error page.
+	srv.InjectFault(http.MethodGet, "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultHTMLError, Status: 502, Times: 3})
+	if _, err := c.Status(ctx, sess.UserID); !errors.Is(err, kraken.ErrServer) {
+		t.Fatalf("html: %v", err)
+	}
+	// An oversized JSON body stops at the cap.
+	srv.InjectFault(http.MethodGet, "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultOversize, Size: 2 << 20})
+	small := newClient(t, srv, kraken.WithMaxResponseBytes(1<<20))
+	if _, err := small.Data(ctx, sess.UserID); !errors.Is(err, kraken.ErrResponseTooLarge) {
+		t.Fatalf("oversize: %v", err)
+	}
+	// A file over the cap: the bytes up to the cap, then an error.
+	capped := newClient(t, srv, kraken.WithMaxFileBytes(8))
+	var buf bytes.Buffer
+	n, err := capped.File(ctx, sess.UserID, kraken.FileIDFront, &buf)
+	if !errors.Is(err, kraken.ErrResponseTooLarge) || n != 8 || buf.Len() != 8 {
+		t.Fatalf("file cap: %d, %v", n, err)
+	}
+	// A hang ends with the caller's context.
+	srv.InjectFault(http.MethodGet, "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultHang})
+	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := c.Status(cctx, sess.UserID); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("hang: %v", err)
+	}
+	// A reset after the exchange was processed: the retry finds the token used.
+	srv.ClearFaults()
+	ott2 := completeOnce(t, srv)
+	srv.InjectFault(http.MethodGet, "/public/kyc/token/*", krakentest.Fault{Kind: krakentest.FaultResetAfterRead})
+	_, err = c.Session(ctx, ott2)
+	if err == nil || strings.Contains(err.Error(), ott2) {
+		t.Fatalf("reset after read: %v", err)
+	}
+}
+
+func TestSessionTokenNeverLogged(t *testing.T) {
+	ctx := context.Background()
+	srv := krakentest.NewServer(t)
+	ott := completeOnce(t, srv)
+	var logs bytes.Buffer
+	l := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newClient(t, srv, kraken.WithLogger(l), kraken.WithRetryPolicy(kraken.NoRetries))
+	sess, err := c.Session(ctx, ott)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Session(ctx, ott) // 404
+	if err == nil {
+		t.Fatal("reuse accepted")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, cerr := c.Session(cctx, ott)
+	if !errors.Is(cerr, context.Canceled) {
+		t.Fatalf("cancelled: %v", cerr)
+	}
+	srv.InjectFault("", "/public/kyc/token/*", krakentest.Fault{Kind: krakentest.FaultResetBeforeRead})
+	_, terr := c.Session(ctx, ott)
+	srv.InjectFault("", "/public/kyc/token/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 200, Body: "{", ContentType: "application/json"})
+	_, derr := c.Session(ctx, ott)
+	for _, e := range []error{err, cerr, terr, derr} {
+		if e == nil {
+			t.Fatal("an injected failure gave no error")
+		}
+		if strings.Contains(e.Error(), ott) {
+			t.Errorf("error shows the one-time token: %v", e)
+		}
+	}
+	if strings.Contains(logs.String(), ott) || !strings.Contains(logs.String(), "[redacted]") || !strings.Contains(logs.String(), `"status":200`) {
+		t.Errorf("logs:\n%s", logs.String())
+	}
+	if _, err := c.Status(ctx, sess.UserID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDataLenient(t *testing.T) {
+	srv := krakentest.NewServer(t)
+	ott := completeOnce(t, srv)
+	c := newClient(t, srv)
+	sess, err := c.Session(context.Background(), ott)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"info":{"firstNameEn":"Ada","dob":19900131,"idDocs":[{"number":42,"country":"DEU"}]},"email":"ada@example.test","extra":{"x":1}}`
+	srv.InjectFault("", "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 200, Body: body})
+	d, err := c.Data(context.Background(), sess.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Info.FirstNameEn != "Ada" || d.Info.DOB != "" || len(d.Info.IDDocs) != 1 || d.Info.IDDocs[0].Country != "DEU" || d.Email != "ada@example.test" || string(d.Raw) != body {
+		t.Errorf("data %+v raw %s", d.Info, d.Raw)
+	}
+	srv.InjectFault("", "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 200, Body: `[1]`})
+	if _, err := c.Data(context.Background(), sess.UserID); !errors.Is(err, kraken.ErrDecode) {
+		t.Errorf("array: %v", err)
+	}
+	srv.InjectFault("", "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 200, Body: `{"state":"approved"}`})
+	if _, err := c.Status(context.Background(), sess.UserID); !errors.Is(err, kraken.ErrDecode) {
+		t.Errorf("status without status: %v", err)
+	}
+}
+
+func TestClientArguments(t *testing.T) {
+	srv := krakentest.NewServer(t)
+	c := newClient(t, srv)
+	ctx := context.Background()
+	if _, err := c.Session(ctx, ""); !errors.Is(err, kraken.ErrInvalidArgument) {
+		t.Error(err)
+	}
+	if _, err := c.Status(ctx, "a b"); !errors.Is(err, kraken.ErrInvalidArgument) {
+		t.Error(err)
+	}
+	if _, err := c.Data(ctx, ""); !errors.Is(err, kraken.ErrInvalidArgument) {
+		t.Error(err)
+	}
+	if _, err := c.File(ctx, "u", "", io.Discard); !errors.Is(err, kraken.ErrInvalidArgument) {
+		t.Error(err)
+	}
+	if _, err := c.File(ctx, "u", kraken.FileSelfie, nil); !errors.Is(err, kraken.ErrInvalidArgument) {
+		t.Error(err)
+	}
+	// ".." is escaped, never a path step.
+	if _, err := c.Status(ctx, ".."); !errors.Is(err, kraken.ErrNotFound) {
+		t.Errorf("..: %v", err)
+	}
+	cfg := srv.Config()
+	for name, opt := range map[string]kraken.Option{
+		"lifetime 0":     kraken.WithTokenLifetime(0),
+		"lifetime 1.5s":  kraken.WithTokenLifetime(30*time.Second + 500*time.Millisecond),
+		"margin":         kraken.WithTokenRefreshMargin(-1),
+		"api url":        kraken.WithAPIURL("ftp://x"),
+		"nil client":     kraken.WithHTTPClient(nil),
+		"timeout":        kraken.WithTimeout(0),
+		"file cap":       kraken.WithMaxFileBytes(0),
+		"response cap":   kraken.WithMaxResponseBytes(-1),
+		"user agent":     kraken.WithUserAgent("a\nb"),
+		"http to remote": kraken.WithAPIURL("http://kraken.example.test"),
+	} {
+		if _, err := kraken.NewClient(cfg, opt); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	// WithInsecureHTTP lets a remote http URL through.
+	if _, err := kraken.NewClient(cfg, kraken.WithAPIURL("http://kraken.example.test"), kraken.WithInsecureHTTP()); err != nil {
+		t.Error(err)
+	}
+	// WithAPIURL overrides the environment.
+	other := krakentest.NewServer(t, krakentest.WithClientID(srv.ClientID()), krakentest.WithPublicKey(&srv.SigningKey().PublicKey))
+	c2, _ := kraken.NewClient(cfg, kraken.WithAPIURL(other.URL()))
+	if _, err := c2.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) || other.Count("", "/public/kyc/*") != 1 || srv.Count("", "/public/kyc/*") != 1 {
+		t.Errorf("override: %v", err)
+	}
+}
