@@ -109,7 +109,7 @@ func TestPrivateKeyNeverPrints(t *testing.T) {
 	pk, _ := kraken.NewPrivateKey(k)
 	der, _ := x509.MarshalPKCS8PrivateKey(k)
 	secretHex := fmt.Sprintf("%x", k.D.Bytes()) //nolint:staticcheck // the private scalar, to look for it
-	secretDec := k.D.String()                    //nolint:staticcheck // idem
+	secretDec := k.D.String()                   //nolint:staticcheck // idem
 	secretB64 := strings.Split(pemOf(t, "PRIVATE KEY", der), "\n")[2]
 	cfg := kraken.Config{ClientID: "client-1", Key: pk}
 	var out bytes.Buffer

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
+)
+
+// TestRun runs the program and checks what it prints.
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	if err := run(ctx, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{
+		"KYC link built for level basic+liveness+idos",
+		"OneTimeToken: [redacted]",
+		"state approved",
+		"a second exchange of the same token is refused",
+		"status: approved (final: true)",
+		"green: true",
+		"webhook verified (handler answered 200)",
+		"Status:approved",
+		"wrong signature is refused with 401",
+		"all steps passed.",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	p := krakentest.DefaultOutcome().Person
+	for _, pii := range []string{p.FirstName + " ", p.LastName, p.Email, p.DOB, p.Document.Number, "token=ey"} {
+		if strings.Contains(text, pii) {
+			t.Errorf("output shows %q:\n%s", pii, text)
+		}
+	}
+}

@@ -1,0 +1,39 @@
+// Package kraken is a client for Fractal's Kraken platform, the newer of
+// Fractal ID's integration paths (documented since 2025-03): instead of
+// OAuth, the integrator signs JWTs with an ES512 (ECDSA P-521) key whose
+// public half Fractal registered for its client ID.
+//
+// The journey, end to end:
+//
+//  1. Load the key once ([ParsePrivateKey]; PEM with literal `\n` escapes,
+//     as environment variables hold it, is fine) and fill a [Config].
+//  2. Send the user to [Config.KYCURL] (a redirect, or an iframe's src).
+//     The link token carries {"clientId", "kyc": true, "level", "state",
+//     "iat"} and, as documented, no expiry.
+//  3. The user comes back either to the redirect URL
+//     (…?oneTimeToken=…; read it with [ParseRedirect]) or, in an iframe,
+//     through a postMessage that the front end forwards to the back end
+//     (check its origin and read it with [Environment.ParseMessage]: a
+//     one-time token, a failure, or a request to open a window).
+//  4. Exchange the one-time token with [Client.Session] for the user id
+//     and KYC state, then read [Client.Status], [Client.Data] and
+//     [Client.File]. The client signs short-lived API tokens
+//     ({"api": true, "clientId", "iat", "exp"}, at most 600 s) and reuses
+//     each until shortly before it expires.
+//  5. Receive the status webhooks ({"id", "status", "note"}, signed with
+//     HMAC-SHA256 in X-Fractal-Signature) with package webhooks:
+//     [NewWebhookVerifier] builds the verifier, webhooks.NewHandler the
+//     http.Handler; each event's Kraken field is a [WebhookEvent].
+//
+// What is documented and what is not: the hosts of production, the link,
+// the return forms, the token claims, the one-time-token exchange and the
+// webhook are in Fractal's docs; the staging host, Status, Data and File
+// are known from integrators' code only and marked experimental; the
+// error body, HTTP codes, clock-skew tolerance and whether one-time tokens
+// are single-use are not documented. Package krakentest is a fake of the
+// whole path for tests.
+//
+// Secrets stay secret: the private key, link and API tokens, one-time
+// tokens and personal data never appear in errors, logs or fmt output of
+// this package's types.
+package kraken
