@@ -136,6 +136,8 @@ func TestNoSecretOrPersonalDataLeaks(t *testing.T) {
 		{name: "incode/hosted flow refusals and faults", logs: true, run: incodeHostedFailures,
 			captured: []string{"Incode session token"}},
 		{name: "models decoded from payloads with personal data", logs: false, run: decodedModels},
+		{name: "fractalid/kraken link, return, exchange, data, webhooks and refusals", logs: true, run: krakenFlow,
+			captured: []string{"bearer token sent", "Kraken one-time token", "Kraken link token"}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -33,8 +34,14 @@ type Completion struct {
 	Origin  string
 }
 
-// String hides the one-time token.
-func (c *Completion) String() string { return "krakentest.Completion{[redacted]}" }
+// String hides the one-time token and the message.
+func (c Completion) String() string { return "krakentest.Completion{[redacted]}" }
+
+// GoString is String.
+func (c Completion) GoString() string { return c.String() }
+
+// LogValue logs nothing of the token or message.
+func (c Completion) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 var (
 	journeyRe = regexp.MustCompile(`name="journey" value="([0-9a-f]+)"`)

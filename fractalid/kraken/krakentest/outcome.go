@@ -2,6 +2,7 @@ package krakentest
 
 import (
 	"errors"
+	"log/slog"
 	"maps"
 	"slices"
 	"time"
@@ -48,11 +49,17 @@ func (p Person) String() string { return "krakentest.Person{[redacted]}" }
 // GoString hides the personal data.
 func (p Person) GoString() string { return p.String() }
 
+// LogValue hides the personal data.
+func (p Person) LogValue() slog.Value { return slog.StringValue(p.String()) }
+
 // String shows the state only.
 func (o Outcome) String() string { return "krakentest.Outcome{State: " + string(o.State) + "}" }
 
 // GoString shows the state only.
 func (o Outcome) GoString() string { return o.String() }
+
+// LogValue logs the state only.
+func (o Outcome) LogValue() slog.Value { return slog.StringValue(o.String()) }
 
 // DefaultOutcome is an approved applicant with a made-up identity and a
 // front and back image of the identity document and a selfie.
@@ -122,6 +129,9 @@ func (u User) String() string {
 
 // GoString shows the id and state only.
 func (u User) GoString() string { return u.String() }
+
+// LogValue logs the id and state only.
+func (u User) LogValue() slog.Value { return slog.StringValue(u.String()) }
 
 type user struct {
 	User

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -32,8 +33,14 @@ type Delivery struct {
 // OK reports a 2xx reply.
 func (d *Delivery) OK() bool { return d.Err == nil && d.StatusCode >= 200 && d.StatusCode < 300 }
 
+// GoString is String.
+func (d Delivery) GoString() string { return d.String() }
+
+// LogValue logs the status only.
+func (d Delivery) LogValue() slog.Value { return slog.StringValue(d.String()) }
+
 // String prints the status and error, never the payload or signature.
-func (d *Delivery) String() string {
+func (d Delivery) String() string {
 	s := fmt.Sprintf("kraken delivery -> %d", d.StatusCode)
 	if d.Err != nil {
 		s += " (" + d.Err.Error() + ")"
