@@ -122,10 +122,13 @@ func TestPrivateKeyNeverPrints(t *testing.T) {
 	l.Info("key", "key", pk, "cfg", cfg)
 	l.Info("text", slog.Any("key", pk))
 	slog.New(slog.NewTextHandler(&out, nil)).Info("key", "key", pk, "cfg", cfg)
-	b, _ := json.Marshal(struct {
+	b, err := json.Marshal(struct {
 		K *kraken.PrivateKey
 		C kraken.Config
 	}{pk, cfg})
+	if err != nil || !bytes.Contains(b, []byte(`"clientId":"client-1"`)) {
+		t.Errorf("JSON %s, %v", b, err)
+	}
 	out.Write(b)
 	s := out.String()
 	for _, secret := range []string{secretHex, secretDec, secretB64} {

@@ -1,6 +1,7 @@
 package kraken
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,15 @@ func (c Config) GoString() string { return c.String() }
 // LogValue logs the client ID and environment only.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("client_id", c.ClientID), slog.String("environment", c.env().Name))
+}
+
+// MarshalJSON writes the client ID and environment name, never the key.
+func (c Config) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ClientID    string `json:"clientId"`
+		Environment string `json:"environment"`
+		Key         string `json:"key"`
+	}{c.ClientID, c.env().Name, "[redacted]"})
 }
 
 func (c *Config) env() Environment {
