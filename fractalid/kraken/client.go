@@ -56,13 +56,13 @@ func WithAPIURL(u string) Option {
 }
 
 // WithTokenLifetime sets how long each API token is valid (its exp claim
-// is iat + d): at least 30 s, at most MaxTokenLifetime (default
-// DefaultTokenLifetime). A token is reused until it has less than the
-// refresh margin left.
+// is iat + d), in whole seconds: at least 2 s (short lifetimes are for
+// tests), at most MaxTokenLifetime (default DefaultTokenLifetime). A token
+// is reused until it has less than the refresh margin left.
 func WithTokenLifetime(d time.Duration) Option {
 	return func(s *settings) error {
-		if d < 30*time.Second || d > MaxTokenLifetime {
-			return errors.New("token lifetime must be between 30s and 600s")
+		if d < 2*time.Second || d > MaxTokenLifetime {
+			return errors.New("token lifetime must be between 2s and 600s")
 		}
 		if d%time.Second != 0 {
 			return errors.New("token lifetime must be whole seconds")
@@ -74,7 +74,8 @@ func WithTokenLifetime(d time.Duration) Option {
 
 // WithTokenRefreshMargin sets how long before its expiry a cached API token
 // is replaced (default DefaultTokenRefreshMargin); it must be shorter than
-// the lifetime (NewClient checks). Zero reuses a token until it expires.
+// the lifetime (NewClient checks), and the HTTP core caps it at half the
+// lifetime. Zero reuses a token until it expires.
 func WithTokenRefreshMargin(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 || d >= MaxTokenLifetime {

@@ -31,11 +31,10 @@ func TestAPITokenIsCachedAndRenewed(t *testing.T) {
 	ott := completeOnce(t, srv)
 	rec := &bearerRecorder{next: srv.HTTPClient().Transport}
 	cfg := srv.Config()
-	c, err := kraken.NewClient(cfg, kraken.WithHTTPClient(&http.Client{Transport: rec}), kraken.WithTokenLifetime(60*time.Second), kraken.WithTokenRefreshMargin(59*time.Second))
+	c, err := kraken.NewClient(cfg, kraken.WithHTTPClient(&http.Client{Transport: rec}), kraken.WithTokenLifetime(6*time.Second), kraken.WithTokenRefreshMargin(3*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	minted := time.Now()
 	sess, err := c.Session(context.Background(), ott)
 	if err != nil {
 		t.Fatal(err)
@@ -52,8 +51,9 @@ func TestAPITokenIsCachedAndRenewed(t *testing.T) {
 	if !strings.HasPrefix(p, `{"api":true,"clientId":"`+srv.ClientID()+`","iat":`) || !strings.Contains(p, `"exp":`) {
 		t.Errorf("API claims %s", p)
 	}
-	// A second later the token has less than the margin left: a new one.
-	time.Sleep(time.Until(minted.Add(1100 * time.Millisecond)))
+	// More than three seconds later (the token was minted before now) it has
+	// less than the three-second margin left: a new one.
+	time.Sleep(3100 * time.Millisecond)
 	if _, err := c.Status(context.Background(), sess.UserID); err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestClientArguments(t *testing.T) {
 	cfg := srv.Config()
 	for name, opt := range map[string]kraken.Option{
 		"lifetime 0":     kraken.WithTokenLifetime(0),
-		"lifetime 1.5s":  kraken.WithTokenLifetime(30*time.Second + 500*time.Millisecond),
+		"lifetime 2.5s":  kraken.WithTokenLifetime(2*time.Second + 500*time.Millisecond),
 		"margin":         kraken.WithTokenRefreshMargin(-1),
 		"api url":        kraken.WithAPIURL("ftp://x"),
 		"nil client":     kraken.WithHTTPClient(nil),
