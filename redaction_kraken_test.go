@@ -16,6 +16,7 @@ import (
 
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -60,7 +61,7 @@ func krakenFlow(t *testing.T, h *harness) {
 	h.value("*kraken.Redirect", ret)
 	h.value("kraken.Redirect", *ret)
 
-	c, err := kraken.NewClient(cfg, kraken.WithHTTPClient(h.capture(srv.HTTPClient())), kraken.WithLogger(h.logger))
+	c, err := kraken.NewClient(cfg, option.WithHTTPClient(h.capture(srv.HTTPClient())), option.WithLogger(h.logger))
 	h.ok("NewClient", err)
 	h.value("*kraken.Client", c)
 	sess, err := c.Session(h.ctx, ret.OneTimeToken)
@@ -93,7 +94,7 @@ func krakenFlow(t *testing.T, h *harness) {
 	otherKey, _ := kraken.NewPrivateKey(other)
 	bad := cfg
 	bad.Key = otherKey
-	bc, err := kraken.NewClient(bad, kraken.WithHTTPClient(h.capture(srv.HTTPClient())), kraken.WithLogger(h.logger))
+	bc, err := kraken.NewClient(bad, option.WithHTTPClient(h.capture(srv.HTTPClient())), option.WithLogger(h.logger))
 	h.ok("NewClient (other key)", err)
 	_, err = bc.Status(h.ctx, sess.UserID)
 	h.failed("Status with another key", err)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -71,7 +72,7 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintln(out, "2. back at the redirect URL with a one-time token:", ret)
 
 	// 3. Exchange, status, data.
-	c, err := kraken.NewClient(cfg, kraken.WithHTTPClient(srv.HTTPClient()))
+	c, err := kraken.NewClient(cfg, option.WithHTTPClient(srv.HTTPClient()))
 	if err != nil {
 		return err
 	}

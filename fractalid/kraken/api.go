@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
 // KYCState is the state of a user's KYC: "approved", "pending" or
@@ -44,7 +45,11 @@ type Session struct {
 // (documented). Whether the token is single-use, and its lifetime, are not
 // documented; a used or unknown token is expected to give an error
 // matching ErrNotFound. The token never appears in errors or logs.
-func (c *Client) Session(ctx context.Context, oneTimeToken string) (*Session, error) {
+func (c *Client) Session(ctx context.Context, oneTimeToken string, opts ...option.CallOption) (*Session, error) {
+	call, err := apiclient.Call("kraken", opts)
+	if err != nil {
+		return nil, err
+	}
 	if oneTimeToken == "" || len(oneTimeToken) > maxTokenLen {
 		return nil, fmt.Errorf("kraken: %w: one-time token is empty or too long", ErrInvalidArgument)
 	}
@@ -53,7 +58,8 @@ func (c *Client) Session(ctx context.Context, oneTimeToken string) (*Session, er
 		return nil, err
 	}
 	var s Session
-	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: path}, &s); err != nil {
+	req := &apiclient.Request{Method: http.MethodGet, Path: path, Operation: "kraken.Session", Route: sessionPrefix + "{oneTimeToken}", Call: call}
+	if _, err := c.api.Do(ctx, req, &s); err != nil {
 		return nil, scrub(err, oneTimeToken)
 	}
 	if s.UserID == "" {
@@ -75,13 +81,18 @@ type Status struct {
 // Experimental: this endpoint is known from integrators' code only (they
 // poll it every few seconds while the state is pending), not from
 // Fractal's docs; its path and reply may differ.
-func (c *Client) Status(ctx context.Context, userID string) (*Status, error) {
+func (c *Client) Status(ctx context.Context, userID string, opts ...option.CallOption) (*Status, error) {
+	call, err := apiclient.Call("kraken", opts)
+	if err != nil {
+		return nil, err
+	}
 	path, err := userPath(userID, "status")
 	if err != nil {
 		return nil, err
 	}
 	var raw json.RawMessage
-	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: path}, &raw); err != nil {
+	req := &apiclient.Request{Method: http.MethodGet, Path: path, Operation: "kraken.Status", Route: "/public/kyc/{userId}/status", Call: call}
+	if _, err := c.api.Do(ctx, req, &raw); err != nil {
 		return nil, err
 	}
 	st := &Status{}
@@ -180,13 +191,18 @@ func (d Data) LogValue() slog.Value {
 // lists it only as PublicKycController_getData; its path and fields may
 // differ. Fields of another type than expected are left empty rather than
 // failing; Raw always holds the whole reply.
-func (c *Client) Data(ctx context.Context, userID string) (*Data, error) {
+func (c *Client) Data(ctx context.Context, userID string, opts ...option.CallOption) (*Data, error) {
+	call, err := apiclient.Call("kraken", opts)
+	if err != nil {
+		return nil, err
+	}
 	path, err := userPath(userID, "data")
 	if err != nil {
 		return nil, err
 	}
 	var raw json.RawMessage
-	if _, err := c.api.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: path}, &raw); err != nil {
+	req := &apiclient.Request{Method: http.MethodGet, Path: path, Operation: "kraken.Data", Route: "/public/kyc/{userId}/data", Call: call}
+	if _, err := c.api.Do(ctx, req, &raw); err != nil {
 		return nil, err
 	}
 	if len(raw) == 0 || raw[0] != '{' {
@@ -247,11 +263,17 @@ const (
 // number of bytes written: GET /public/kyc/{userId}/file/{kind}. The body
 // is capped (WithMaxFileBytes, default 50 MiB): beyond the cap it stops
 // with an error matching ErrResponseTooLarge, after writing the bytes up
-// to the cap. Each attempt, body included, is bounded by WithTimeout.
+// to the cap. Each attempt, body included, is bounded by option.WithTimeout
+// (default 30s): raise it for one call with
+// c.File(ctx, id, kind, w, option.WithTimeout(5*time.Minute)).
 //
 // Experimental: this endpoint is known from integrators' code only, not
 // from Fractal's docs (which list PublicKycController_getFile only).
-func (c *Client) File(ctx context.Context, userID string, kind FileKind, w io.Writer) (int64, error) {
+func (c *Client) File(ctx context.Context, userID string, kind FileKind, w io.Writer, opts ...option.CallOption) (int64, error) {
+	call, err := apiclient.Call("kraken", opts)
+	if err != nil {
+		return 0, err
+	}
 	if w == nil {
 		return 0, fmt.Errorf("kraken: %w: nil writer", ErrInvalidArgument)
 	}
@@ -262,7 +284,10 @@ func (c *Client) File(ctx context.Context, userID string, kind FileKind, w io.Wr
 	if err != nil {
 		return 0, err
 	}
-	resp, err := c.api.Stream(ctx, &apiclient.Request{Method: http.MethodGet, Path: path, Header: http.Header{"Accept": {"*/*"}}}, c.maxFileBytes)
+	resp, err := c.api.Stream(ctx, &apiclient.Request{
+		Method: http.MethodGet, Path: path, Header: http.Header{"Accept": {"*/*"}},
+		Operation: "kraken.File", Route: "/public/kyc/{userId}/file/{kind}", Call: call,
+	}, c.maxFileBytes)
 	if err != nil {
 		return 0, err
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/option"
 )
 
 // Token lifetimes of the API tokens the client mints.
@@ -30,37 +31,26 @@ const (
 	DefaultMaxFileBytes = 50 << 20
 )
 
-// Option configures a Client. Options validate their arguments; NewClient
-// returns the first error.
-type Option func(*settings) error
-
+// settings is the kraken configuration the package's own client options
+// write to; the shared ones (package option) go to the apiclient.Settings
+// that holds it.
 type settings struct {
-	apiURL       string
-	insecureHTTP bool
 	lifetime     time.Duration
 	margin       time.Duration
 	maxFileBytes int64
-	logger       *slog.Logger
-	api          []apiclient.Option
 }
 
-// WithAPIURL overrides the environment's API URL.
-func WithAPIURL(u string) Option {
-	return func(s *settings) error {
-		if err := checkBase(u); err != nil {
-			return errors.New("API URL: " + err.Error())
-		}
-		s.apiURL = u
-		return nil
-	}
+// vendorOption is a client option over the kraken settings.
+func vendorOption(name string, f func(*settings) error) option.ClientOption {
+	return apiclient.VendorOption("kraken."+name, f)
 }
 
 // WithTokenLifetime sets how long each API token is valid (its exp claim
 // is iat + d), in whole seconds: at least 2 s (short lifetimes are for
 // tests), at most MaxTokenLifetime (default DefaultTokenLifetime). A token
 // is reused until it has less than the refresh margin left.
-func WithTokenLifetime(d time.Duration) Option {
-	return func(s *settings) error {
+func WithTokenLifetime(d time.Duration) option.ClientOption {
+	return vendorOption("WithTokenLifetime", func(s *settings) error {
 		if d < 2*time.Second || d > MaxTokenLifetime {
 			return errors.New("token lifetime must be between 2s and 600s")
 		}
@@ -69,96 +59,32 @@ func WithTokenLifetime(d time.Duration) Option {
 		}
 		s.lifetime = d
 		return nil
-	}
+	})
 }
 
 // WithTokenRefreshMargin sets how long before its expiry a cached API token
 // is replaced (default DefaultTokenRefreshMargin); it must be shorter than
 // the lifetime (NewClient checks), and the HTTP core caps it at half the
 // lifetime. Zero reuses a token until it expires.
-func WithTokenRefreshMargin(d time.Duration) Option {
-	return func(s *settings) error {
+func WithTokenRefreshMargin(d time.Duration) option.ClientOption {
+	return vendorOption("WithTokenRefreshMargin", func(s *settings) error {
 		if d < 0 || d >= MaxTokenLifetime {
 			return errors.New("token refresh margin must be between 0 and 600s")
 		}
 		s.margin = d
 		return nil
-	}
-}
-
-// WithHTTPClient sends requests through hc. Its transport is wrapped
-// (authentication, retries, timeout), never replaced.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
-		if hc == nil {
-			return errors.New("nil *http.Client")
-		}
-		s.api = append(s.api, apiclient.WithHTTPClient(hc))
-		return nil
-	}
-}
-
-// WithRetryPolicy replaces DefaultRetryPolicy.
-func WithRetryPolicy(p RetryPolicy) Option {
-	return func(s *settings) error { s.api = append(s.api, apiclient.WithRetryPolicy(p)); return nil }
-}
-
-// WithTimeout sets the timeout of each attempt, body included (default 30s).
-func WithTimeout(d time.Duration) Option {
-	return func(s *settings) error {
-		if d <= 0 {
-			return errors.New("timeout must be positive")
-		}
-		s.api = append(s.api, apiclient.WithTimeout(d))
-		return nil
-	}
-}
-
-// WithMaxResponseBytes caps JSON response bodies (default 10 MiB).
-func WithMaxResponseBytes(n int64) Option {
-	return func(s *settings) error {
-		if n <= 0 {
-			return errors.New("max response bytes must be positive")
-		}
-		s.api = append(s.api, apiclient.WithMaxResponseBytes(n))
-		return nil
-	}
+	})
 }
 
 // WithMaxFileBytes caps the bodies File copies (default 50 MiB).
-func WithMaxFileBytes(n int64) Option {
-	return func(s *settings) error {
+func WithMaxFileBytes(n int64) option.ClientOption {
+	return vendorOption("WithMaxFileBytes", func(s *settings) error {
 		if n <= 0 {
 			return errors.New("max file bytes must be positive")
 		}
 		s.maxFileBytes = n
 		return nil
-	}
-}
-
-// WithLogger logs one debug line per HTTP attempt (method, host, path,
-// status, attempt, duration) and failures at warn level. Nothing is logged
-// by default; bodies, headers, tokens and the one-time token in the
-// session path never are.
-func WithLogger(l *slog.Logger) Option {
-	return func(s *settings) error { s.logger = l; return nil }
-}
-
-// WithUserAgent appends suffix to the kyc-go User-Agent.
-func WithUserAgent(suffix string) Option {
-	return func(s *settings) error {
-		if strings.ContainsAny(suffix, "\r\n") {
-			return errors.New("user agent must not contain line breaks")
-		}
-		s.api = append(s.api, apiclient.WithUserAgent(suffix))
-		return nil
-	}
-}
-
-// WithInsecureHTTP allows plain http URLs on non-loopback hosts (tests
-// only; loopback hosts may always use http).
-func WithInsecureHTTP() Option {
-	return func(s *settings) error { s.insecureHTTP = true; return nil }
+	})
 }
 
 // Client calls the Kraken API with ES512-signed API tokens
@@ -171,27 +97,35 @@ type Client struct {
 }
 
 // NewClient returns a client for cfg's environment.
-func NewClient(cfg Config, opts ...Option) (*Client, error) {
+//
+// It takes the options of package option (timeout, retries, HTTP client,
+// logger, tracing, option.WithBaseURL for the API host, ...) and
+// WithTokenLifetime, WithTokenRefreshMargin and WithMaxFileBytes. The
+// client signs its own API tokens: option.WithTokenSource is refused.
+func NewClient(cfg Config, opts ...option.ClientOption) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &settings{lifetime: DefaultTokenLifetime, margin: DefaultTokenRefreshMargin, maxFileBytes: DefaultMaxFileBytes}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(s); err != nil {
-			return nil, fmt.Errorf("kraken: invalid option: %w", err)
-		}
+	v := &settings{lifetime: DefaultTokenLifetime, margin: DefaultTokenRefreshMargin, maxFileBytes: DefaultMaxFileBytes}
+	s, err := apiclient.Configure("kraken", v, opts)
+	if err != nil {
+		return nil, err
 	}
-	if s.margin >= s.lifetime {
-		return nil, fmt.Errorf("kraken: invalid option: token refresh margin %s is not shorter than the lifetime %s", s.margin, s.lifetime)
+	if s.TokenSource != nil {
+		return nil, fmt.Errorf("kraken: %w: the client signs its own API tokens; option.WithTokenSource is not an option of it", ErrInvalidArgument)
 	}
-	base := s.apiURL
+	if v.margin >= v.lifetime {
+		return nil, fmt.Errorf("kraken: %w: token refresh margin %s is not shorter than the lifetime %s", ErrInvalidArgument, v.margin, v.lifetime)
+	}
+	base := s.BaseURL
 	if base == "" {
 		base = cfg.env().APIURL
 	}
-	lifetime := s.lifetime
+	if s.Logger != nil {
+		// The one-time token of the exchange path never reaches a log line.
+		s.Logger = slog.New(&pathRedactor{next: s.Logger.Handler()})
+	}
+	lifetime := v.lifetime
 	ts := apiclient.TokenSourceFunc(func() (*oauth2.Token, error) {
 		tok, exp, err := cfg.apiToken(lifetime)
 		if err != nil {
@@ -199,26 +133,20 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		}
 		return &oauth2.Token{AccessToken: tok, TokenType: "Bearer", Expiry: exp}, nil
 	})
-	api := []apiclient.Option{
+	core := append(s.CoreOptions(),
 		apiclient.WithBaseURL(base),
 		apiclient.WithErrorDecoder(decodeError),
 		apiclient.WithTokenSource(ts),
-		apiclient.WithTokenRefreshMargin(s.margin),
+		apiclient.WithTokenRefreshMargin(v.margin),
 		// A 401 may mean the server's clock disagrees with ours about a
 		// cached token: one more attempt with a freshly minted token.
 		apiclient.WithRenewRule(func(http.Header, []byte) bool { return true }),
-	}
-	if s.insecureHTTP {
-		api = append(api, apiclient.WithInsecureHTTP())
-	}
-	if s.logger != nil {
-		api = append(api, apiclient.WithLogger(slog.New(&pathRedactor{next: s.logger.Handler()})))
-	}
-	c, err := apiclient.New(append(api, s.api...)...)
+	)
+	c, err := apiclient.New(core...)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{api: c, maxFileBytes: s.maxFileBytes}, nil
+	return &Client{api: c, maxFileBytes: v.maxFileBytes}, nil
 }
 
 // sessionPrefix is the path of the one-time-token exchange; the token

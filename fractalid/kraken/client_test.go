@@ -13,6 +13,8 @@ import (
 
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // bearerRecorder records the Authorization header of each request.
@@ -31,7 +33,7 @@ func TestAPITokenIsCachedAndRenewed(t *testing.T) {
 	ott := completeOnce(t, srv)
 	rec := &bearerRecorder{next: srv.HTTPClient().Transport}
 	cfg := srv.Config()
-	c, err := kraken.NewClient(cfg, kraken.WithHTTPClient(&http.Client{Transport: rec}), kraken.WithTokenLifetime(6*time.Second), kraken.WithTokenRefreshMargin(3*time.Second))
+	c, err := kraken.NewClient(cfg, option.WithHTTPClient(&http.Client{Transport: rec}), kraken.WithTokenLifetime(6*time.Second), kraken.WithTokenRefreshMargin(3*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,27 +92,27 @@ func TestFaults(t *testing.T) {
 	ctx := context.Background()
 	srv := krakentest.NewServer(t)
 	ott := completeOnce(t, srv)
-	fast := kraken.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetryAfter: time.Second}
-	c := newClient(t, srv, kraken.WithRetryPolicy(fast))
+	fast := option.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetryAfter: time.Second}
+	c := newClient(t, srv, option.WithRetryPolicy(fast))
 	// A 503 burst on the exchange is retried; the token is used once.
-	srv.InjectFault(http.MethodGet, "/public/kyc/token/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 503, Times: 2})
+	srv.InjectFault(http.MethodGet, "/public/kyc/token/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2})
 	sess, err := c.Session(ctx, ott)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A truncated data body is an error, never half a model.
-	srv.InjectFault(http.MethodGet, "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultTruncate})
-	if d, err := newClient(t, srv, kraken.WithRetryPolicy(kraken.NoRetries)).Data(ctx, sess.UserID); err == nil || d != nil {
+	srv.InjectFault(http.MethodGet, "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultTruncate})
+	if d, err := newClient(t, srv, option.NoRetries()).Data(ctx, sess.UserID); err == nil || d != nil {
 		t.Fatalf("truncated: %v, %v", d, err)
 	}
 	// An HTML error page.
-	srv.InjectFault(http.MethodGet, "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultHTMLError, Status: 502, Times: 3})
+	srv.InjectFault(http.MethodGet, "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502, Times: 3})
 	if _, err := c.Status(ctx, sess.UserID); !errors.Is(err, kraken.ErrServer) {
 		t.Fatalf("html: %v", err)
 	}
 	// An oversized JSON body stops at the cap.
-	srv.InjectFault(http.MethodGet, "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultOversize, Size: 2 << 20})
-	small := newClient(t, srv, kraken.WithMaxResponseBytes(1<<20))
+	srv.InjectFault(http.MethodGet, "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultOversize, Size: 2 << 20})
+	small := newClient(t, srv, option.WithMaxResponseBytes(1<<20))
 	if _, err := small.Data(ctx, sess.UserID); !errors.Is(err, kraken.ErrResponseTooLarge) {
 		t.Fatalf("oversize: %v", err)
 	}
@@ -122,7 +124,7 @@ func TestFaults(t *testing.T) {
 		t.Fatalf("file cap: %d, %v", n, err)
 	}
 	// A hang ends with the caller's context.
-	srv.InjectFault(http.MethodGet, "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultHang})
+	srv.InjectFault(http.MethodGet, "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultHang})
 	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	if _, err := c.Status(cctx, sess.UserID); !errors.Is(err, context.DeadlineExceeded) {
@@ -131,7 +133,7 @@ func TestFaults(t *testing.T) {
 	// A reset after the exchange was processed: the retry finds the token used.
 	srv.ClearFaults()
 	ott2 := completeOnce(t, srv)
-	srv.InjectFault(http.MethodGet, "/public/kyc/token/*", krakentest.Fault{Kind: krakentest.FaultResetAfterRead})
+	srv.InjectFault(http.MethodGet, "/public/kyc/token/*", kyctest.Fault{Kind: kyctest.FaultResetAfterRead})
 	_, err = c.Session(ctx, ott2)
 	if err == nil || strings.Contains(err.Error(), ott2) {
 		t.Fatalf("reset after read: %v", err)
@@ -144,7 +146,7 @@ func TestSessionTokenNeverLogged(t *testing.T) {
 	ott := completeOnce(t, srv)
 	var logs bytes.Buffer
 	l := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := newClient(t, srv, kraken.WithLogger(l), kraken.WithRetryPolicy(kraken.NoRetries))
+	c := newClient(t, srv, option.WithLogger(l), option.NoRetries())
 	sess, err := c.Session(ctx, ott)
 	if err != nil {
 		t.Fatal(err)
@@ -159,9 +161,9 @@ func TestSessionTokenNeverLogged(t *testing.T) {
 	if !errors.Is(cerr, context.Canceled) {
 		t.Fatalf("cancelled: %v", cerr)
 	}
-	srv.InjectFault("", "/public/kyc/token/*", krakentest.Fault{Kind: krakentest.FaultResetBeforeRead})
+	srv.InjectFault("", "/public/kyc/token/*", kyctest.Fault{Kind: kyctest.FaultResetBeforeRead})
 	_, terr := c.Session(ctx, ott)
-	srv.InjectFault("", "/public/kyc/token/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 200, Body: "{", ContentType: "application/json"})
+	srv.InjectFault("", "/public/kyc/token/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 200, Body: "{", ContentType: "application/json"})
 	_, derr := c.Session(ctx, ott)
 	for _, e := range []error{err, cerr, terr, derr} {
 		if e == nil {
@@ -188,7 +190,7 @@ func TestDataLenient(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := `{"info":{"firstNameEn":"Ada","dob":19900131,"idDocs":[{"number":42,"country":"DEU"}]},"email":"ada@example.test","extra":{"x":1}}`
-	srv.InjectFault("", "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 200, Body: body})
+	srv.InjectFault("", "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 200, Body: body})
 	d, err := c.Data(context.Background(), sess.UserID)
 	if err != nil {
 		t.Fatal(err)
@@ -196,11 +198,11 @@ func TestDataLenient(t *testing.T) {
 	if d.Info.FirstNameEn != "Ada" || d.Info.DOB != "" || len(d.Info.IDDocs) != 1 || d.Info.IDDocs[0].Country != "DEU" || d.Email != "ada@example.test" || string(d.Raw) != body {
 		t.Errorf("data %+v raw %s", d.Info, d.Raw)
 	}
-	srv.InjectFault("", "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 200, Body: `[1]`})
+	srv.InjectFault("", "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 200, Body: `[1]`})
 	if _, err := c.Data(context.Background(), sess.UserID); !errors.Is(err, kraken.ErrDecode) {
 		t.Errorf("array: %v", err)
 	}
-	srv.InjectFault("", "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 200, Body: `{"state":"approved"}`})
+	srv.InjectFault("", "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 200, Body: `{"state":"approved"}`})
 	if _, err := c.Status(context.Background(), sess.UserID); !errors.Is(err, kraken.ErrDecode) {
 		t.Errorf("status without status: %v", err)
 	}
@@ -230,29 +232,29 @@ func TestClientArguments(t *testing.T) {
 		t.Errorf("..: %v", err)
 	}
 	cfg := srv.Config()
-	for name, opt := range map[string]kraken.Option{
+	for name, opt := range map[string]option.ClientOption{
 		"lifetime 0":     kraken.WithTokenLifetime(0),
 		"lifetime 2.5s":  kraken.WithTokenLifetime(2*time.Second + 500*time.Millisecond),
 		"margin":         kraken.WithTokenRefreshMargin(-1),
-		"api url":        kraken.WithAPIURL("ftp://x"),
-		"nil client":     kraken.WithHTTPClient(nil),
-		"timeout":        kraken.WithTimeout(0),
+		"api url":        option.WithBaseURL("ftp://x"),
+		"nil client":     option.WithHTTPClient(nil),
+		"timeout":        option.WithTimeout(0),
 		"file cap":       kraken.WithMaxFileBytes(0),
-		"response cap":   kraken.WithMaxResponseBytes(-1),
-		"user agent":     kraken.WithUserAgent("a\nb"),
-		"http to remote": kraken.WithAPIURL("http://kraken.example.test"),
+		"response cap":   option.WithMaxResponseBytes(-1),
+		"user agent":     option.WithUserAgent("a\nb"),
+		"http to remote": option.WithBaseURL("http://kraken.example.test"),
 	} {
 		if _, err := kraken.NewClient(cfg, opt); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}
 	// WithInsecureHTTP lets a remote http URL through.
-	if _, err := kraken.NewClient(cfg, kraken.WithAPIURL("http://kraken.example.test"), kraken.WithInsecureHTTP()); err != nil {
+	if _, err := kraken.NewClient(cfg, option.WithBaseURL("http://kraken.example.test"), option.WithInsecureHTTP()); err != nil {
 		t.Error(err)
 	}
-	// WithAPIURL overrides the environment.
+	// option.WithBaseURL overrides the environment.
 	other := krakentest.NewServer(t, krakentest.WithClientID(srv.ClientID()), krakentest.WithPublicKey(&srv.SigningKey().PublicKey))
-	c2, _ := kraken.NewClient(cfg, kraken.WithAPIURL(other.URL()))
+	c2, _ := kraken.NewClient(cfg, option.WithBaseURL(other.URL()))
 	if _, err := c2.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) || other.Count("", "/public/kyc/*") != 1 || srv.Count("", "/public/kyc/*") != 1 {
 		t.Errorf("override: %v", err)
 	}

@@ -11,10 +11,11 @@ import (
 
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 )
 
-func newClient(t *testing.T, srv *krakentest.Server, opts ...kraken.Option) *kraken.Client {
+func newClient(t *testing.T, srv *krakentest.Server, opts ...option.ClientOption) *kraken.Client {
 	t.Helper()
 	c, err := kraken.NewClient(srv.Config(), append(srv.ClientOptions(), opts...)...)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 // Environment holds the Kraken hosts of one environment. Every URL can be
-// overridden (a field of a copy, or WithAPIURL on a client).
+// overridden (a field of a copy, or option.WithBaseURL on a client).
 type Environment struct {
 	// Name is a label for logs ("production", "staging").
 	Name string

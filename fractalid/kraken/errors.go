@@ -25,16 +25,7 @@ type (
 	TransportError = apiclient.TransportError
 	// SizeError is a reply larger than the client's cap.
 	SizeError = apiclient.SizeError
-	// RetryPolicy says which failed attempts are retried and how long to wait.
-	RetryPolicy = apiclient.RetryPolicy
 )
-
-// DefaultRetryPolicy is the retry policy used unless WithRetryPolicy says
-// otherwise. Every call of this package is a GET and may be retried.
-var DefaultRetryPolicy = apiclient.DefaultRetryPolicy
-
-// NoRetries is a RetryPolicy that disables retries.
-var NoRetries = apiclient.NoRetries
 
 // Sentinel errors shared with the rest of kyc-go; compare with errors.Is.
 var (

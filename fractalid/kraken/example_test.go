@@ -11,6 +11,7 @@ import (
 
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
+	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -98,7 +99,7 @@ func ExampleClient_Session() {
 		log.Fatal(err)
 	}
 
-	c, err := kraken.NewClient(cfg, kraken.WithHTTPClient(srv.HTTPClient()))
+	c, err := kraken.NewClient(cfg, option.WithHTTPClient(srv.HTTPClient()))
 	if err != nil {
 		log.Fatal(err)
 	}

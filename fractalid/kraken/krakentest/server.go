@@ -4,7 +4,7 @@
 // key, serves a hosted KYC page that a test (Complete) or a browser
 // finishes, hands out single-use one-time tokens, answers the session,
 // status, data and file endpoints consistently with the outcome the test
-// scripted, sends signed webhooks and injects faults.
+// scripted, sends signed webhooks and injects faults (kyctest.Fake).
 //
 // What the fake checks on every token (its own reading of the docs, where
 // Kraken's exact rules are not documented): header alg "ES512" (typ, when
@@ -30,6 +30,8 @@ import (
 
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/internal/fakeserver"
+	"github.com/kycgo/kyc/kyctest"
+	"github.com/kycgo/kyc/option"
 )
 
 // Option configures a Server. Options check their arguments; an invalid
@@ -132,6 +134,10 @@ func WithTLS() Option {
 // Server is a fake Kraken (hosted KYC page and API) on 127.0.0.1. Its
 // methods are safe for concurrent use.
 type Server struct {
+	// Fake is the fault injection, request log and connection count every
+	// fake of this module shares (InjectFault, Requests, Count, ...).
+	kyctest.Fake
+
 	fake    *fakeserver.Server
 	program *fakeserver.Program
 	cfg     settings
@@ -221,6 +227,7 @@ func start(t fakeserver.TB, opts []Option) (*Server, error) {
 		fopts = append(fopts, fakeserver.WithTLS())
 	}
 	s.fake = fakeserver.New(t, s.routes(), fopts...)
+	s.Fake = s.fake
 	return s, nil
 }
 
@@ -285,8 +292,8 @@ func (s *Server) Config() kraken.Config {
 
 // ClientOptions returns the options that point a kraken.Client at the
 // server (its HTTP client).
-func (s *Server) ClientOptions() []kraken.Option {
-	return []kraken.Option{kraken.WithHTTPClient(s.HTTPClient())}
+func (s *Server) ClientOptions() []option.ClientOption {
+	return []option.ClientOption{option.WithHTTPClient(s.HTTPClient())}
 }
 
 // Refusals returns the requests refused for their token, oldest first.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
+	"github.com/kycgo/kyc/kyctest"
 )
 
 func TestOptionsAreChecked(t *testing.T) {
@@ -110,7 +111,7 @@ func TestPageErrorInRedirectMode(t *testing.T) {
 // Faults reach the API paths like the other fakes'.
 func TestFaultInjection(t *testing.T) {
 	srv := krakentest.NewServer(t)
-	srv.InjectFault(http.MethodGet, "/public/kyc/*", krakentest.Fault{Kind: krakentest.FaultStatus, Status: 429, RetryAfter: "1", Times: 2})
+	srv.InjectFault(http.MethodGet, "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1", Times: 2})
 	if srv.PendingFaults() != 2 {
 		t.Fatal(srv.PendingFaults())
 	}
