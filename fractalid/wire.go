@@ -319,9 +319,10 @@ func (w *objectWriter) key(k string) {
 	w.buf = append(w.buf, ':')
 }
 
-// written reports whether the known key i is to be written although its
-// value is empty: it was in the decoded body. A key decoded as null is
-// written as null.
+// keep reports whether the modelled key i (named k) is to be written: a
+// set value always is, an empty one only when the decoded body carried the
+// key. A key decoded as null is written as null here (keep then reports
+// false: nothing more to write).
 func (w *objectWriter) keep(i int, k string, empty bool) bool {
 	if !empty {
 		return true
