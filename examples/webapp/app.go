@@ -290,7 +290,9 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request, code string) *failu
 			"We could not read your verification status from Fractal ID. Please try again.", "users/me", err}
 	}
 	if a.tokens != nil {
-		if err := a.tokens.Save(ctx, user.UID, "", tok); err != nil {
+		// A stale-token refusal means another replica stored a token of
+		// this user that expires later: that one is kept, which is fine.
+		if err := a.tokens.Save(ctx, user.UID, "", tok); err != nil && !errors.Is(err, errStaleToken) {
 			return &failure{http.StatusServiceUnavailable, "Something went wrong",
 				"We could not complete your sign-in. Please try again.", "token store", err}
 		}

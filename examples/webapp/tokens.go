@@ -14,6 +14,10 @@ import (
 // "id:base64-key,..." (pgstore.ParseKeyring), the first one current.
 const envTokenKeys = "KYC_TOKEN_KEYS"
 
+// errStaleToken is the token store's refusal to replace a token that
+// expires later.
+var errStaleToken = pgstore.ErrStaleToken
+
 // openTokenStore connects to PostgreSQL for -postgres and returns the
 // store users' tokens are kept in (its table created if missing) and a
 // function that closes the pool.
