@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -31,9 +32,13 @@ func benchPage(b *testing.B) []byte {
 	return buf.Bytes()
 }
 
+// benchServer answers every request with body and its Content-Length, as
+// the EKYC API does.
 func benchServer(b *testing.B, body []byte) *httptest.Server {
+	length := strconv.Itoa(len(body))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", length)
 		w.Write(body)
 	}))
 	b.Cleanup(srv.Close)

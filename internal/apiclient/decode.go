@@ -1,67 +1,131 @@
 package apiclient
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
+// decode reads the whole body (at most the size cap) into one buffer and
+// decodes it in one call. The buffer is sized from Content-Length when the
+// reply has one within the cap, so a large page is read without growing
+// it; a Content-Length above the cap fails before anything is read, and a
+// body longer than it declared is cut off by net/http. Without a
+// Content-Length the buffer grows, never beyond the cap plus one byte.
+// Only whitespace may follow the JSON value. A body cut short never
+// reaches the decoder: net/http reports the missing bytes as
+// io.ErrUnexpectedEOF, and an incomplete JSON value is an error too.
+//
+// The decoder is encoding/json v2's (github.com/go-json-experiment/json)
+// with the options that give encoding/json's semantics (case-insensitive
+// field names, duplicate keys, invalid UTF-8 replaced, the models' own
+// UnmarshalJSON methods called with the raw value): it decodes in one
+// pass, where encoding/json scans the value once to validate it and again
+// to decode it.
 func (c *Client) decode(resp *http.Response, out any) error {
-	lr := &limitedBody{rc: resp.Body, remaining: c.maxBody}
-	dec := json.NewDecoder(lr)
-	if err := dec.Decode(out); err != nil {
-		if lr.exceeded {
-			return ErrResponseTooLarge
+	buf, err := readCapped(resp.Body, resp.ContentLength, c.maxBody)
+	if err != nil {
+		return err
+	}
+	return unmarshalStrict(buf, out)
+}
+
+// readCapped reads body to EOF, at most limit bytes; more is
+// ErrResponseTooLarge.
+func readCapped(body io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength > limit {
+		return nil, ErrResponseTooLarge
+	}
+	size := int64(4 << 10)
+	if contentLength >= 0 {
+		size = contentLength + 1 // +1: reading EOF needs no growth
+	}
+	buf := make([]byte, 0, min(size, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			// Double, but never beyond one byte over the limit.
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit+1-int64(len(buf)))))
 		}
-		if errors.Is(err, io.EOF) {
+		n, err := body.Read(buf[len(buf):min(int64(cap(buf)), limit+1)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, ErrResponseTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, io.ErrUnexpectedEOF
+			}
+			// A read error (timeout, reset): keep it for errors.Is, it
+			// holds no body bytes.
+			return nil, fmt.Errorf("reading response body: %w", err)
+		}
+	}
+}
+
+// errTrailingData is a body with more than whitespace after its value.
+var errTrailingData = errors.New("unexpected data after JSON value")
+
+// unmarshalStrict decodes the one JSON value of b into out.
+func unmarshalStrict(b []byte, out any) error {
+	err := jsonv1.Unmarshal(b, out)
+	if err == nil {
+		return nil
+	}
+	var syn *jsonv1.SyntaxError
+	if errors.As(err, &syn) {
+		if isBlank(b) || syn.Offset >= int64(len(b)) {
+			// Empty or cut short.
 			return io.ErrUnexpectedEOF
 		}
-		return sanitizeJSONError(err)
-	}
-	// Only whitespace may follow the value.
-	var extra [1]byte
-	buffered := dec.Buffered()
-	for {
-		n, err := buffered.Read(extra[:])
-		if n == 1 {
-			if !isSpace(extra[0]) {
-				return errors.New("unexpected data after JSON value")
-			}
-			continue
-		}
-		if err != nil {
-			break
+		if jsontext.NewDecoder(bytes.NewReader(b)).SkipValue() == nil {
+			// A complete value, then something else.
+			return errTrailingData
 		}
 	}
-	for {
-		n, err := lr.Read(extra[:])
-		if n == 1 && !isSpace(extra[0]) {
-			return errors.New("unexpected data after JSON value")
-		}
-		if err != nil {
-			if lr.exceeded {
-				return ErrResponseTooLarge
-			}
-			break
+	return sanitizeJSONError(err)
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if !isSpace(c) {
+			return false
 		}
 	}
-	return nil
+	return true
 }
 
 func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
 
-// sanitizeJSONError keeps the kind and offset of a JSON error, never the bytes.
+// sanitizeJSONError keeps the kind and offset of a JSON error, never the
+// bytes. The errors come from the decoder (jsonv1) or from a model's own
+// UnmarshalJSON (encoding/json).
 func sanitizeJSONError(err error) error {
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
 		return fmt.Errorf("invalid JSON at offset %d", syn.Offset)
 	}
+	var syn1 *jsonv1.SyntaxError
+	if errors.As(err, &syn1) {
+		return fmt.Errorf("invalid JSON at offset %d", syn1.Offset)
+	}
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
 		return fmt.Errorf("JSON %s where field %q expects %s", typ.Value, typ.Field, typ.Type)
+	}
+	var typ1 *jsonv1.UnmarshalTypeError
+	if errors.As(err, &typ1) {
+		return fmt.Errorf("JSON %s where field %q expects %s", typ1.Value, typ1.Field, typ1.Type)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return io.ErrUnexpectedEOF
