@@ -7,23 +7,40 @@
 //
 //  1. Load the key once ([ParsePrivateKey]; PEM with literal `\n` escapes,
 //     as environment variables hold it, is fine) and fill a [Config].
+//
 //  2. Send the user to [Config.KYCURL] (a redirect, or an iframe's src).
 //     The link token carries {"clientId", "kyc": true, "level", "state",
 //     "iat"} and, as documented, no expiry.
+//
 //  3. The user comes back either to the redirect URL
 //     (…?oneTimeToken=…; read it with [ParseRedirect]) or, in an iframe,
 //     through a postMessage that the front end forwards to the back end
 //     (check its origin and read it with [Environment.ParseMessage]: a
 //     one-time token, a failure, or a request to open a window).
+//     The front end forwards each message as it comes (see below) and
+//     handles MessageOpenWindow itself.
+//
 //  4. Exchange the one-time token with [Client.Session] for the user id
 //     and KYC state, then read [Client.Status], [Client.Data] and
 //     [Client.File]. The client signs short-lived API tokens
 //     ({"api": true, "clientId", "iat", "exp"}, at most 600 s) and reuses
 //     each until shortly before it expires.
+//
 //  5. Receive the status webhooks ({"id", "status", "note"}, signed with
 //     HMAC-SHA256 in X-Fractal-Signature) with package webhooks:
 //     [NewWebhookVerifier] builds the verifier, webhooks.NewHandler the
 //     http.Handler; each event's Kraken field is a [WebhookEvent].
+//
+// A front end embedding the page forwards the iframe's messages, for
+// example:
+//
+//	window.addEventListener("message", (e) => fetch("/kraken/message", {
+//	  method: "POST", headers: {"Content-Type": "application/json"},
+//	  body: JSON.stringify({origin: e.origin, data: e.data}),
+//	}));
+//
+// and, for a MessageOpenWindow the back end accepted, calls
+// window.open(m.Open, m.Target, m.Features).
 //
 // What is documented and what is not: the hosts of production, the link,
 // the return forms, the token claims, the one-time-token exchange and the

@@ -209,6 +209,12 @@ func (e Environment) ParseMessage(origin string, data []byte, wantState string, 
 	return ParseMessageData(data, wantState, opts...)
 }
 
+// ParseMessage is Environment.ParseMessage for the Config's environment
+// (Production when the Config names none).
+func (c *Config) ParseMessage(origin string, data []byte, wantState string, opts ...ReturnOption) (*Message, error) {
+	return c.env().ParseMessage(origin, data, wantState, opts...)
+}
+
 // ParseMessageData reads the data of an iframe message (a JSON object, or
 // a JSON string holding one). The documented forms, in the order checked:
 //
