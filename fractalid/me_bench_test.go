@@ -70,6 +70,7 @@ func BenchmarkMeTraced(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		u, err := c.Me(ctx)
 		if err != nil || len(u.VerificationCases) != 1 {
