@@ -7,13 +7,22 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kycgo/kyc/internal/deduptest"
 	"github.com/kycgo/kyc/stores/redisstore"
 )
+
+var seq atomic.Int64
+
+// uniq returns a key prefix no other test (or run, with -count) uses.
+func uniq(p string) string {
+	return p + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.FormatInt(seq.Add(1), 10) + ":"
+}
 
 func newDedup(tb testing.TB, prefix string, opts ...redisstore.Option) *redisstore.Deduplicator {
 	tb.Helper()
@@ -25,28 +34,31 @@ func newDedup(tb testing.TB, prefix string, opts ...redisstore.Option) *redissto
 }
 
 func TestSemantics(t *testing.T) {
-	a, b := newDedup(t, "sem:"), newDedup(t, "sem:")
+	p := uniq("sem:")
+	a, b := newDedup(t, p), newDedup(t, p)
 	deduptest.Semantics(t, a, b, deduptest.Key(t, 1))
 }
 
 // Two handlers with separate clients (as two replicas) share one Redis:
 // 1,000 concurrent deliveries of 100 events run the function 100 times.
 func TestSharedAcrossReplicas(t *testing.T) {
-	a, b := newDedup(t, "shared:"), newDedup(t, "shared:")
+	p := uniq("shared:")
+	a, b := newDedup(t, p), newDedup(t, p)
 	res := deduptest.Shared(t, a, b, 100, 10)
 	t.Logf("%d deliveries, %d distinct events, function ran %d times, answers %v, %v",
 		res.Deliveries, len(res.Per), res.Runs, res.Answered, res.Elapsed)
 }
 
 func TestFailureReleasesClaim(t *testing.T) {
-	a, b := newDedup(t, "fail:"), newDedup(t, "fail:")
+	p := uniq("fail:")
+	a, b := newDedup(t, p), newDedup(t, p)
 	deduptest.FailureReleases(t, a, b, 7)
 }
 
 // A processed key is remembered for the retention period, then forgotten.
 func TestRetention(t *testing.T) {
 	ctx := context.Background()
-	d := newDedup(t, "ret:", redisstore.WithRetention(300*time.Millisecond))
+	d := newDedup(t, uniq("ret:"), redisstore.WithRetention(300*time.Millisecond))
 	key := deduptest.Key(t, 2)
 	if ok, err := d.Claim(ctx, key); !ok || err != nil {
 		t.Fatal(ok, err)
@@ -67,8 +79,9 @@ func TestRetention(t *testing.T) {
 // that another delivery took over.
 func TestLateReleaseKeepsTakeover(t *testing.T) {
 	ctx := context.Background()
-	a := newDedup(t, "late:", redisstore.WithProcessingTimeout(200*time.Millisecond))
-	b := newDedup(t, "late:", redisstore.WithProcessingTimeout(time.Minute))
+	p := uniq("late:")
+	a := newDedup(t, p, redisstore.WithProcessingTimeout(200*time.Millisecond))
+	b := newDedup(t, p, redisstore.WithProcessingTimeout(time.Minute))
 	key := deduptest.Key(t, 3)
 	if ok, err := a.Claim(ctx, key); !ok || err != nil {
 		t.Fatal(ok, err)
@@ -91,9 +104,10 @@ func TestKilledHolderIsTakenOver(t *testing.T) {
 	addr := redisAddr(t)
 	const timeout = 2 * time.Second
 	key := deduptest.Key(t, 4)
-	d := newDedup(t, redisstore.DefaultKeyPrefix)
+	prefix := uniq("killed:")
+	d := newDedup(t, prefix)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %d", childEnv, addr, key, timeout.Milliseconds()))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %s %d", childEnv, addr, prefix, key, timeout.Milliseconds()))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

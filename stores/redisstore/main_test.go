@@ -62,17 +62,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// runChild claims the key in spec ("addr key milliseconds") and then blocks,
+// runChild claims the key in spec ("addr prefix key milliseconds") and then blocks,
 // as a replica that dies in the middle of processing.
 func runChild(spec string) int {
-	var addr, key string
+	var addr, prefix, key string
 	var ms int64
-	if _, err := fmt.Sscan(spec, &addr, &key, &ms); err != nil {
+	if _, err := fmt.Sscan(spec, &addr, &prefix, &key, &ms); err != nil {
 		fmt.Println("bad spec:", err)
 		return 2
 	}
 	c := redis.NewClient(&redis.Options{Addr: addr})
-	d, err := redisstore.NewDeduplicator(c, redisstore.WithProcessingTimeout(time.Duration(ms)*time.Millisecond))
+	d, err := redisstore.NewDeduplicator(c, redisstore.WithKeyPrefix(prefix), redisstore.WithProcessingTimeout(time.Duration(ms)*time.Millisecond))
 	if err != nil {
 		fmt.Println(err)
 		return 2
