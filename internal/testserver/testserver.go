@@ -227,9 +227,22 @@ func (pg *Postgres) URL() string {
 // Stop ends the server (fast shutdown) and removes its directory.
 func (pg *Postgres) Stop() error { return pg.p.stop() }
 
-// pgBinDir finds initdb and postgres: on PATH, else under Debian's
-// /usr/lib/postgresql/<version>/bin (the newest version).
+// PostgresBinEnv names a directory holding initdb and postgres, used
+// instead of the search.
+const PostgresBinEnv = "KYC_POSTGRES_BIN"
+
+// pgBinDir finds initdb and postgres: in $KYC_POSTGRES_BIN when set, else
+// on PATH, else under Debian's /usr/lib/postgresql/<version>/bin (the
+// newest version).
 func pgBinDir() (string, error) {
+	if dir := os.Getenv(PostgresBinEnv); dir != "" {
+		for _, b := range []string{"initdb", "postgres"} {
+			if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+				return "", fmt.Errorf("%w: no %s in $%s", ErrNotInstalled, b, PostgresBinEnv)
+			}
+		}
+		return dir, nil
+	}
 	if p, err := exec.LookPath("initdb"); err == nil {
 		dir := filepath.Dir(p)
 		if _, err := os.Stat(filepath.Join(dir, "postgres")); err == nil {

@@ -2,6 +2,7 @@ package testserver_test
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"os"
 	"strconv"
@@ -61,5 +62,18 @@ func TestCheckSkipsWhenNotRequired(t *testing.T) {
 	})
 	if !ok {
 		t.Fatal("a missing server failed the test instead of skipping it")
+	}
+}
+
+// Without the binaries the servers report ErrNotInstalled, which Check
+// turns into a skip.
+func TestMissingBinaries(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	if _, err := testserver.StartRedis(); !errors.Is(err, testserver.ErrNotInstalled) {
+		t.Errorf("redis-server not on PATH: %v", err)
+	}
+	t.Setenv(testserver.PostgresBinEnv, t.TempDir())
+	if _, err := testserver.StartPostgres(); !errors.Is(err, testserver.ErrNotInstalled) {
+		t.Errorf("no postgres in $%s: %v", testserver.PostgresBinEnv, err)
 	}
 }
