@@ -3,6 +3,7 @@
 package testserver
 
 import (
+	"os"
 	"os/exec"
 )
 
@@ -12,3 +13,6 @@ type credential struct{}
 func unprivileged(string) (*credential, error) { return nil, nil }
 
 func setCredential(*exec.Cmd, *credential) {}
+
+// pgTempBase is where the cluster's directory is made.
+func pgTempBase() string { return os.TempDir() }

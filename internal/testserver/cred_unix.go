@@ -40,3 +40,15 @@ func setCredential(cmd *exec.Cmd, cred *credential) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}
 }
+
+// pgTempBase is where the cluster's directory is made. Under root the
+// server runs as nobody, who must reach it: /tmp rather than a $TMPDIR
+// that may sit in root's private home.
+func pgTempBase() string {
+	if os.Geteuid() == 0 {
+		if fi, err := os.Stat("/tmp"); err == nil && fi.IsDir() && fi.Mode().Perm()&0o001 != 0 {
+			return "/tmp"
+		}
+	}
+	return os.TempDir()
+}

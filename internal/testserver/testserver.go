@@ -276,7 +276,7 @@ func StartPostgres() (*Postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "kyc-pg-")
+	dir, err := os.MkdirTemp(pgTempBase(), "kyc-pg-")
 	if err != nil {
 		return nil, err
 	}
