@@ -386,7 +386,9 @@ func (s *TokenStore) TokenSource(ctx context.Context, cfg fractalid.Config, uid 
 	return &lockedSource{store: s, cfg: cfg, uid: uid, ctx: context.WithoutCancel(ctx), cur: st.Token}, nil
 }
 
-// lockedSource is the source TokenSource returns.
+// lockedSource is the source TokenSource returns. It implements the
+// SDK core's context-bounded fetch (TokenContext) and invalidation
+// (InvalidateToken) hooks.
 type lockedSource struct {
 	store *TokenStore
 	cfg   fractalid.Config
@@ -405,13 +407,18 @@ func usable(tok *oauth2.Token, refused string) bool {
 }
 
 // Token implements oauth2.TokenSource.
-func (l *lockedSource) Token() (*oauth2.Token, error) {
+func (l *lockedSource) Token() (*oauth2.Token, error) { return l.TokenContext(l.ctx) }
+
+// TokenContext is Token bounded by ctx (and by the store's op timeout):
+// the SDK's clients call it with their token-fetch deadline. Once a
+// refresh has reached Fractal, saving its result is not cut short by ctx.
+func (l *lockedSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if usable(l.cur, l.refused) {
 		return copyToken(l.cur), nil
 	}
-	ctx, cancel := context.WithTimeout(l.ctx, l.store.opTimeout)
+	ctx, cancel := context.WithTimeout(ctx, l.store.opTimeout)
 	defer cancel()
 	// Another process may have refreshed already: read without a lock.
 	st, err := l.store.Load(ctx, l.uid)
@@ -453,18 +460,25 @@ func (s *TokenStore) refresh(ctx context.Context, cfg fractalid.Config, uid, ref
 	if err != nil {
 		return nil, dbErr("refresh: begin", err)
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // no-op after Commit
 	st, err := s.scan(tx.QueryRow(ctx, `SELECT `+selectColumns+` FROM `+s.table+` WHERE uid = $1 FOR UPDATE`, uid), "refresh: lock")
 	if err != nil {
 		return nil, err
 	}
 	if usable(st.Token, refused) {
 		// Another process refreshed while this one waited for the lock.
-		return st.Token, tx.Commit(ctx)
+		if err := tx.Commit(ctx); err != nil {
+			return nil, dbErr("refresh: commit", err)
+		}
+		return st.Token, nil
 	}
 	if st.Token.RefreshToken == "" {
 		return nil, &fractalid.TokenError{Reason: "access token expired and no refresh token is stored"}
 	}
+	// From the refresh on, the rotated token must reach the row: its
+	// save and the commit do not end with ctx.
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opTimeout)
+	defer cancel()
 	var saveErr error
 	src, err := cfg.TokenSource(&oauth2.Token{RefreshToken: st.Token.RefreshToken}, fractalid.TokenStoreFunc(func(_ context.Context, next *oauth2.Token) error {
 		if next.Expiry.IsZero() && next.AccessToken == "" {
@@ -472,7 +486,7 @@ func (s *TokenStore) refresh(ctx context.Context, cfg fractalid.Config, uid, ref
 			return saveErr
 		}
 		keyID, sealed := s.seal(uid, next)
-		_, err := tx.Exec(ctx, `UPDATE `+s.table+` SET key_id = $2, ciphertext = $3, expiry = $4,
+		_, err := tx.Exec(saveCtx, `UPDATE `+s.table+` SET key_id = $2, ciphertext = $3, expiry = $4,
 	version = version + 1, updated_at = now() WHERE uid = $1`, uid, keyID, sealed, expiryArg(next))
 		if err != nil {
 			saveErr = dbErr("refresh: save", err)
@@ -490,7 +504,7 @@ func (s *TokenStore) refresh(ctx context.Context, cfg fractalid.Config, uid, ref
 		}
 		return nil, err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := tx.Commit(saveCtx); err != nil {
 		return nil, dbErr("refresh: commit", err)
 	}
 	return next, nil

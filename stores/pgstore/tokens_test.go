@@ -557,3 +557,57 @@ func TestRefusedAccessTokenRefreshes(t *testing.T) {
 		t.Fatalf("%d refresh requests after a 401, want 1", n)
 	}
 }
+
+// While another process holds the user's row lock (it is refreshing), a
+// source waits for it no longer than its context allows.
+func TestLockWaitEndsWithContext(t *testing.T) {
+	srv, uid, tok := fakeUser(t)
+	cfg := *srv.Config()
+	table := tableName("lockwait")
+	pool := newPool(t)
+	s := newTokenStore(t, pool, newKeyring(t, "k1", map[string][]byte{"k1": randomKey(t)}), table)
+	ctx := context.Background()
+	if err := s.Save(ctx, uid, "", tok); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := newPool(t).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Rollback(ctx) }()
+	if _, err := holder.Exec(ctx, `SELECT 1 FROM `+table+` WHERE uid = $1 FOR UPDATE`, uid); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.TokenSource(ctx, cfg, uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, ok := ts.(interface {
+		TokenContext(context.Context) (*oauth2.Token, error)
+	})
+	if !ok {
+		t.Fatal("the source has no TokenContext")
+	}
+	wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := cs.TokenContext(wctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waiting on a held lock: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("waited %v", d)
+	}
+	if n := len(refreshTokensSent(srv)); n != 0 {
+		t.Fatalf("%d refreshes without the lock", n)
+	}
+	// Once the holder is done, the source refreshes.
+	if err := holder.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Token(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(refreshTokensSent(srv)); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+}
