@@ -312,7 +312,10 @@ func scrub(err error, secret string) error {
 	var de *DecodeError
 	var se *SizeError
 	var te *TransportError
+	var re *RedirectError
 	switch {
+	case errors.As(err, &re):
+		re.Path = redactPath(re.Path)
 	case errors.As(err, &ae):
 		ae.Path = redactPath(ae.Path)
 	case errors.As(err, &de):
@@ -338,7 +341,7 @@ func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.cause }
 
 func sentinelOf(err error) error {
-	for _, s := range []error{context.Canceled, context.DeadlineExceeded, ErrInvalidArgument, ErrToken} {
+	for _, s := range []error{context.Canceled, context.DeadlineExceeded, ErrInvalidArgument, ErrToken, ErrRedirectRefused} {
 		if errors.Is(err, s) {
 			return s
 		}

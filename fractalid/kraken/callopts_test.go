@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -91,5 +92,29 @@ func TestClientOptionsOfOtherPackagesAreRefused(t *testing.T) {
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"})
 	if _, err := fractalid.NewClient(ts, kraken.WithMaxFileBytes(1)); err == nil || !strings.Contains(err.Error(), "kraken.WithMaxFileBytes") {
 		t.Errorf("fractalid and a kraken option: %v", err)
+	}
+}
+
+// A redirect of the exchange to another origin is refused; neither the API
+// token nor the one-time token follows it or shows in the error.
+func TestSessionRedirectRefused(t *testing.T) {
+	srv := krakentest.NewServer(t)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the redirect was followed to %s", r.URL.Path)
+	}))
+	defer other.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer redirector.Close()
+	c := newClient(t, srv, option.WithBaseURL(redirector.URL))
+	const ott = "one-time-token-that-must-not-leak-123"
+	_, err := c.Session(context.Background(), ott)
+	var re *kraken.RedirectError
+	if !errors.Is(err, kraken.ErrRedirectRefused) || !errors.As(err, &re) {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), ott) || strings.Contains(re.Path, ott) {
+		t.Errorf("the one-time token shows: %v", err)
 	}
 }

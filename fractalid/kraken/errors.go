@@ -25,6 +25,10 @@ type (
 	TransportError = apiclient.TransportError
 	// SizeError is a reply larger than the client's cap.
 	SizeError = apiclient.SizeError
+	// RedirectError is a redirect the client refused: to another origin
+	// (scheme, host or port) or from https to http. The API token never
+	// follows one.
+	RedirectError = apiclient.RedirectError
 )
 
 // Sentinel errors shared with the rest of kyc-go; compare with errors.Is.
@@ -48,6 +52,8 @@ var (
 	ErrDecode = apiclient.ErrDecode
 	// ErrToken matches every TokenError.
 	ErrToken = apiclient.ErrToken
+	// ErrRedirectRefused matches every *RedirectError.
+	ErrRedirectRefused = apiclient.ErrRedirectRefused
 	// ErrInvalidArgument is returned before any request is sent when an
 	// argument is invalid.
 	ErrInvalidArgument = apiclient.ErrInvalidArgument
