@@ -8,7 +8,8 @@
 //
 //   - A ClientOption configures a client when it is built
 //     (fractalid.NewClient, fractalid.NewStatsClient, ekycadmin.NewClient,
-//     incode.NewClient). Options a single vendor needs (its environment,
+//     incode.NewClient, credentials.NewClient, kraken.NewClient, and every
+//     client added later). Options a single vendor needs (its environment,
 //     credentials, API key, IDs) are declared in that vendor's package but
 //     are ClientOption values too, so they travel in the same list; given
 //     to another vendor's client they fail at construction with an error
@@ -23,9 +24,14 @@
 //
 // Both interfaces have a method whose argument is a type internal to this
 // module, so only this module can implement them: the set of options is
-// closed, and a new option never breaks a user's code. Options check their
-// arguments; a constructor or call given an invalid one fails before
-// sending anything, with an error matching the vendor's ErrInvalidArgument.
+// closed, and a new option never breaks a user's code. Every option reaches
+// the one HTTP core (internal/apiclient), which applies it: the client's
+// settings to its transport stack when the client is built, a call's
+// settings to that call's requests only (a call with its own timeout or
+// retry policy gets a retry engine of its own over the client's connection
+// pool). As everywhere in kyc-go, options validate themselves: a
+// constructor or call given an invalid one fails before sending anything,
+// with an error matching the vendor's ErrInvalidArgument.
 //
 // Options apply in order; for a setting given twice the last one wins.
 package option
