@@ -60,9 +60,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, WrapTokenError(err)
 	}
-	r2 := req.Clone(req.Context())
-	tok.SetAuthHeader(r2)
-	resp, err := t.next.RoundTrip(r2)
+	resp, err := t.next.RoundTrip(withAuth(req, t.ts.authHeader(tok)))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
@@ -110,6 +108,22 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	fresh.SetAuthHeader(r3)
 	setReason(req.Context(), "token refused")
 	return t.next.RoundTrip(r3)
+}
+
+// withAuth returns a copy of req with the Authorization header set to
+// auth, leaving req as it is (a RoundTripper must not change its
+// request). As in x/oauth2's Transport, the copy is shallow but for the
+// header map; the header values are shared and never changed.
+func withAuth(req *http.Request, auth []string) *http.Request {
+	r2 := new(http.Request)
+	*r2 = *req
+	h := make(http.Header, len(req.Header)+1)
+	for k, v := range req.Header {
+		h[k] = v
+	}
+	h["Authorization"] = auth
+	r2.Header = h
+	return r2
 }
 
 // peekedBody is a response body whose first bytes were read ahead.

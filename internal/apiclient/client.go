@@ -57,6 +57,7 @@ type Client struct {
 	base      *url.URL
 	hc        *http.Client
 	ua        string
+	uaHeader  []string // {ua}, shared by every request
 	maxBody   int64
 	logger    *slog.Logger
 	header    http.Header
@@ -85,6 +86,7 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.uaSuffix != "" {
 		c.ua += " " + cfg.uaSuffix
 	}
+	c.uaHeader = []string{c.ua}[:1:1]
 	rt := newRetryTransport(cfg)
 	if cfg.tokenSource != nil {
 		c.ts = newCachingSource(cfg.tokenSource, cfg.refreshMargin, tokenFetchTimeout(cfg))
@@ -242,12 +244,14 @@ func (c *Client) Stream(ctx context.Context, req *Request, limit int64) (*http.R
 }
 
 func (c *Client) send(ctx context.Context, req *Request) (*http.Response, *http.Request, *callState, error) {
-	hreq, err := c.newRequest(ctx, req)
+	// The call state rides on the request's context from the start, so
+	// the request is built once.
+	st := &callState{call: req.Call, route: req.Route}
+	hreq, err := c.newRequest(context.WithValue(ctx, callKey, st), req)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	st := &callState{idempotent: IsIdempotentMethod(hreq.Method), call: req.Call, route: req.Route}
-	hreq = hreq.WithContext(context.WithValue(ctx, callKey, st))
+	st.idempotent = IsIdempotentMethod(hreq.Method)
 	resp, err := c.hc.Do(hreq)
 	if err != nil {
 		return nil, hreq, st, c.transportFailure(ctx, hreq, st, err)

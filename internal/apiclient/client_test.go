@@ -920,3 +920,36 @@ func TestRenewRuleAndInvalidator(t *testing.T) {
 		t.Error("nil rule accepted")
 	}
 }
+
+// TestPerAttemptTimeoutCoversBody: the per-attempt timeout still runs
+// while the body is read, and it is the attempt's timeout, not the
+// caller's context, that ends it.
+func TestPerAttemptTimeoutCoversBody(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		_, _ = io.WriteString(w, `{"id":"`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, err := New(WithBaseURL(srv.URL), WithTimeout(150*time.Millisecond), WithRetryPolicy(NoRetries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	var out thing
+	_, err = c.Do(context.Background(), &Request{Path: "/x"}, &out)
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("returned after %v", d)
+	}
+	var de *DecodeError
+	if !errors.As(err, &de) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v (%T)", err, err)
+	}
+	t.Logf("body timeout: %v", err)
+}

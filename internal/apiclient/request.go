@@ -66,6 +66,11 @@ func JoinPath(segments ...string) (string, error) {
 	return b.String(), nil
 }
 
+// acceptJSON is the Accept header of every request. Header values set
+// from shared slices have their length as capacity, so appending to one
+// copies it.
+var acceptJSON = []string{"application/json"}[:1:1]
+
 func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, error) {
 	var u *url.URL
 	if req.URL != "" {
@@ -115,14 +120,18 @@ func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, e
 	if method == "" {
 		method = http.MethodGet
 	}
-	hreq, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	// The request gets u itself: printing it for NewRequest to parse it
+	// again would only cost allocations.
+	hreq, err := http.NewRequestWithContext(ctx, method, "", body)
 	if err != nil {
 		return nil, fmt.Errorf("kyc: %w: cannot build request", ErrInvalidArgument)
 	}
-	hreq.Header.Set("User-Agent", c.ua)
-	hreq.Header.Set("Accept", "application/json")
+	hreq.URL = u
+	hreq.Host = strings.TrimSuffix(u.Host, ":") // as NewRequest does with an empty port
+	hreq.Header["User-Agent"] = c.uaHeader
+	hreq.Header["Accept"] = acceptJSON
 	if contentType != "" {
-		hreq.Header.Set("Content-Type", contentType)
+		hreq.Header["Content-Type"] = []string{contentType}
 	}
 	for k, vs := range c.header {
 		hreq.Header[k] = vs

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -54,10 +55,31 @@ type cachingSource struct {
 	timeout time.Duration
 	now     func() time.Time
 
+	// auth is the Authorization header value of the last token used.
+	auth atomic.Pointer[authValue]
+
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	fetched time.Time   // when tok arrived
 	flight  *tokenFetch // the fetch under way, if any
+}
+
+// authValue is the Authorization header of one token.
+type authValue struct {
+	tok *oauth2.Token
+	val []string
+}
+
+// authHeader returns the Authorization header value for tok, as
+// tok.SetAuthHeader would set it, made once per token. Its capacity is its
+// length, so an append copies it.
+func (s *cachingSource) authHeader(tok *oauth2.Token) []string {
+	if a := s.auth.Load(); a != nil && a.tok == tok {
+		return a.val
+	}
+	a := &authValue{tok: tok, val: []string{tok.Type() + " " + tok.AccessToken}[:1:1]}
+	s.auth.Store(a)
+	return a.val
 }
 
 // tokenFetch is one fetch; done is closed when tok and err are set.

@@ -30,18 +30,21 @@ func newRetryTransport(cfg config) http.RoundTripper {
 		base = cfg.httpClient.Transport
 	}
 	t := &retryTransport{base: base, logger: cfg.logger, tracer: cfg.tracer, timeout: cfg.timeout, policy: cfg.retry}
-	t.dflt = t.engine(cfg.retry, cfg.timeout)
+	t.dflt = t.engine(cfg.retry)
 	return t
 }
 
-// engine is a retry engine with policy p and per-attempt timeout.
-func (t *retryTransport) engine(p RetryPolicy, timeout time.Duration) http.RoundTripper {
+// engine is a retry engine with policy p. The per-attempt timeout is not
+// the inner http.Client's Timeout (a timer, a goroutine and a copy of the
+// request per attempt) but a deadline on each attempt's context, set by
+// attemptTransport and kept until the attempt's body is closed, so it
+// still covers reading the body.
+func (t *retryTransport) engine(p RetryPolicy) http.RoundTripper {
 	rc := &retryablehttp.Client{
 		// attemptTransport hides CloseIdleConnections so the retry engine
 		// never closes the caller's pooled connections.
 		HTTPClient: &http.Client{
-			Transport:     &attemptTransport{next: t.base, logger: t.logger, tracer: t.tracer},
-			Timeout:       timeout,
+			Transport:     &attemptTransport{next: t.base, logger: t.logger, tracer: t.tracer, timeout: t.timeout},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		Logger:       nil,
@@ -65,17 +68,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		st = &callState{idempotent: IsIdempotentMethod(req.Method)}
 		req = req.WithContext(context.WithValue(req.Context(), callKey, st))
 	}
-	if !st.call.overrides() {
+	if st.call == nil || st.call.Retry == nil {
+		// A per-call timeout is applied by attemptTransport.
 		return t.dflt.RoundTrip(req)
 	}
-	p, timeout := t.policy, t.timeout
-	if st.call.Retry != nil {
-		p = *st.call.Retry
-	}
-	if st.call.Timeout > 0 {
-		timeout = st.call.Timeout
-	}
-	return t.engine(p, timeout).RoundTrip(req)
+	return t.engine(*st.call.Retry).RoundTrip(req)
 }
 
 // passLastResponse is the retry engine's ErrorHandler: the last response
