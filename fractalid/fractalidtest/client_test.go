@@ -729,7 +729,9 @@ func TestFaults(t *testing.T) {
 		{
 			name:  "hang past the deadline",
 			fault: kyctest.Fault{Kind: kyctest.FaultHang},
-			opts:  []option.ClientOption{option.WithTimeout(50 * time.Millisecond), option.NoRetries()},
+			// Long enough for the connection to be made on a loaded
+			// machine: the hang, not the dial, must run out the clock.
+			opts: []option.ClientOption{option.WithTimeout(400 * time.Millisecond), option.NoRetries()},
 			check: func(t *testing.T, err error) {
 				var ne net.Error
 				if !errors.Is(err, context.DeadlineExceeded) && !(errors.As(err, &ne) && ne.Timeout()) {
