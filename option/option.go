@@ -139,9 +139,12 @@ func WithRetryPolicy(p RetryPolicy) Option {
 func NoRetries() Option { return WithRetryPolicy(RetryPolicy{}) }
 
 // WithHeader adds a header to every request of the client or, per call, to
-// that call's requests. It never reaches a token endpoint. The client sets
-// Authorization itself; a header the client sets (User-Agent, Accept, the
-// vendor's API key) is replaced by this one.
+// that call's requests. A client's header goes only to the API's own
+// origin (never to a redirect target elsewhere or a file's storage host);
+// a per-call header goes with that call's requests wherever they go (a
+// DownloadFile to a storage host, say). Neither reaches a token endpoint.
+// The client sets Authorization itself; a header the client sets
+// (User-Agent, Accept, the vendor's API key) is replaced by this one.
 func WithHeader(key, value string) Option {
 	if err := apiclient.CheckHeader(key, value); err != nil {
 		return failed(errors.New("option.WithHeader: invalid header name or value"))
