@@ -59,9 +59,9 @@ func TestCallSettingsAreIsolated(t *testing.T) {
 			var ae *APIError
 			switch {
 			case i%2 == 0 && (!errors.As(err, &ae) || ae.StatusCode != 503 || ae.Attempts != 1 || resp.RequestID != tag+"-1"):
-				errs <- fmt.Errorf("%s without retries: %v, response %v", tag, err, resp)
+				errs <- fmt.Errorf("%s without retries: %w, response %v", tag, err, resp)
 			case i%2 == 1 && (err != nil || out.Tag != tag || resp.Attempts != 2 || resp.RequestID != tag+"-2"):
-				errs <- fmt.Errorf("%s with the client's retries: %v, tag %q, response %v", tag, err, out.Tag, resp)
+				errs <- fmt.Errorf("%s with the client's retries: %w, tag %q, response %v", tag, err, out.Tag, resp)
 			}
 		})
 	}

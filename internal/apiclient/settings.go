@@ -58,9 +58,6 @@ type CallSettings struct {
 	Response *kyc.Response
 }
 
-// overrides reports whether the call changes the transport's settings.
-func (c *CallSettings) overrides() bool { return c != nil && (c.Timeout > 0 || c.Retry != nil) }
-
 // CallOptionFunc is a per-call option: it implements option.CallOption.
 type CallOptionFunc func(*CallSettings) error
 
