@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 )
 
@@ -200,9 +201,34 @@ func validLiteral(p []byte, i int, lit string) int {
 	return i + len(lit)
 }
 
+// Word-at-a-time tests on 8 bytes (Hacker's Delight, "find a byte"): a
+// high bit set in the result marks a byte of interest. Exact as a test
+// of the whole word, which is all they are used for.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainWord reports whether none of the 8 bytes of x is '"', '\\' or a
+// control character (< 0x20).
+func plainWord(x uint64) bool {
+	quote := x ^ (ones * '"')
+	bslash := x ^ (ones * '\\')
+	hit := ((quote - ones) &^ quote) | ((bslash - ones) &^ bslash) | ((x - ones*0x20) &^ x)
+	return hit&highs == 0
+}
+
 // validString returns the index after the JSON string at p[i] == '"'.
 func validString(p []byte, i int) int {
 	for j := i + 1; j < len(p); {
+		// Skip 8 plain bytes at a time; the byte loop below decides at
+		// the first word that holds anything else.
+		for j+8 <= len(p) && plainWord(binary.LittleEndian.Uint64(p[j:])) {
+			j += 8
+		}
+		if j >= len(p) {
+			break
+		}
 		switch c := p[j]; {
 		case c == '"':
 			return j + 1

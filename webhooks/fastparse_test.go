@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -39,6 +40,8 @@ var fastParseSeeds = []string{
 	`{"type":"x","data":[1.5e3,-0,0.25E-2,true,false,null,"\u00e9\n\/",{},[]]}`,
 	`{"type":"x","data":01}`, `{"type":"x","data":1.}`, `{"type":"x","data":-}`, `{"type":"x","data":1e}`,
 	"{\"type\":\"x\",\"data\":\"\x01\"}", `{"type":"x","data":"\x"}`, `{"type":"x","data":"\u12G4"}`,
+	"{\"type\":\"x\",\"data\":\"aaaaaaaaaaaaaaaaa\x01aaaaaaaaaaaaaa\"}", `{"type":"x","data":"aaaaaaaaaaaa\"aaaaaaaaaaaaaaaa\\\\"}`,
+	`{"type":"x","data":"aaaaaaaaaaaa\qaaaaaaaaaaa"}`, "{\"type\":\"x\",\"data\":\"aaaaaaaa\xff\xfeaaaaaaaaaaaaaaaaa\"}",
 	`{"type":"x","data":tru}`, `{"type":"x","data":[1,]}`, `{"type":"x","data":{"a":1,}}`, `{"type":"x",}`,
 	`{"type":"x","data":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`,
 	`{"type":"verification_approved","data":{"level":"a\\","user_id":"\\\"","timestamp":"\\"}}`, `{"type":"verification_approved","data":{"user_id":42}}`,
@@ -94,4 +97,37 @@ func checkFastParse(t *testing.T, payload []byte) bool {
 	}
 	_, ok := parseFast(payload, false)
 	return ok
+}
+
+func TestPlainWord(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			want := c != '"' && c != '\\' && c >= 0x20
+			// Bytes >= 0x80 are plain too (UTF-8 is not checked here).
+			if got := plainWord(uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56); got != want {
+				t.Fatalf("byte %#x at %d: plainWord = %v", c, pos, got)
+			}
+		}
+	}
+	// Random words, bytes drawn mostly from the edges of the classes.
+	edges := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '#', '[', '\\', ']', 0x7f, 0x80, 0x9f, 0xa0, 0xdc, 0xfe, 0xff}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		var x uint64
+		want := true
+		for k := range 8 {
+			c := edges[r.IntN(len(edges))]
+			if r.IntN(4) == 0 {
+				c = byte(r.IntN(256))
+			}
+			x |= uint64(c) << (8 * k)
+			want = want && c != '"' && c != '\\' && c >= 0x20
+		}
+		if plainWord(x) != want {
+			t.Fatalf("%#016x: plainWord = %v", x, !want)
+		}
+	}
 }

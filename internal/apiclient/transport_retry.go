@@ -11,10 +11,11 @@ import (
 )
 
 // retryTransport runs retries through go-retryablehttp: with the
-// client's policy and per-attempt timeout, or, for a call that carries its
-// own (option.WithTimeout, option.WithRetryPolicy per call), with an engine
-// built for that call alone over the same base transport, so the client's
-// settings never change for other callers.
+// client's policy, or, for a call that carries its own
+// (option.WithRetryPolicy per call), with an engine built for that call
+// alone over the same base transport, so the client's settings never
+// change for other callers. The per-attempt timeout, the client's or the
+// call's own (option.WithTimeout per call), is applied by attemptTransport.
 type retryTransport struct {
 	base    http.RoundTripper
 	logger  *slog.Logger
