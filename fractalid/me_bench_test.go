@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
 	"github.com/kycgo/kyc/option"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"golang.org/x/oauth2"
@@ -170,6 +172,23 @@ func BenchmarkDecodeUser(b *testing.B) {
 	for b.Loop() {
 		var u User
 		if err := json.Unmarshal(body, &u); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeUserCore decodes as the client's core does
+// (internal/apiclient: encoding/json v2's v1 package, which validates the
+// body in one pass and then calls User's own decoder) beside
+// BenchmarkDecodeUser, which does it with encoding/json.
+func BenchmarkDecodeUserCore(b *testing.B) {
+	body := readFixture(b, "users_me_all_details.json")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	defer reportCPU(b)()
+	for b.Loop() {
+		var u User
+		if err := jsonv1.Unmarshal(body, &u); err != nil {
 			b.Fatal(err)
 		}
 	}
