@@ -62,8 +62,9 @@ func WithTimeout(d time.Duration) HandlerOption {
 // is answered 408 without calling the function or the [Deduplicator]. The
 // default is [DefaultReadTimeout]. d must be positive.
 //
-// The handler sets the connection's read deadline through
-// [http.ResponseController] and clears it once the body is read, so a
+// The handler sets the connection's read deadline as
+// [http.ResponseController] does (on the ResponseWriter or one it unwraps
+// to, without allocating one) and clears it once the body is read, so a
 // server ReadTimeout cannot cancel the function's context while it runs.
 // With a ResponseWriter that does not support deadlines (a wrapping
 // middleware without Unwrap, httptest.ResponseRecorder), the bound is
