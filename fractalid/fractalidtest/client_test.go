@@ -886,7 +886,7 @@ func TestWebhookDelivery(t *testing.T) {
 	}
 	var order []webhooks.EventType
 	for _, d := range ds {
-		if !d.OK() || string(d.Body) != "{}" {
+		if !d.OK() || len(d.Body) != 0 {
 			t.Errorf("%v: body %q", d, d.Body)
 		}
 		order = append(order, d.Type)
