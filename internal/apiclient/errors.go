@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -131,6 +132,35 @@ func (e APIError) Format(f fmt.State, verb rune) {
 // Message, Header or Body (a JSON handler would otherwise marshal an
 // APIError value field by field).
 func (e APIError) LogValue() slog.Value { return slog.StringValue(e.Error()) }
+
+// apiErrorJSON is what an APIError marshals to: the fields GoString
+// prints, never Message, Header or Body.
+type apiErrorJSON struct {
+	Error              string   `json:"error"`
+	StatusCode         int      `json:"status_code"`
+	Method             string   `json:"method"`
+	Path               string   `json:"path"`
+	Code               string   `json:"code,omitempty"`
+	ID                 string   `json:"id,omitempty"`
+	RequestID          string   `json:"request_id,omitempty"`
+	MissingPermissions []string `json:"missing_permissions,omitempty"`
+	RequiredPermission string   `json:"required_permission,omitempty"`
+	RetryAfterSeconds  float64  `json:"retry_after_seconds,omitempty"`
+	Attempts           int      `json:"attempts,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler so that a logger or error reporter
+// that encodes errors as JSON field by field (rather than through Error or
+// slog) gets the identifying fields only: never Message, Header or Body,
+// which may echo what was sent or carry cookies.
+func (e APIError) MarshalJSON() ([]byte, error) {
+	return json.Marshal(apiErrorJSON{
+		Error: e.Error(), StatusCode: e.StatusCode, Method: e.Method, Path: e.Path,
+		Code: e.Code, ID: e.ID, RequestID: e.RequestID,
+		MissingPermissions: e.MissingPermissions, RequiredPermission: e.RequiredPermission,
+		RetryAfterSeconds: e.RetryAfter.Seconds(), Attempts: e.Attempts,
+	})
+}
 
 func (e *APIError) matchesKind(target error) bool {
 	for _, k := range e.Kinds {
