@@ -94,7 +94,6 @@ func WithCredentials(clientID, clientSecret string) option.ClientOption {
 type Client struct {
 	api          *apiclient.Client
 	set          *apiclient.Settings
-	insecureHTTP bool
 	maxFileBytes int64
 }
 
@@ -135,7 +134,7 @@ func newClient(ts oauth2.TokenSource, s *apiclient.Settings) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{api: api, set: s, insecureHTTP: s.InsecureHTTP, maxFileBytes: v.maxFileBytes}, nil
+	return &Client{api: api, set: s, maxFileBytes: v.maxFileBytes}, nil
 }
 
 // renewOnRefusedToken is the resource server's RenewRule: the reference
@@ -217,7 +216,7 @@ func (c *Client) DownloadFile(ctx context.Context, fileURL string, w io.Writer, 
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
 		return 0, fmt.Errorf("fractalid: %w: file URL must be an absolute http(s) URL", ErrInvalidArgument)
 	}
-	if u.Scheme == "http" && !c.insecureHTTP && !apiclient.IsLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !c.set.InsecureHTTP && !apiclient.IsLoopback(u.Hostname()) {
 		return 0, fmt.Errorf("fractalid: %w: file URL must use https", ErrInvalidArgument)
 	}
 	resp, err := c.api.Stream(ctx, &apiclient.Request{
