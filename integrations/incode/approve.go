@@ -99,7 +99,7 @@ func (c *Client) Approve(ctx context.Context, t Target, opts ...option.CallOptio
 	}
 	a, err := ParseApproval(raw)
 	if err != nil {
-		return nil, decodeFailure(http.MethodPost, ApprovePath, resp, err.Error())
+		return nil, decodeFailure(http.MethodPost, ApprovePath, resp, err)
 	}
 	return a, nil
 }

@@ -295,3 +295,28 @@ func TestErrorExamples(t *testing.T) {
 		}
 	}
 }
+
+// A 2xx reply that is not a JSON object is a DecodeError whose cause is
+// ErrNotJSONObject, for each call that parses its reply that way.
+func TestNotJSONObjectThroughClient(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	c, err := incode.NewClient(option.WithBaseURL("https://incode.test"), incode.WithAPIKey("k"),
+		option.WithHTTPClient(&http.Client{Transport: mt}), option.NoRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt.RegisterNoResponder(httpmock.NewStringResponder(http.StatusOK, `[]`))
+	target := incode.BySessionToken(incode.NewSecret("tok"))
+	calls := map[string]func() error{
+		"Score":   func() error { _, err := c.Score(t.Context(), target); return err },
+		"OCRData": func() error { _, err := c.OCRData(t.Context(), target); return err },
+		"Approve": func() error { _, err := c.Approve(t.Context(), target); return err },
+	}
+	for name, call := range calls {
+		err := call()
+		var de *incode.DecodeError
+		if !errors.As(err, &de) || !errors.Is(err, incode.ErrDecode) || !errors.Is(err, incode.ErrNotJSONObject) {
+			t.Errorf("%s: %v (%T), want a DecodeError caused by ErrNotJSONObject", name, err, err)
+		}
+	}
+}

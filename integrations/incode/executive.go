@@ -197,8 +197,7 @@ func (e *executiveSource) login(ctx context.Context) (*oauth2.Token, error) {
 		return nil, err
 	}
 	if out.Token.IsZero() {
-		return nil, &DecodeError{Method: http.MethodPost, Path: ExecutiveLoginPath, StatusCode: resp.StatusCode,
-			ContentType: resp.Header.Get("Content-Type"), Err: errors.New("reply has no token")}
+		return nil, decodeFailure(http.MethodPost, ExecutiveLoginPath, resp, errors.New("reply has no token"))
 	}
 	return &oauth2.Token{AccessToken: out.Token.Reveal(), TokenType: "executive", Expiry: e.now().Add(e.lifetime)}, nil
 }

@@ -248,7 +248,7 @@ func (c *Client) OCRData(ctx context.Context, t Target, opts ...option.CallOptio
 	}
 	o, err := ParseOCRData(raw)
 	if err != nil {
-		return nil, decodeFailure(http.MethodGet, OCRDataPath, resp, err.Error())
+		return nil, decodeFailure(http.MethodGet, OCRDataPath, resp, err)
 	}
 	return o, nil
 }

@@ -178,10 +178,10 @@ func (c *Client) RequestNewOnboarding(ctx context.Context, req *OnboardingReques
 		URL         *string `json:"url"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, &DecodeError{Method: http.MethodPost, Path: RequestNewPath, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: errors.New("reply is not a JSON object with string interviewId and url")}
+		return nil, decodeFailure(http.MethodPost, RequestNewPath, resp, errors.New("reply is not a JSON object with string interviewId and url"))
 	}
 	if out.InterviewID == nil || *out.InterviewID == "" || out.URL == nil || *out.URL == "" {
-		return nil, &DecodeError{Method: http.MethodPost, Path: RequestNewPath, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: errors.New("reply has no interviewId or no url")}
+		return nil, decodeFailure(http.MethodPost, RequestNewPath, resp, errors.New("reply has no interviewId or no url"))
 	}
 	return &OnboardingLink{InterviewID: *out.InterviewID, URL: *out.URL, Raw: raw}, nil
 }
@@ -328,7 +328,7 @@ func (c *Client) StartOnboarding(ctx context.Context, req *StartRequest, opts ..
 		return nil, err
 	}
 	if w.Token.IsZero() || w.InterviewID == "" {
-		return nil, &DecodeError{Method: http.MethodPost, Path: StartPath, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: errors.New("reply has no token or no interviewId")}
+		return nil, decodeFailure(http.MethodPost, StartPath, resp, errors.New("reply has no token or no interviewId"))
 	}
 	s := &Session{
 		Token: w.Token, InterviewID: w.InterviewID, FlowType: w.FlowType, ClientID: w.ClientID,

@@ -247,7 +247,7 @@ func (c *Client) Score(ctx context.Context, t Target, opts ...option.CallOption)
 	}
 	s, err := ParseScore(raw)
 	if err != nil {
-		return nil, decodeFailure(http.MethodGet, ScorePath, resp, err.Error())
+		return nil, decodeFailure(http.MethodGet, ScorePath, resp, err)
 	}
 	return s, nil
 }

@@ -231,15 +231,16 @@ func checkToken(tok Secret) error {
 	return nil
 }
 
-// decodeFailure is a 2xx reply without what the call needs.
-func decodeFailure(method, path string, resp *apiclient.Response, why string) error {
+// decodeFailure is a 2xx reply without what the call needs; why is the
+// cause (errors.Is reaches it, for example ErrNotJSONObject).
+func decodeFailure(method, path string, resp *apiclient.Response, why error) error {
 	ct := ""
 	status := 0
 	if resp != nil {
 		status = resp.StatusCode
 		ct = resp.Header.Get("Content-Type")
 	}
-	return &DecodeError{Method: method, Path: path, StatusCode: status, ContentType: ct, Err: errors.New(why)}
+	return &DecodeError{Method: method, Path: path, StatusCode: status, ContentType: ct, Err: why}
 }
 
 // OnboardingURL returns the URL of the hosted flow for a started session
@@ -269,11 +270,11 @@ func (c *Client) OnboardingURL(ctx context.Context, sessionToken Secret, clientI
 		return "", err
 	}
 	if out.URL == nil {
-		return "", decodeFailure(http.MethodGet, OnboardingURLPath, resp, "reply has no url")
+		return "", decodeFailure(http.MethodGet, OnboardingURLPath, resp, errors.New("reply has no url"))
 	}
 	u, err := url.Parse(*out.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", decodeFailure(http.MethodGet, OnboardingURLPath, resp, "url is not an absolute http(s) URL")
+		return "", decodeFailure(http.MethodGet, OnboardingURLPath, resp, errors.New("url is not an absolute http(s) URL"))
 	}
 	return *out.URL, nil
 }
@@ -355,11 +356,11 @@ func (c *Client) OnboardingStatus(ctx context.Context, t Target, opts ...option.
 		return "", err
 	}
 	if out.Status == nil {
-		return "", decodeFailure(http.MethodGet, OnboardingStatusPath, resp, "reply has no onboardingStatus")
+		return "", decodeFailure(http.MethodGet, OnboardingStatusPath, resp, errors.New("reply has no onboardingStatus"))
 	}
 	st := lenientString(*out.Status)
 	if st == "" || len(st) > 128 {
-		return "", decodeFailure(http.MethodGet, OnboardingStatusPath, resp, "onboardingStatus is empty or not a string")
+		return "", decodeFailure(http.MethodGet, OnboardingStatusPath, resp, errors.New("onboardingStatus is empty or not a string"))
 	}
 	return OnboardingStatus(st), nil
 }
@@ -441,7 +442,7 @@ func (c *Client) CloseSession(ctx context.Context, sessionToken Secret, opts ...
 		SessionStatus json.RawMessage `json:"sessionStatus"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return nil, decodeFailure(http.MethodPost, SessionStatusSetPath, resp, "reply is not a JSON object")
+		return nil, decodeFailure(http.MethodPost, SessionStatusSetPath, resp, errors.New("reply is not a JSON object"))
 	}
 	return &SessionState{
 		ID: lenientString(w.ID), SessionStatus: lenientString(w.SessionStatus),
