@@ -130,7 +130,6 @@ type executiveSource struct {
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	refused error
-	logins  int
 }
 
 // token returns a token with more than margin left, logging in if needed.
@@ -183,7 +182,6 @@ func (e *executiveSource) reset() {
 }
 
 func (e *executiveSource) login(ctx context.Context) (*oauth2.Token, error) {
-	e.logins++
 	body := struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
