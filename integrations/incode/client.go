@@ -266,7 +266,7 @@ func NewClient(opts ...option.ClientOption) (*Client, error) {
 		// an invalid_token challenge, asks this source again: give it the
 		// non-caching source. TokenSource() hands callers a cached one.
 		c.ts = &wrapErrors{next: oauth2.ReuseTokenSource(nil, ts)}
-		b2b, err := apiclient.New(append(base, apiclient.WithTokenSource(wrapSource(ts)))...)
+		b2b, err := apiclient.New(append(base, apiclient.WithTokenSource(ts))...)
 		if err != nil {
 			return nil, err
 		}
@@ -340,29 +340,6 @@ func (w *wrapErrors) Token() (*oauth2.Token, error) {
 		return nil, apiclient.WrapTokenError(err)
 	}
 	return tok, nil
-}
-
-// wrapErrorsContext is wrapErrors around a source that takes a context
-// (apiclient.ContextTokenSource), passing the context on.
-type wrapErrorsContext struct {
-	wrapErrors
-	cs apiclient.ContextTokenSource
-}
-
-func (w *wrapErrorsContext) TokenContext(ctx context.Context) (*oauth2.Token, error) {
-	tok, err := w.cs.TokenContext(ctx)
-	if err != nil {
-		return nil, apiclient.WrapTokenError(err)
-	}
-	return tok, nil
-}
-
-// wrapSource wraps ts's errors, keeping its context if it takes one.
-func wrapSource(ts oauth2.TokenSource) oauth2.TokenSource {
-	if cs, ok := ts.(apiclient.ContextTokenSource); ok {
-		return &wrapErrorsContext{wrapErrors{next: ts}, cs}
-	}
-	return &wrapErrors{next: ts}
 }
 
 // checkID accepts any non-empty identifier without spaces or control
