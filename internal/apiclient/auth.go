@@ -19,15 +19,14 @@ func InvalidChallenge(h http.Header, _ []byte) bool {
 	return strings.Contains(h.Get("WWW-Authenticate"), "invalid_token")
 }
 
-// authTransport binds the client's credentials to their origins: the
-// Bearer token (when there is a token source) and the configured headers
-// (WithHeader: API keys) go only to a request whose scheme, host and port
-// are those of the base URL (or of a WithAuthHosts host on its scheme).
-// Any other request, a redirect target or an absolute URL such as a file
-// download, goes without them.
+// authTransport binds the client's credentials to the base URL's origin:
+// the Bearer token (when there is a token source) and the configured
+// headers (WithHeader: API keys) go only to a request whose scheme, host
+// and port are those of the base URL. Any other request, a redirect target
+// or an absolute URL such as a file download, goes without them.
 type authTransport struct {
-	ts      *cachingSource // nil without a token source
-	origins map[origin]bool
+	ts     *cachingSource // nil without a token source
+	origin origin         // the base URL's
 	// headers are the configured header keys, removed from a request to
 	// another origin.
 	headers []string
@@ -36,7 +35,7 @@ type authTransport struct {
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.origins[originOf(req.URL)] {
+	if originOf(req.URL) != t.origin {
 		if hasAny(req.Header, t.headers) {
 			req = req.Clone(req.Context())
 			for _, k := range t.headers {

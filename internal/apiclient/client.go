@@ -96,10 +96,7 @@ func New(opts ...Option) (*Client, error) {
 		if renew == nil {
 			renew = InvalidChallenge
 		}
-		at := &authTransport{ts: c.ts, origins: map[origin]bool{originOf(base): true}, next: rt, renew: renew}
-		for _, h := range cfg.authHosts {
-			at.origins[originOf(&url.URL{Scheme: base.Scheme, Host: h})] = true
-		}
+		at := &authTransport{ts: c.ts, origin: originOf(base), next: rt, renew: renew}
 		for k := range cfg.header {
 			at.headers = append(at.headers, k)
 		}

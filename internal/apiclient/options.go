@@ -28,7 +28,6 @@ type config struct {
 	logger       *slog.Logger
 	header       http.Header
 	errorDecoder ErrorDecoder
-	authHosts    []string
 	// refreshMargin is how long before expiry a cached token is renewed.
 	refreshMargin time.Duration
 	// renew decides whether a 401 blames the token.
@@ -188,13 +187,6 @@ func WithHeader(key, value string) Option {
 // WithErrorDecoder installs the vendor's error decoder.
 func WithErrorDecoder(d ErrorDecoder) Option {
 	return func(c *config) error { c.errorDecoder = d; return nil }
-}
-
-// WithAuthHosts adds hosts ("host" or "host:port"), beyond the base URL's,
-// that may receive the Bearer token and the WithHeader headers, on the
-// base URL's scheme.
-func WithAuthHosts(hosts ...string) Option {
-	return func(c *config) error { c.authHosts = append(c.authHosts, hosts...); return nil }
 }
 
 // WithTracerProvider makes the client trace its calls with tp: a span per
