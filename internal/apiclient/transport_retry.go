@@ -21,7 +21,6 @@ type retryTransport struct {
 	logger  *slog.Logger
 	tracer  trace.Tracer
 	timeout time.Duration
-	policy  RetryPolicy
 	dflt    http.RoundTripper
 }
 
@@ -30,7 +29,7 @@ func newRetryTransport(cfg config) http.RoundTripper {
 	if cfg.httpClient != nil && cfg.httpClient.Transport != nil {
 		base = cfg.httpClient.Transport
 	}
-	t := &retryTransport{base: base, logger: cfg.logger, tracer: cfg.tracer, timeout: cfg.timeout, policy: cfg.retry}
+	t := &retryTransport{base: base, logger: cfg.logger, tracer: cfg.tracer, timeout: cfg.timeout}
 	t.dflt = t.engine(cfg.retry)
 	return t
 }
