@@ -68,14 +68,9 @@ type Client struct {
 
 // New builds a Client. A base URL is required.
 func New(opts ...Option) (*Client, error) {
-	cfg := config{timeout: DefaultTimeout, retry: DefaultRetryPolicy, maxBody: DefaultMaxResponseBytes, refreshMargin: defaultRefreshMargin}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&cfg); err != nil {
-			return nil, fmt.Errorf("kyc: invalid option: %w", err)
-		}
+	cfg, err := configure(opts)
+	if err != nil {
+		return nil, err
 	}
 	base, err := ParseBaseURL(cfg.baseURL, cfg.allowHTTP)
 	if err != nil {
@@ -102,14 +97,35 @@ func New(opts ...Option) (*Client, error) {
 		}
 		rt = at
 	}
+	c.hc = httpClient(cfg, rt)
+	return c, nil
+}
+
+// configure applies opts, in order, to the default settings. A nil option
+// is skipped.
+func configure(opts []Option) (config, error) {
+	cfg := config{timeout: DefaultTimeout, retry: DefaultRetryPolicy, maxBody: DefaultMaxResponseBytes, refreshMargin: defaultRefreshMargin}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return config{}, fmt.Errorf("kyc: invalid option: %w", err)
+		}
+	}
+	return cfg, nil
+}
+
+// httpClient is a copy of the caller's *http.Client (WithHTTPClient), or a
+// new one, sending through rt under the client's redirect policy.
+func httpClient(cfg config, rt http.RoundTripper) *http.Client {
 	hc := &http.Client{}
 	if cfg.httpClient != nil {
 		*hc = *cfg.httpClient
 	}
 	hc.Transport = rt
 	hc.CheckRedirect = redirectPolicy(hc.CheckRedirect)
-	c.hc = hc
-	return c, nil
+	return hc
 }
 
 // NewHTTPClient returns an *http.Client with the retry, timeout and logging
@@ -120,22 +136,11 @@ func New(opts ...Option) (*Client, error) {
 // another origin or from https to http, so the client credentials in its
 // header or body never leave the token endpoint's origin.
 func NewHTTPClient(opts ...Option) (*http.Client, error) {
-	cfg := config{timeout: DefaultTimeout, retry: DefaultRetryPolicy, maxBody: DefaultMaxResponseBytes}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&cfg); err != nil {
-			return nil, fmt.Errorf("kyc: invalid option: %w", err)
-		}
+	cfg, err := configure(opts)
+	if err != nil {
+		return nil, err
 	}
-	hc := &http.Client{}
-	if cfg.httpClient != nil {
-		*hc = *cfg.httpClient
-	}
-	hc.Transport = newRetryTransport(cfg)
-	hc.CheckRedirect = redirectPolicy(hc.CheckRedirect)
-	return hc, nil
+	return httpClient(cfg, newRetryTransport(cfg)), nil
 }
 
 // ParseBaseURL checks a base URL: absolute, https unless the host is
