@@ -31,7 +31,6 @@ package apiclient
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -56,13 +55,10 @@ const UserAgent = "kyc-go/" + kyc.Version
 type Client struct {
 	base      *url.URL
 	hc        *http.Client
-	ua        string
-	uaHeader  []string // {ua}, shared by every request
+	uaHeader  []string // {User-Agent}, shared by every request
 	maxBody   int64
-	logger    *slog.Logger
 	header    http.Header
 	decodeErr ErrorDecoder
-	ts        *cachingSource
 	tracer    trace.Tracer // nil: tracing off
 }
 
@@ -76,22 +72,23 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger, header: cfg.header, decodeErr: cfg.errorDecoder, tracer: cfg.tracer}
-	c.ua = UserAgent
+	c := &Client{base: base, maxBody: cfg.maxBody, header: cfg.header, decodeErr: cfg.errorDecoder, tracer: cfg.tracer}
+	ua := UserAgent
 	if cfg.uaSuffix != "" {
-		c.ua += " " + cfg.uaSuffix
+		ua += " " + cfg.uaSuffix
 	}
-	c.uaHeader = []string{c.ua}[:1:1]
+	c.uaHeader = []string{ua}[:1:1]
 	rt := newRetryTransport(cfg)
+	var ts *cachingSource
 	if cfg.tokenSource != nil {
-		c.ts = newCachingSource(cfg.tokenSource, cfg.refreshMargin, tokenFetchTimeout(cfg))
+		ts = newCachingSource(cfg.tokenSource, cfg.refreshMargin, tokenFetchTimeout(cfg))
 	}
-	if c.ts != nil || len(cfg.header) > 0 {
+	if ts != nil || len(cfg.header) > 0 {
 		renew := cfg.renew
 		if renew == nil {
 			renew = InvalidChallenge
 		}
-		at := &authTransport{ts: c.ts, origin: originOf(base), next: rt, renew: renew}
+		at := &authTransport{ts: ts, origin: originOf(base), next: rt, renew: renew}
 		for k := range cfg.header {
 			at.headers = append(at.headers, k)
 		}
