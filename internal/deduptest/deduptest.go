@@ -4,12 +4,15 @@
 package deduptest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -191,4 +194,54 @@ func Semantics(tb testing.TB, a, b webhooks.Deduplicator, key string) {
 	}
 	ok, err = a.Claim(ctx, key)
 	must(ok, err, false, "claim of a processed key after a stray release")
+}
+
+// KilledHolder starts child, a replica that claims key with the given
+// processing timeout, prints "claimed" and waits, then kills it (SIGKILL):
+// d cannot claim key right away, and can once the timeout has passed.
+func KilledHolder(tb testing.TB, d webhooks.Deduplicator, child *exec.Cmd, key string, timeout time.Duration) {
+	tb.Helper()
+	out, err := child.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	claimedAt := time.Now()
+	if strings.TrimSpace(line) != "claimed" {
+		_ = child.Process.Kill()
+		_ = child.Wait()
+		tb.Fatalf("child: %q", line)
+	}
+	if err := child.Process.Kill(); err != nil {
+		tb.Fatal(err)
+	}
+	_ = child.Wait()
+	ctx := context.Background()
+	if ok, err := d.Claim(ctx, key); ok || err != nil {
+		tb.Fatalf("claim of a dead holder's key right away = %v, %v; want false", ok, err)
+	}
+	for {
+		ok, err := d.Claim(ctx, key)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if ok {
+			waited := time.Since(claimedAt)
+			if waited < timeout-100*time.Millisecond {
+				tb.Fatalf("taken over after %v, before the %v timeout", waited, timeout)
+			}
+			tb.Logf("killed holder's claim taken over %v after it was made (timeout %v)", waited.Round(time.Millisecond), timeout)
+			break
+		}
+		if time.Since(claimedAt) > timeout+5*time.Second {
+			tb.Fatal("the dead holder's claim never expired")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := d.Complete(ctx, key); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -1,7 +1,6 @@
 package redisstore_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -108,49 +107,7 @@ func TestKilledHolderIsTakenOver(t *testing.T) {
 	d := newDedup(t, prefix)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %s %d", childEnv, addr, prefix, key, timeout.Milliseconds()))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, _ := bufio.NewReader(out).ReadString('\n')
-	claimedAt := time.Now()
-	if strings.TrimSpace(line) != "claimed" {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatalf("child: %q", line)
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	ctx := context.Background()
-	if ok, err := d.Claim(ctx, key); ok || err != nil {
-		t.Fatalf("claim of a dead holder's key right away = %v, %v; want false", ok, err)
-	}
-	for {
-		ok, err := d.Claim(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			waited := time.Since(claimedAt)
-			if waited < timeout-100*time.Millisecond {
-				t.Fatalf("taken over after %v, before the %v timeout", waited, timeout)
-			}
-			t.Logf("killed holder's claim taken over %v after it was made (timeout %v)", waited.Round(time.Millisecond), timeout)
-			break
-		}
-		if time.Since(claimedAt) > timeout+5*time.Second {
-			t.Fatal("the dead holder's claim never expired")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := d.Complete(ctx, key); err != nil {
-		t.Fatal(err)
-	}
+	deduptest.KilledHolder(t, d, cmd, key, timeout)
 }
 
 func TestOptionsAndKeysAreChecked(t *testing.T) {
