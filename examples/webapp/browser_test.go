@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +44,26 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// browserOptions starts headless Chromium at execPath with the profile
+// directory, a 1024-pixel-wide window of the given height, and its output
+// written to out.
+func browserOptions(execPath, profile string, height int, out io.Writer) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(execPath),
+		chromedp.UserDataDir(profile),
+		chromedp.Headless,
+		chromedp.NoSandbox, // root on this machine and in CI
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1024, height),
+		chromedp.CombinedOutput(out),
+	)
+}
+
 // TestBrowserFlow drives the app in headless Chromium: click "Verify with
 // Fractal", approve on the fake's consent page, land on the status page,
 // read the status and take a full-page screenshot.
@@ -55,20 +76,7 @@ func TestBrowserFlow(t *testing.T) {
 	e.demoUser(map[string]fractalidtest.State{"basic+liveness": fractalidtest.Approved})
 
 	browserLog := &syncBuffer{}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(execPath),
-		chromedp.UserDataDir(profile),
-		chromedp.Headless,
-		chromedp.NoSandbox, // root on this machine and in CI
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1024, 768),
-		chromedp.CombinedOutput(browserLog),
-	)
+	opts := browserOptions(execPath, profile, 768, browserLog)
 	tctx, tcancel := context.WithTimeout(context.Background(), browserTimeout)
 	defer tcancel()
 	actx, acancel := chromedp.NewExecAllocator(tctx, opts...)
@@ -263,20 +271,7 @@ func TestBrowserEmbedded(t *testing.T) {
 	e.demoUser(map[string]fractalidtest.State{"basic+liveness": fractalidtest.Approved})
 
 	browserLog := &syncBuffer{}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(execPath),
-		chromedp.UserDataDir(profile),
-		chromedp.Headless,
-		chromedp.NoSandbox, // root on this machine and in CI
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1024, 900),
-		chromedp.CombinedOutput(browserLog),
-	)
+	opts := browserOptions(execPath, profile, 900, browserLog)
 	tctx, tcancel := context.WithTimeout(context.Background(), browserTimeout)
 	defer tcancel()
 	actx, acancel := chromedp.NewExecAllocator(tctx, opts...)
