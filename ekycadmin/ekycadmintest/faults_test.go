@@ -171,54 +171,61 @@ func TestReadFaults(t *testing.T) {
 		faultCase
 		requests int // GETs the server saw
 		ok       bool
+		// requestsMax, when set, is the most GETs the server may see: see
+		// the reset case below.
+		requestsMax int
 	}{
-		{faultCase{name: "503 twice, then served: retried", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}}, 3, true},
-		{faultCase{name: "503 three times: retries exhausted", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
+		{faultCase: faultCase{name: "503 twice, then served: retried", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}}, requests: 3, ok: true},
+		{faultCase: faultCase{name: "503 three times: retries exhausted", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				if e := apiError(t, err); e.StatusCode != 503 || e.Attempts != 3 {
 					t.Fatalf("status %d attempts %d", e.StatusCode, e.Attempts)
 				}
-			}}, 3, false},
-		{faultCase{name: "429 Retry-After 0: retried", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "0"}}, 2, true},
-		{faultCase{name: "429 Retry-After beyond the cap: fails at once", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "120"},
+			}}, requests: 3},
+		{faultCase: faultCase{name: "429 Retry-After 0: retried", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "0"}}, requests: 2, ok: true},
+		{faultCase: faultCase{name: "429 Retry-After beyond the cap: fails at once", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "120"},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				if e := apiError(t, err); e.StatusCode != 429 || e.RetryAfter != 2*time.Minute || e.Attempts != 1 {
 					t.Fatalf("status %d retry-after %v attempts %d", e.StatusCode, e.RetryAfter, e.Attempts)
 				}
-			}}, 1, false},
-		{faultCase{name: "500 is not retried", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: `{"error":"NullPointerException","message":"x","path":"/ekyc/admin/u/sessions","timestamp":"2026-01-01T00:00:00.000Z"}`},
+			}}, requests: 1},
+		{faultCase: faultCase{name: "500 is not retried", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: `{"error":"NullPointerException","message":"x","path":"/ekyc/admin/u/sessions","timestamp":"2026-01-01T00:00:00.000Z"}`},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				if e := apiError(t, err); e.Code != "NullPointerException" || e.Attempts != 1 {
 					t.Fatalf("code %q attempts %d", e.Code, e.Attempts)
 				}
-			}}, 1, false},
-		{faultCase{name: "HTML 502 once: retried", fault: kyctest.Fault{Kind: kyctest.FaultHTMLError}}, 2, true},
-		{faultCase{name: "hang once past the timeout: retried", fault: kyctest.Fault{Kind: kyctest.FaultHang}, opts: []option.ClientOption{option.WithTimeout(200 * time.Millisecond)}}, 2, true},
-		{faultCase{name: "reset before read once: retried", fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}}, 2, true},
+			}}, requests: 1},
+		{faultCase: faultCase{name: "HTML 502 once: retried", fault: kyctest.Fault{Kind: kyctest.FaultHTMLError}}, requests: 2, ok: true},
+		{faultCase: faultCase{name: "hang once past the timeout: retried", fault: kyctest.Fault{Kind: kyctest.FaultHang}, opts: []option.ClientOption{option.WithTimeout(200 * time.Millisecond)}}, requests: 2, ok: true},
+		{faultCase: faultCase{name: "reset before read once: retried", fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}}, requests: 2, ok: true},
 		// net/http itself resends a GET once when a reused keep-alive
 		// connection is reset before any reply; that resend is invisible
-		// to the retry policy. So three attempts reach the server four times.
-		{faultCase{name: "reset after read four times: transport error after 3 attempts", fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead, Times: 4},
+		// to the retry policy. Whether the first attempt goes out on the
+		// warm-up call's connection depends on whether net/http's read loop
+		// has put that connection back in the idle pool yet, so three
+		// attempts reach the server three or four times. The SDK's own
+		// count is exact.
+		{faultCase: faultCase{name: "reset after read four times: transport error after 3 attempts", fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead, Times: 4},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				var te *ekycadmin.TransportError
 				if !errors.As(err, &te) || te.Attempts != 3 {
 					t.Fatalf("error %v (%T)", err, err)
 				}
-			}}, 4, false},
-		{faultCase{name: "truncated: decode error, not retried", fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
+			}}, requests: 3, requestsMax: 4},
+		{faultCase: faultCase{name: "truncated: decode error, not retried", fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				var de *ekycadmin.DecodeError
 				if !errors.As(err, &de) || de.StatusCode != 200 {
 					t.Fatalf("error %v (%T)", err, err)
 				}
-			}}, 1, false},
-		{faultCase{name: "oversized: too large, not retried", fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 4096},
+			}}, requests: 1},
+		{faultCase: faultCase{name: "oversized: too large, not retried", fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 4096},
 			opts: []option.ClientOption{option.WithMaxResponseBytes(1024)},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
 				if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
 					t.Fatalf("error %v (%T)", err, err)
 				}
-			}}, 1, false},
+			}}, requests: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,8 +246,8 @@ func TestReadFaults(t *testing.T) {
 			if tt.check != nil {
 				tt.check(t, err, srv)
 			}
-			if n := srv.Count("GET", path); n != tt.requests {
-				t.Fatalf("the server saw %d GETs, want %d", n, tt.requests)
+			if n, most := srv.Count("GET", path), max(tt.requests, tt.requestsMax); n < tt.requests || n > most {
+				t.Fatalf("the server saw %d GETs, want %d to %d", n, tt.requests, most)
 			}
 		})
 	}
