@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kycgo/kyc/internal/logvalue"
 )
 
 // Status is the status of a verification session or the person-level
@@ -228,8 +230,16 @@ type UserSessions struct {
 	UserID string `json:"id"`
 	// Sessions maps a key the server generates per create call (not the
 	// session's ID) to the session. Map order means nothing; use Sorted.
-	Sessions map[string]Session `json:"sessions,omitempty"`
+	Sessions Sessions `json:"sessions,omitempty"`
 }
+
+// Sessions maps the server's per-create key to a session. Printed or
+// logged whole (fmt, slog text or JSON), it shows each session's String
+// (id and status), never a session token or callback.
+type Sessions map[string]Session
+
+// LogValue logs each key with its session's String, keys sorted.
+func (s Sessions) LogValue() slog.Value { return logvalue.Map(s) }
 
 // SessionEntry is one element of UserSessions.Sorted.
 type SessionEntry struct {

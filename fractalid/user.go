@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/kycgo/kyc/internal/logvalue"
 )
 
 // User is the reply of GET /v2/users/me. Which fields are present depends
@@ -27,16 +29,16 @@ type User struct {
 	// UID is the anonymised unique user ID (uid:read). Webhooks call it user_id.
 	UID string `json:"uid,omitempty"`
 	// Emails holds at most one address (contact:read).
-	Emails []Email `json:"emails,omitempty"`
+	Emails Emails `json:"emails,omitempty"`
 	// Phones holds at most one number (contact:read). The documentation's
 	// example spells the key "phones:"; both spellings are decoded, and a
 	// body that used "phones:" is marshalled back with it.
-	Phones []Phone `json:"phones,omitempty"`
+	Phones Phones `json:"phones,omitempty"`
 	// VerificationCases has one case per requested level or add-on (or per
 	// combined level string; the documentation shows both).
-	VerificationCases []VerificationCase `json:"verification_cases,omitempty"`
+	VerificationCases VerificationCases `json:"verification_cases,omitempty"`
 	// Wallets lists the wallets the user shared with the application.
-	Wallets []Wallet `json:"wallets,omitempty"`
+	Wallets Wallets `json:"wallets,omitempty"`
 	// Extra holds the top-level keys this package does not model (Fractal
 	// added and removed such keys before: person, institution,
 	// verifications), as raw JSON. MarshalJSON writes them back; a modelled
@@ -46,6 +48,35 @@ type User struct {
 	keys        keyState
 	phonesColon bool // Phones came from the "phones:" key
 }
+
+// Emails is a user's e-mail addresses. Index or range over it to read
+// them; printed or logged whole (fmt, slog text or JSON), it shows each
+// element's String, never an address.
+type Emails []Email
+
+// LogValue logs each element's String.
+func (e Emails) LogValue() slog.Value { return logvalue.Slice(e) }
+
+// Phones is a user's phone numbers. Printed or logged whole, it shows each
+// element's String, never a number.
+type Phones []Phone
+
+// LogValue logs each element's String.
+func (p Phones) LogValue() slog.Value { return logvalue.Slice(p) }
+
+// VerificationCases is a user's verification cases. Printed or logged
+// whole, it shows each case's String (id, level, statuses), never details.
+type VerificationCases []VerificationCase
+
+// LogValue logs each case's String.
+func (c VerificationCases) LogValue() slog.Value { return logvalue.Slice(c) }
+
+// Wallets is the wallets a user shared. Printed or logged whole, it shows
+// each element's String, never an address.
+type Wallets []Wallet
+
+// LogValue logs each element's String.
+func (w Wallets) LogValue() slog.Value { return logvalue.Slice(w) }
 
 // Field indexes of User in keyState.
 const (

@@ -209,7 +209,7 @@ func trailingSpace(b []byte, i int) error {
 // decodeArrayAt decodes the JSON array of objects (or null) at b[i] into
 // *dst with dec, each element where it lies, and returns the index after
 // the array. It records the key's state as ks index k.
-func decodeArrayAt[T any](ks *keyState, k int, b []byte, i int, dst *[]T, field string, dec func(*T, []byte, int) (int, error)) (int, error) {
+func decodeArrayAt[S ~[]T, T any](ks *keyState, k int, b []byte, i int, dst *S, field string, dec func(*T, []byte, int) (int, error)) (int, error) {
 	i = skipSpace(b, i)
 	if i >= len(b) {
 		return 0, errMalformedJSON

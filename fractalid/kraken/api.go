@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc/internal/logvalue"
 	"github.com/kycgo/kyc/option"
 )
 
@@ -128,7 +130,9 @@ type Data struct {
 	Raw json.RawMessage `json:"-"`
 }
 
-// DataInfo is the "info" object of Data.
+// DataInfo is the "info" object of Data. It is personal data: String,
+// GoString, Format (every verb) and LogValue print how many documents it
+// holds, nothing else. Read the fields to get the data.
 type DataInfo struct {
 	FirstNameEn  string `json:"firstNameEn"`
 	LastNameEn   string `json:"lastNameEn"`
@@ -137,10 +141,26 @@ type DataInfo struct {
 	// Nationality is an ISO 3166-1 alpha-3 code.
 	Nationality string `json:"nationality"`
 	// IDDocs are the identity documents.
-	IDDocs []IDDoc `json:"idDocs"`
+	IDDocs IDDocs `json:"idDocs"`
 }
 
-// IDDoc is one identity document of DataInfo.
+// String shows how many documents the info holds, no personal data.
+func (i DataInfo) String() string {
+	return "kraken.DataInfo{IDDocs: " + strconv.Itoa(len(i.IDDocs)) + ", personal data: [redacted]}"
+}
+
+// GoString is String.
+func (i DataInfo) GoString() string { return i.String() }
+
+// Format prints String for every verb.
+func (i DataInfo) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, i.String()) }
+
+// LogValue logs how many documents the info holds.
+func (i DataInfo) LogValue() slog.Value { return slog.GroupValue(slog.Int("id_docs", len(i.IDDocs))) }
+
+// IDDoc is one identity document of DataInfo. Its number and dates are
+// personal data: String, GoString, Format (every verb) and LogValue print
+// the document type and issuing country only.
 type IDDoc struct {
 	// Country is an ISO 3166-1 alpha-3 code.
 	Country    string `json:"country"`
@@ -149,6 +169,29 @@ type IDDoc struct {
 	IssuedDate string `json:"issuedDate"`
 	ValidUntil string `json:"validUntil"`
 }
+
+// String shows the document type and issuing country only.
+func (d IDDoc) String() string {
+	return "kraken.IDDoc{Type: " + strconv.Quote(d.IDDocType) + ", Country: " + strconv.Quote(d.Country) + ", personal data: [redacted]}"
+}
+
+// GoString is String.
+func (d IDDoc) GoString() string { return d.String() }
+
+// Format prints String for every verb.
+func (d IDDoc) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, d.String()) }
+
+// LogValue logs the document type and issuing country only.
+func (d IDDoc) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("type", d.IDDocType), slog.String("country", d.Country))
+}
+
+// IDDocs is the documents of DataInfo. Printed or logged whole (fmt, slog
+// text or JSON), it shows each document's String.
+type IDDocs []IDDoc
+
+// LogValue logs each document's String.
+func (d IDDocs) LogValue() slog.Value { return logvalue.Slice(d) }
 
 // DataReview is the "review" object of Data.
 type DataReview struct {
