@@ -227,7 +227,7 @@ func (o *ListOptions) validate() error {
 // (GET /ekyc/admin; permission ekyc.session.list). list may be nil: the
 // server then starts at 0 with DefaultPageSize. The server has no ordering,
 // so pages may overlap or skip users when data changes between calls.
-func (c *Client) ListSessions(ctx context.Context, list *ListOptions, opts ...option.CallOption) ([]UserSessions, error) {
+func (c *Client) ListSessions(ctx context.Context, list *ListOptions, opts ...option.CallOption) (Page, error) {
 	call, err := apiclient.Call("ekycadmin", opts)
 	if err != nil {
 		return nil, err
@@ -241,12 +241,12 @@ func (c *Client) ListSessions(ctx context.Context, list *ListOptions, opts ...op
 		q := *list
 		req.Query = &q
 	}
-	var out []UserSessions
+	var out Page
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
 		return nil, err
 	}
 	if out == nil {
-		out = []UserSessions{}
+		out = Page{}
 	}
 	return out, nil
 }

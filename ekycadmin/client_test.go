@@ -585,9 +585,12 @@ func TestModelsPrintNoPII(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := us.Sessions["a1b2c3d4-0000-4000-8000-000000000001"]
-	single := []any{us, &us, s, &s, *s.OriginalRequest, s.OriginalRequest, us.Sorted()[1], st, &st, *st.Verification, st.Verification}
-	// fmt uses String inside slices and maps too; slog resolves LogValue
-	// only on the logged value itself, so collections are checked with fmt only.
+	// slog resolves LogValue only on the logged value itself, and its JSON
+	// handler encodes a plain slice or map with encoding/json: the models'
+	// own collections (Sessions, Page) are named types that log safely.
+	single := []any{us, &us, s, &s, *s.OriginalRequest, s.OriginalRequest, us.Sorted()[1], st, &st, *st.Verification, st.Verification,
+		us.Sessions, ekycadmin.Page{us, us}}
+	// fmt uses String inside plain slices and maps too.
 	values := append(single, us.Sorted(), []ekycadmin.UserSessions{us}, map[string]ekycadmin.Session{"k": s})
 	secrets := []string{"Alice", "1990-01-31", "sig1", "eyJ", "alchemy.veriff.com", "app.example.com", "Document and face match"}
 	var logBuf bytes.Buffer

@@ -241,6 +241,14 @@ type Sessions map[string]Session
 // LogValue logs each key with its session's String, keys sorted.
 func (s Sessions) LogValue() slog.Value { return logvalue.Map(s) }
 
+// Page is one page of ListSessions. Printed or logged whole (fmt, slog
+// text or JSON), it shows each element's String (user id and session
+// count), never a session token.
+type Page []UserSessions
+
+// LogValue logs each element's String.
+func (p Page) LogValue() slog.Value { return logvalue.Slice(p) }
+
 // SessionEntry is one element of UserSessions.Sorted.
 type SessionEntry struct {
 	// Key is the session's key in UserSessions.Sessions.
