@@ -29,7 +29,8 @@ type Approval struct {
 	TotalScore ScoreStatus
 	// ExistingCustomer reports that the person was already a customer.
 	ExistingCustomer bool
-	// Raw is the reply as received (it holds the token: never log it).
+	// Raw is the reply as received without its "token" member (which is
+	// in Token), so marshalling an Approval never writes the token.
 	Raw json.RawMessage
 }
 
@@ -67,8 +68,16 @@ func ParseApproval(body []byte) (*Approval, error) {
 		ExistingCustomer: lenientBool(m["existingCustomer"]),
 		Raw:              json.RawMessage(bytes.Clone(body)),
 	}
-	if tok := lenientString(m["token"]); tok != "" {
-		a.Token = NewSecret(tok)
+	if _, ok := m["token"]; ok {
+		if tok := lenientString(m["token"]); tok != "" {
+			a.Token = NewSecret(tok)
+		}
+		delete(m, "token")
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		a.Raw = raw
 	}
 	if a.Success && a.UUID == "" {
 		return nil, errors.New("reply says success but has no uuid")

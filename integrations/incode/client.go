@@ -237,10 +237,10 @@ func NewClient(opts ...option.ClientOption) (*Client, error) {
 		lifetimeField: v.lifetimeField, orgClientID: v.orgClientID, routes: v.routes}
 	switch {
 	case v.execEmail != "":
-		c.exec = &executiveSource{api: omni, email: v.execEmail, password: v.execPassword,
-			lifetime: v.execLifetime, margin: v.execMargin, now: v.now}
+		login := &executiveLogin{api: omni, email: v.execEmail, password: v.execPassword, lifetime: v.execLifetime, now: v.now}
+		c.exec = newExecutiveSource(login, login, v.execMargin, omni.TokenFetchTimeout(), v.now)
 	case v.execTS != nil:
-		c.exec = &executiveSource{external: v.execTS, margin: v.execMargin, now: v.now}
+		c.exec = newExecutiveSource(v.execTS, nil, v.execMargin, omni.TokenFetchTimeout(), v.now)
 	}
 	ts := s.TokenSource
 	if v.clientID != "" {

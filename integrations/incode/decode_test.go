@@ -1,6 +1,7 @@
 package incode_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -242,6 +243,19 @@ func TestParseApprovalExample(t *testing.T) {
 	}
 	if out := fmt.Sprintf("%v %+v %#v %s %d", a, a, a, *a, *a); strings.Contains(out, "eyJ") {
 		t.Fatalf("token printed: %s", out)
+	}
+	// Raw keeps every other member but not the token, so an Approval
+	// marshalled whole (to a queue, an audit log) carries no credential.
+	js, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(a.Raw), "eyJ") || strings.Contains(string(js), "eyJ") {
+		t.Fatalf("token in Raw %s or JSON %s", a.Raw, js)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(a.Raw, &raw); err != nil || len(raw) != 4 || raw["uuid"] != a.UUID || raw["existingCustomer"] != false {
+		t.Fatalf("Raw %s lost members: %v", a.Raw, err)
 	}
 	for _, bad := range []string{`{}`, `{"success":true}`, `[]`, `{"token":"t"}`} {
 		if _, err := incode.ParseApproval([]byte(bad)); err == nil {

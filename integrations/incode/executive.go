@@ -116,80 +116,91 @@ type oauth2TokenSource struct{ e *executiveSource }
 
 func (s oauth2TokenSource) Token() (*oauth2.Token, error) { return s.e.token(context.Background()) }
 
-// executiveSource logs in, caches the token and renews it before expiry.
-// Logins are serialised; a refused login is remembered.
-type executiveSource struct {
-	api      *apiclient.Client
-	email    string
-	password Secret
-	external oauth2.TokenSource
-	lifetime time.Duration
-	margin   time.Duration
-	now      func() time.Time
+// InvalidateToken drops the cached token if it is still access, so that a
+// client given this source (WithExecutiveTokenSource) that sees it refused
+// makes the owner log in again on the next call.
+func (s oauth2TokenSource) InvalidateToken(access string) { s.e.invalidate(access) }
 
-	mu      sync.Mutex
-	tok     *oauth2.Token
-	refused error
+// executiveSource caches the executive token and renews it before expiry
+// with the core's token cache: one login (or external fetch) at a time,
+// shared by every waiting call, detached from their contexts and bounded
+// by the client's token fetch timeout; each call waits for it or for its
+// own context. A refused login is remembered.
+type executiveSource struct {
+	cache    *apiclient.TokenCache
+	login    *executiveLogin // nil with an external source
+	external bool
+}
+
+func newExecutiveSource(base oauth2.TokenSource, login *executiveLogin, margin, timeout time.Duration, now func() time.Time) *executiveSource {
+	return &executiveSource{cache: apiclient.NewTokenCache(base, margin, timeout, now), login: login, external: login == nil}
 }
 
 // token returns a token with more than margin left, logging in if needed.
 func (e *executiveSource) token(ctx context.Context) (*oauth2.Token, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.refused != nil {
-		return nil, e.refused
+	tok, err := e.cache.Token(ctx)
+	if err != nil && e.external && ctx.Err() == nil {
+		return nil, apiclient.WrapTokenError(err)
 	}
-	if e.tok != nil && (e.tok.Expiry.IsZero() || e.now().Add(e.margin).Before(e.tok.Expiry)) {
-		return e.tok, nil
-	}
-	var tok *oauth2.Token
-	var err error
-	if e.external != nil {
-		tok, err = e.external.Token()
-		if err == nil && (tok == nil || tok.AccessToken == "") {
-			err = errors.New("incode: the executive token source returned no token")
-		}
-		if err != nil {
-			return nil, apiclient.WrapTokenError(err)
-		}
-	} else {
-		tok, err = e.login(ctx)
-		if err != nil {
-			if refusedLogin(err) {
-				e.refused = &ExecutiveLoginError{Err: err}
-				return nil, e.refused
-			}
-			return nil, err
-		}
-	}
-	e.tok = tok
-	return tok, nil
+	return tok, err
 }
 
-// invalidate drops the cached token if it is still access.
-func (e *executiveSource) invalidate(access string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.tok != nil && e.tok.AccessToken == access {
-		e.tok = nil
-	}
-}
+// invalidate drops the cached token if it is still access, and tells an
+// external source that caches (another client's ExecutiveTokenSource).
+func (e *executiveSource) invalidate(access string) { e.cache.Invalidate(access) }
 
 func (e *executiveSource) reset() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.refused = nil
+	if e.login != nil {
+		e.login.mu.Lock()
+		e.login.refused = nil
+		e.login.mu.Unlock()
+	}
 }
 
-func (e *executiveSource) login(ctx context.Context) (*oauth2.Token, error) {
+// executiveLogin is the token source behind executiveSource: POST
+// /executive/log-in, or the refusal it remembers.
+type executiveLogin struct {
+	api      *apiclient.Client
+	email    string
+	password Secret
+	lifetime time.Duration
+	now      func() time.Time
+
+	mu      sync.Mutex
+	refused error
+}
+
+// Token logs in on a background context.
+func (l *executiveLogin) Token() (*oauth2.Token, error) { return l.TokenContext(context.Background()) }
+
+// TokenContext logs in bounded by ctx, unless an earlier login was
+// refused: that refusal is returned until reset.
+func (l *executiveLogin) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	l.mu.Lock()
+	refused := l.refused
+	l.mu.Unlock()
+	if refused != nil {
+		return nil, refused
+	}
+	tok, err := l.logIn(ctx)
+	if err != nil && refusedLogin(err) {
+		err = &ExecutiveLoginError{Err: err}
+		l.mu.Lock()
+		l.refused = err
+		l.mu.Unlock()
+	}
+	return tok, err
+}
+
+func (l *executiveLogin) logIn(ctx context.Context) (*oauth2.Token, error) {
 	body := struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
-	}{e.email, e.password.Reveal()}
+	}{l.email, l.password.Reveal()}
 	var out struct {
 		Token Secret `json:"token"`
 	}
-	resp, err := e.api.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: ExecutiveLoginPath, Body: &body,
+	resp, err := l.api.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: ExecutiveLoginPath, Body: &body,
 		Operation: "incode.ExecutiveLogin", Route: ExecutiveLoginPath}, &out)
 	if err != nil {
 		return nil, err
@@ -197,7 +208,7 @@ func (e *executiveSource) login(ctx context.Context) (*oauth2.Token, error) {
 	if out.Token.IsZero() {
 		return nil, decodeFailure(http.MethodPost, ExecutiveLoginPath, resp, errors.New("reply has no token"))
 	}
-	return &oauth2.Token{AccessToken: out.Token.Reveal(), TokenType: "executive", Expiry: e.now().Add(e.lifetime)}, nil
+	return &oauth2.Token{AccessToken: out.Token.Reveal(), TokenType: "executive", Expiry: l.now().Add(l.lifetime)}, nil
 }
 
 // refusedLogin reports a login Incode refused for its credentials.

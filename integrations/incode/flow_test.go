@@ -568,7 +568,8 @@ func TestWebhookThenDecide(t *testing.T) {
 }
 
 // A token source shared between clients (WithExecutiveTokenSource): no
-// login of its own; a refused token is reported, not renewed. Approve by
+// login of its own; a refused token is reported, not retried, and dropped
+// from the owner's cache. Approve by
 // session token (the third-party form) works on the fake too.
 func TestExecutiveTokenSourceAndSessionApprove(t *testing.T) {
 	t.Parallel()
@@ -601,6 +602,11 @@ func TestExecutiveTokenSourceAndSessionApprove(t *testing.T) {
 	if _, err := shared.Score(ctx, incode.ByInterviewID(sess.InterviewID)); !errors.Is(err, incode.ErrUnauthorized) || srv.Count("", incode.ScorePath) != 1 {
 		t.Fatalf("revoked shared token: %v after %d requests", err, srv.Count("", incode.ScorePath))
 	}
+	// The refusal reached the owner's cache: the next call gets a new token
+	// (one new login by the owner) instead of the revoked one until it expires.
+	if _, err := shared.Score(ctx, incode.ByInterviewID(sess.InterviewID)); err != nil || srv.ExecutiveLogins() != 2 {
+		t.Fatalf("after the refusal: %v, %d logins", err, srv.ExecutiveLogins())
+	}
 	if _, err := srv.Finish(sess.InterviewID); err != nil {
 		t.Fatal(err)
 	}
@@ -610,5 +616,49 @@ func TestExecutiveTokenSourceAndSessionApprove(t *testing.T) {
 	}
 	if q := srv.Requests(); !strings.Contains(q[len(q)-1].RawQuery, "interviewId="+sess.InterviewID) {
 		t.Fatalf("approve query %q", q[len(q)-1].RawQuery)
+	}
+}
+
+// A slow executive login: every caller waiting for it returns when its own
+// context ends (not when the login does), the login is not cancelled with
+// the caller that started it, and it runs once for all of them.
+func TestExecutiveLoginWaitIsBoundedByEachCaller(t *testing.T) {
+	t.Parallel()
+	srv := incodetest.NewServer(t)
+	c := fakeClient(t, srv, option.WithTimeout(10*time.Second))
+	sess, err := c.StartOnboarding(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := incode.ByInterviewID(sess.InterviewID)
+	const slow = 1500 * time.Millisecond
+	srv.InjectFault(http.MethodPost, incode.ExecutiveLoginPath, kyctest.Fault{Kind: kyctest.FaultHang, Delay: slow})
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			_, err := c.OnboardingStatus(ctx, byID)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("short caller: %v", err)
+			}
+			if d := time.Since(start); d > slow/2 {
+				t.Errorf("a 100ms caller returned after %v", d)
+			}
+		}()
+	}
+	wg.Wait()
+	// A patient caller gets the token of the login the others started.
+	if _, err := c.OnboardingStatus(context.Background(), byID); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count(http.MethodPost, incode.ExecutiveLoginPath); n != 1 {
+		t.Fatalf("%d logins reached the server, want 1", n)
+	}
+	if n := srv.ExecutiveLogins(); n != 1 {
+		t.Fatalf("%d logins succeeded, want 1", n)
 	}
 }

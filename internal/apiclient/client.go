@@ -59,7 +59,8 @@ type Client struct {
 	maxBody   int64
 	header    http.Header
 	decodeErr ErrorDecoder
-	tracer    trace.Tracer // nil: tracing off
+	tracer    trace.Tracer  // nil: tracing off
+	fetchMax  time.Duration // bound of one shared token fetch
 }
 
 // New builds a Client. A base URL is required.
@@ -72,7 +73,8 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: base, maxBody: cfg.maxBody, header: cfg.header, decodeErr: cfg.errorDecoder, tracer: cfg.tracer}
+	c := &Client{base: base, maxBody: cfg.maxBody, header: cfg.header, decodeErr: cfg.errorDecoder, tracer: cfg.tracer,
+		fetchMax: tokenFetchTimeout(cfg)}
 	ua := UserAgent
 	if cfg.uaSuffix != "" {
 		ua += " " + cfg.uaSuffix
@@ -175,6 +177,10 @@ func IsLoopback(host string) bool {
 
 // BaseURL returns a copy of the client's base URL.
 func (c *Client) BaseURL() *url.URL { u := *c.base; return &u }
+
+// TokenFetchTimeout bounds one token fetch that a TokenCache shares among
+// the calls of this client (twice its per-attempt timeout).
+func (c *Client) TokenFetchTimeout() time.Duration { return c.fetchMax }
 
 // HTTPClient returns the client's *http.Client (with all layers).
 func (c *Client) HTTPClient() *http.Client { return c.hc }

@@ -96,6 +96,31 @@ func newCachingSource(base oauth2.TokenSource, margin, timeout time.Duration) *c
 	return &cachingSource{base: base, margin: margin, timeout: timeout, now: time.Now}
 }
 
+// TokenCache is the client's token cache for a source that a vendor
+// package runs itself (Incode's executive login): the token is reused
+// until the margin before its expiry, one fetch is shared by every caller,
+// runs detached from their contexts and bounded by the timeout, and each
+// caller waits for it or for its own context.
+type TokenCache struct{ s *cachingSource }
+
+// NewTokenCache caches tokens of base. timeout bounds one fetch (zero:
+// twice DefaultTimeout); now is the clock the margin is read on (nil:
+// time.Now).
+func NewTokenCache(base oauth2.TokenSource, margin, timeout time.Duration, now func() time.Time) *TokenCache {
+	s := newCachingSource(base, margin, timeout)
+	if now != nil {
+		s.now = now
+	}
+	return &TokenCache{s}
+}
+
+// Token returns a fresh token, waiting for a fetch or for ctx to end.
+func (c *TokenCache) Token(ctx context.Context) (*oauth2.Token, error) { return c.s.token(ctx) }
+
+// Invalidate drops the cached token if it is still access, and tells base
+// if it caches too (TokenInvalidator).
+func (c *TokenCache) Invalidate(access string) { c.s.invalidate(access) }
+
 // Token returns the cached token while it is fresh, else a new one. It
 // waits as long as the fetch takes (at most the fetch timeout).
 func (s *cachingSource) Token() (*oauth2.Token, error) {
