@@ -4,6 +4,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -25,8 +27,9 @@ var ErrUnsupportedCurve = errors.New("kraken: unsupported curve (Kraken needs ES
 type KeyError struct {
 	// Reason describes the problem in words safe to print.
 	Reason string
-	// Curve names the curve of an ECDSA key on the wrong curve ("P-256"),
-	// "" otherwise.
+	// Curve names the curve of an EC key on the wrong curve ("P-256",
+	// "secp256k1", "brainpoolP256r1", or "OID 1.3.132.0.32" for a curve
+	// without a name here), "" otherwise.
 	Curve string
 }
 
@@ -98,12 +101,18 @@ func ParsePrivateKey(pemData []byte) (*PrivateKey, error) {
 			}
 			k, err := x509.ParseECPrivateKey(b.Bytes)
 			if err != nil {
+				if ke := unknownCurve(sec1CurveOID(b.Bytes)); ke != nil {
+					return nil, ke
+				}
 				return nil, &KeyError{Reason: "SEC1 EC PRIVATE KEY does not parse (P-521 expected)"}
 			}
 			return NewPrivateKey(k)
 		case "PRIVATE KEY":
 			k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
 			if err != nil {
+				if ke := unknownCurve(pkcs8CurveOID(b.Bytes)); ke != nil {
+					return nil, ke
+				}
 				return nil, &KeyError{Reason: "PKCS#8 PRIVATE KEY does not parse"}
 			}
 			ek, ok := k.(*ecdsa.PrivateKey)
@@ -119,6 +128,78 @@ func ParsePrivateKey(pemData []byte) (*PrivateKey, error) {
 		return nil, &KeyError{Reason: "PEM holds no private key block"}
 	}
 	return nil, &KeyError{Reason: "no PEM block found"}
+}
+
+// OIDs of the EC key structures (RFC 5480, RFC 5915).
+var (
+	oidECPublicKey = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidP521        = asn1.ObjectIdentifier{1, 3, 132, 0, 35}
+)
+
+// curveNames names the curves an integrator's key may be on: the NIST
+// curves (x509 parses these, so they come here only when the key itself
+// is broken) and common ones x509 does not know.
+var curveNames = map[string]string{
+	"1.3.132.0.33":          "P-224",
+	"1.2.840.10045.3.1.7":   "P-256",
+	"1.3.132.0.34":          "P-384",
+	"1.3.132.0.10":          "secp256k1",
+	"1.3.132.0.31":          "secp192k1",
+	"1.2.840.10045.3.1.1":   "P-192",
+	"1.3.36.3.3.2.8.1.1.7":  "brainpoolP256r1",
+	"1.3.36.3.3.2.8.1.1.9":  "brainpoolP320r1",
+	"1.3.36.3.3.2.8.1.1.11": "brainpoolP384r1",
+	"1.3.36.3.3.2.8.1.1.13": "brainpoolP512r1",
+	"1.2.156.10197.1.301":   "SM2",
+}
+
+// unknownCurve returns the error for an EC key on the named curve oid
+// that x509 refused, or nil when there is no OID or it is P-521 (then the
+// key is broken, not on the wrong curve).
+func unknownCurve(oid asn1.ObjectIdentifier, ok bool) *KeyError {
+	if !ok || len(oid) == 0 || oid.Equal(oidP521) {
+		return nil
+	}
+	name, known := curveNames[oid.String()]
+	if !known {
+		name = "OID " + oid.String()
+	}
+	return &KeyError{Reason: "wrong curve", Curve: name}
+}
+
+// pkcs8CurveOID reads the namedCurve of a PKCS#8 PrivateKeyInfo whose
+// algorithm is id-ecPublicKey (RFC 5208, RFC 5480 section 2.1.1).
+func pkcs8CurveOID(der []byte) (asn1.ObjectIdentifier, bool) {
+	var info struct {
+		Version    int
+		Algo       pkix.AlgorithmIdentifier
+		PrivateKey []byte
+		// The optional attributes and public key that may follow are
+		// not read.
+	}
+	if rest, err := asn1.Unmarshal(der, &info); err != nil || len(rest) != 0 || !info.Algo.Algorithm.Equal(oidECPublicKey) {
+		return nil, false
+	}
+	var oid asn1.ObjectIdentifier
+	if rest, err := asn1.Unmarshal(info.Algo.Parameters.FullBytes, &oid); err != nil || len(rest) != 0 {
+		return nil, false
+	}
+	return oid, true
+}
+
+// sec1CurveOID reads the [0] parameters (a namedCurve) of a SEC1
+// ECPrivateKey (RFC 5915 section 3).
+func sec1CurveOID(der []byte) (asn1.ObjectIdentifier, bool) {
+	var key struct {
+		Version    int
+		PrivateKey []byte
+		Curve      asn1.ObjectIdentifier `asn1:"optional,explicit,tag:0"`
+		PublicKey  asn1.BitString        `asn1:"optional,explicit,tag:1"`
+	}
+	if rest, err := asn1.Unmarshal(der, &key); err != nil || len(rest) != 0 {
+		return nil, false
+	}
+	return key.Curve, len(key.Curve) > 0
 }
 
 func keyKind(k any) string {

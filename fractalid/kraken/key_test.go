@@ -8,11 +8,15 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -143,4 +147,73 @@ func TestPrivateKeyNeverPrints(t *testing.T) {
 	if err != nil || !bytes.Contains(pubPEM, []byte("BEGIN PUBLIC KEY")) {
 		t.Errorf("PublicKeyPEM: %s, %v", pubPEM, err)
 	}
+}
+
+// Keys on curves Go's x509 does not know, as openssl writes them (the
+// files are throwaway keys): refused as on the wrong curve, named.
+func TestParsePrivateKeyUnknownCurves(t *testing.T) {
+	cases := []struct{ file, curve string }{
+		{"secp256k1-sec1.pem", "secp256k1"}, // openssl ecparam -genkey: with its EC PARAMETERS block
+		{"secp256k1-pkcs8.pem", "secp256k1"},
+		{"brainpoolP384r1-sec1.pem", "brainpoolP384r1"},
+		{"brainpoolP384r1-pkcs8.pem", "brainpoolP384r1"},
+		{"secp224k1-sec1.pem", "OID 1.3.132.0.32"},
+		{"secp224k1-pkcs8.pem", "OID 1.3.132.0.32"},
+	}
+	for _, c := range cases {
+		b, err := os.ReadFile(filepath.Join("testdata", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = kraken.ParsePrivateKey(b)
+		var ke *kraken.KeyError
+		if !errors.As(err, &ke) || ke.Curve != c.curve || !errors.Is(err, kraken.ErrUnsupportedCurve) || !errors.Is(err, kraken.ErrInvalidKey) ||
+			!strings.Contains(err.Error(), c.curve) {
+			t.Errorf("%s: err = %v", c.file, err)
+		}
+	}
+	// A broken key on P-256 is still on the wrong curve.
+	_, err := kraken.ParsePrivateKey([]byte(pemOf(t, "PRIVATE KEY", pkcs8Of(t, asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}))))
+	var ke *kraken.KeyError
+	if !errors.As(err, &ke) || ke.Curve != "P-256" || !errors.Is(err, kraken.ErrUnsupportedCurve) {
+		t.Errorf("broken P-256: %v", err)
+	}
+	// The curve OID is read from a key that Go could not parse, never
+	// invented: a PKCS#8 key of another algorithm, or SEC1 garbage, stays
+	// a plain invalid key.
+	for name, in := range map[string]string{
+		"SEC1 garbage":            pemOf(t, "EC PRIVATE KEY", []byte{0x30, 0x03, 0x02, 0x01, 0x01}),
+		"PKCS#8 unknown algo":     pemOf(t, "PRIVATE KEY", pkcs8Of(t, asn1.ObjectIdentifier{1, 3, 101, 113}, nil)),
+		"PKCS#8 EC no curve":      pemOf(t, "PRIVATE KEY", pkcs8Of(t, asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, nil)),
+		"PKCS#8 broken P-521":     pemOf(t, "PRIVATE KEY", pkcs8Of(t, asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, asn1.ObjectIdentifier{1, 3, 132, 0, 35})),
+		"PKCS#8 trailing garbage": pemOf(t, "PRIVATE KEY", append(pkcs8Of(t, asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, asn1.ObjectIdentifier{1, 3, 132, 0, 10}), 0)),
+	} {
+		_, err := kraken.ParsePrivateKey([]byte(in))
+		if !errors.Is(err, kraken.ErrInvalidKey) || errors.Is(err, kraken.ErrUnsupportedCurve) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+// pkcs8Of builds a PrivateKeyInfo with algorithm algo, curve parameters
+// (omitted when nil) and a private key that is no key.
+func pkcs8Of(t *testing.T, algo, curve asn1.ObjectIdentifier) []byte {
+	t.Helper()
+	ai := pkix.AlgorithmIdentifier{Algorithm: algo}
+	if curve != nil {
+		p, err := asn1.Marshal(curve)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ai.Parameters = asn1.RawValue{FullBytes: p}
+	}
+	der, err := asn1.Marshal(struct {
+		Version    int
+		Algo       pkix.AlgorithmIdentifier
+		PrivateKey []byte
+	}{0, ai, []byte{1, 2, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
 }
