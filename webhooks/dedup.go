@@ -19,6 +19,12 @@ import (
 // If that other delivery then fails, it answers non-2xx and Fractal retries
 // it, so nothing is lost.
 //
+// The handler bounds each call with a deadline ([WithDedupTimeout]).
+// Complete and Release get a context detached from the request's
+// cancellation, so that a sender hanging up does not keep the result from
+// being recorded, and ended by that deadline alone: implementations must
+// return when their context ends.
+//
 // Implementations must be safe for concurrent use. A shared store (Redis
 // SET NX with a TTL, a database unique key) makes suppression work across
 // replicas; [MemoryDeduplicator] works within one process.

@@ -23,6 +23,10 @@ const DefaultHandlerTimeout = 8 * time.Second
 // once, so a body still arriving after this is a slow or hostile sender.
 const DefaultReadTimeout = 5 * time.Second
 
+// DefaultDedupTimeout is the default bound of each call the handler makes
+// to its [Deduplicator] ([WithDedupTimeout]).
+const DefaultDedupTimeout = 5 * time.Second
+
 // A HandlerOption configures [NewHandler]. Options check their arguments;
 // since NewHandler returns no error, it panics on an invalid option, as it
 // does on a nil Verifier or function: these are programming errors caught
@@ -93,6 +97,32 @@ func WithDeduplicator(d Deduplicator) HandlerOption {
 	}
 }
 
+// WithDedupTimeout bounds each call the handler makes to its
+// [Deduplicator]; the default is [DefaultDedupTimeout]. d must be
+// positive.
+//
+// Claim runs on the request's context with this deadline added. Complete
+// and Release run after the function, on a context detached from the
+// request's cancellation (a sender that hung up must not keep the result
+// from being recorded) but with this deadline of its own, so that a store
+// that stops answering cannot hold the handler and its connection to the
+// store forever. A Complete that fails or runs out of time is logged and
+// the notification is answered 200, since the function did its work; the
+// key then stays claimed until the store's claim expires, and a delivery
+// in between is taken for a duplicate. A Release that fails or runs out
+// of time is logged; the answer is still 500.
+//
+// [MemoryDeduplicator] never waits, and is called without a deadline.
+func WithDedupTimeout(d time.Duration) HandlerOption {
+	return func(h *handler) error {
+		if d <= 0 {
+			return errors.New("webhooks: WithDedupTimeout: timeout must be positive")
+		}
+		h.dedupTimeout = d
+		return nil
+	}
+}
+
 // WithLogger makes the handler log refused requests (reason and status),
 // failures of the function and duplicates. Nothing is logged by default.
 // The body, the signature and the secrets are never logged; events are
@@ -113,7 +143,9 @@ type handler struct {
 	// readTimeout bounds reading the body.
 	readTimeout time.Duration
 	dedup       Deduplicator
-	log         *slog.Logger
+	// dedupTimeout bounds each call of dedup.
+	dedupTimeout time.Duration
+	log          *slog.Logger
 }
 
 // NewHandler returns an [http.Handler] for the callback URL of Fractal ID
@@ -126,7 +158,8 @@ type handler struct {
 //   - verifies the raw bytes with v before any JSON decoding: 401 when the
 //     signature is missing or does not match, 400 when it is malformed;
 //   - parses the verified body (400 when it is not a notification);
-//   - with [WithDeduplicator], answers 200 to a duplicate;
+//   - with [WithDeduplicator], answers 200 to a duplicate (each call to
+//     the Deduplicator is bounded by [WithDedupTimeout], 5s by default);
 //   - calls fn with the event and a context derived from the request with
 //     a deadline ([WithTimeout], 8s by default);
 //   - answers 500 when fn returns an error, so that Fractal retries, and 200
@@ -145,7 +178,10 @@ func NewHandler(v *Verifier, fn func(context.Context, *Event) error, opts ...Han
 	if fn == nil {
 		panic("webhooks: NewHandler: nil function")
 	}
-	h := &handler{v: v, fn: fn, maxBody: DefaultMaxPayloadSize, timeout: DefaultHandlerTimeout, readTimeout: DefaultReadTimeout}
+	h := &handler{
+		v: v, fn: fn, maxBody: DefaultMaxPayloadSize, timeout: DefaultHandlerTimeout,
+		readTimeout: DefaultReadTimeout, dedupTimeout: DefaultDedupTimeout,
+	}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -209,7 +245,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveDedup runs the function under the deduplicator's claim.
 func (h *handler) serveDedup(ctx context.Context, w http.ResponseWriter, ev *Event) {
 	key := ev.DedupKey()
-	claimed, err := h.dedup.Claim(ctx, key)
+	claimed, err := h.claim(ctx, key)
 	if err != nil {
 		if h.log != nil {
 			h.logf(ctx, slog.LevelError, "webhook deduplicator failed", slog.Any("event", ev), slog.String("error", err.Error()))
@@ -224,18 +260,11 @@ func (h *handler) serveDedup(ctx context.Context, w http.ResponseWriter, ev *Eve
 		replyOK(w)
 		return
 	}
-	// Complete and Release must run even when the request's context has
-	// ended (the client hung up after the function ran). The memory
-	// deduplicator never looks at its context.
-	detached := ctx
-	if _, mem := h.dedup.(*MemoryDeduplicator); !mem {
-		detached = context.WithoutCancel(ctx)
-	}
 	done := false
 	defer func() {
 		// Runs on failure and on panic: free the key for the retry.
 		if !done {
-			h.release(ctx, detached, ev, key)
+			h.release(ctx, ev, key)
 		}
 	}()
 	if err := h.call(ctx, ev); err != nil {
@@ -243,7 +272,7 @@ func (h *handler) serveDedup(ctx context.Context, w http.ResponseWriter, ev *Eve
 		return
 	}
 	done = true
-	if err := h.dedup.Complete(detached, key); err != nil && h.log != nil {
+	if err := h.complete(ctx, key); err != nil && h.log != nil {
 		h.logf(ctx, slog.LevelWarn, "webhook deduplicator complete failed", slog.Any("event", ev), slog.String("error", err.Error()))
 	}
 	if h.log != nil {
@@ -252,9 +281,42 @@ func (h *handler) serveDedup(ctx context.Context, w http.ResponseWriter, ev *Eve
 	replyOK(w)
 }
 
+// claim calls the deduplicator's Claim within the dedup timeout.
+func (h *handler) claim(ctx context.Context, key string) (bool, error) {
+	if _, mem := h.dedup.(*MemoryDeduplicator); mem {
+		// It never looks at its context.
+		return h.dedup.Claim(ctx, key)
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.dedupTimeout)
+	defer cancel()
+	return h.dedup.Claim(ctx, key)
+}
+
+// afterCtx is the context of Complete and Release: they must run even when
+// the request's context has ended (the client hung up after the function
+// ran), but not for longer than the dedup timeout.
+func (h *handler) afterCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, mem := h.dedup.(*MemoryDeduplicator); mem {
+		// It never looks at its context.
+		return ctx, noCancel
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), h.dedupTimeout)
+}
+
+func noCancel() {}
+
+// complete marks a processed key.
+func (h *handler) complete(ctx context.Context, key string) error {
+	actx, cancel := h.afterCtx(ctx)
+	defer cancel()
+	return h.dedup.Complete(actx, key)
+}
+
 // release frees a claimed key after a failure.
-func (h *handler) release(ctx, detached context.Context, ev *Event, key string) {
-	if err := h.dedup.Release(detached, key); err != nil && h.log != nil {
+func (h *handler) release(ctx context.Context, ev *Event, key string) {
+	actx, cancel := h.afterCtx(ctx)
+	defer cancel()
+	if err := h.dedup.Release(actx, key); err != nil && h.log != nil {
 		h.logf(ctx, slog.LevelWarn, "webhook deduplicator release failed", slog.Any("event", ev), slog.String("error", err.Error()))
 	}
 }
