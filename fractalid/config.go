@@ -245,8 +245,8 @@ func WithEnsureWallet(address string) AuthOption {
 // with client_id, redirect_uri, response_type=code, scope (space-separated,
 // spaces encoded as %20), state and, with WithEnsureWallet, ensure_wallet.
 // The same URL is the src of the embedded journey's iframe (see
-// EmbedAllow, EmbedSandbox and ParseEmbedMessage), where WithLoginMethod
-// and WithWalletCurrency add method and currency. WithPKCE adds
+// EmbedAllow, EmbedSandbox, EmbedOrigin and ParseEmbedMessage), where
+// WithLoginMethod and WithWalletCurrency add method and currency. WithPKCE adds
 // code_challenge and code_challenge_method.
 //
 // state is required: a fresh unguessable value per authorization, kept in

@@ -24,7 +24,7 @@
 //
 // The embedded journey runs the same flow in an iframe: [Config.AuthCodeURL]
 // (with [WithLoginMethod] and [WithWalletCurrency]) is its src, [EmbedAllow]
-// and [EmbedSandbox] its attributes, [Environment.EmbedOrigin] the origin
+// and [EmbedSandbox] its attributes, [Config.EmbedOrigin] the origin
 // the parent page accepts messages from, and [Config.ParseEmbedMessage]
 // reads the message the page forwards, in place of step 2. PKCE is opt-in
 // ([WithPKCE], [Config.ExchangeWithVerifier]): Fractal does not document it.

@@ -13,7 +13,7 @@ import (
 // (Config.AuthCodeURL, with WithLoginMethod, WithWalletCurrency and
 // WithEnsureWallet as needed) is the src of an iframe. The journey does not
 // redirect: it posts a message to the parent page, whose script checks the
-// event's origin (Environment.EmbedOrigin) and forwards event.data to the
+// event's origin (Config.EmbedOrigin) and forwards event.data to the
 // backend as JSON; the backend reads it with Config.ParseEmbedMessage and
 // exchanges the code with Config.Exchange.
 const (
@@ -102,7 +102,9 @@ func (m EmbedMessage) LogValue() slog.Value {
 // MessageOrigin when set, else the origin of FrontendURL. For Production
 // it is the documented https://app.fractal.id; for Staging the reference
 // only infers it (https://app.staging.sandbox.fractal.id): set
-// MessageOrigin if staging says otherwise.
+// MessageOrigin if staging says otherwise. The zero Environment has no
+// origin (""); Config.EmbedOrigin resolves it to Production's, as the
+// Config's other flows do.
 func (e Environment) EmbedOrigin() string {
 	if e.MessageOrigin != "" {
 		return strings.TrimRight(e.MessageOrigin, "/")
@@ -113,6 +115,14 @@ func (e Environment) EmbedOrigin() string {
 	}
 	return u.Scheme + "://" + u.Host
 }
+
+// EmbedOrigin is the origin the embedded journey's messages come from for
+// this configuration: the EmbedOrigin of its Environment, where the zero
+// Environment means Production (https://app.fractal.id), as in every other
+// flow of the Config. The parent page must ignore any message whose
+// event.origin differs. Prefer it to c.Environment.EmbedOrigin(), which is
+// "" for the zero Environment, an origin no message matches.
+func (c Config) EmbedOrigin() string { return c.env().EmbedOrigin() }
 
 // ParseEmbedMessage reads the message the embedded journey posted to the
 // parent page (event.data, forwarded by the front end as JSON). data must be

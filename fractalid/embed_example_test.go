@@ -13,7 +13,7 @@ import (
 
 // The embedded journey: the authorization URL is the iframe's src, the
 // iframe carries EmbedAllow and EmbedSandbox, the parent page accepts
-// messages from EmbedOrigin only and forwards event.data to the backend,
+// messages from Config.EmbedOrigin only and forwards event.data to the backend,
 // which parses it against the state it kept and exchanges the code. Here
 // the fake Fractal ID plays the journey and the front end.
 func ExampleConfig_ParseEmbedMessage() {
@@ -31,7 +31,7 @@ func ExampleConfig_ParseEmbedMessage() {
 		log.Fatal(err)
 	}
 	fmt.Printf(`<iframe src="..." allow=%q sandbox=%q>`+"\n", fractalid.EmbedAllow, fractalid.EmbedSandbox)
-	fmt.Println("accept messages from:", cfg.Environment.EmbedOrigin() == srv.URL())
+	fmt.Println("accept messages from:", cfg.EmbedOrigin() == srv.URL())
 
 	// What the parent page's script forwards: JSON.stringify(event.data).
 	data, err := srv.ApproveEmbedded(src, "")
@@ -66,6 +66,24 @@ func ExampleConfig_ParseEmbedMessage() {
 	// fractalid.EmbedMessage{kind=completed}
 	// token: true
 	// fractalid: authorization failed: "user_cancelled" true true
+}
+
+// The origin the parent page accepts the journey's messages from. A
+// Config without an Environment runs against Production, and so does its
+// EmbedOrigin; the zero Environment's own EmbedOrigin is empty.
+func ExampleConfig_EmbedOrigin() {
+	var cfg fractalid.Config // ClientID, ClientSecret, RedirectURL: from your settings
+	fmt.Println(cfg.EmbedOrigin())
+	fmt.Printf("%q\n", cfg.Environment.EmbedOrigin())
+
+	cfg.Environment = fractalid.Staging
+	fmt.Println(cfg.EmbedOrigin())
+	// In the page's script:
+	//   window.addEventListener("message", e => { if (e.origin !== ORIGIN) return; ... })
+	// Output:
+	// https://app.fractal.id
+	// ""
+	// https://app.staging.sandbox.fractal.id
 }
 
 // Opt-in PKCE: keep a verifier with the state, put its challenge in the

@@ -42,6 +42,30 @@ func TestEmbedConstantsAndOrigins(t *testing.T) {
 	}
 }
 
+// Config.EmbedOrigin is the origin of the environment the Config runs
+// against: the zero Environment is Production there as in every flow.
+func TestConfigEmbedOrigin(t *testing.T) {
+	override := fractalid.Staging
+	override.MessageOrigin = "https://journey.staging.example/"
+	for _, tt := range []struct {
+		name string
+		env  fractalid.Environment
+		want string
+	}{
+		{"zero environment", fractalid.Environment{}, "https://app.fractal.id"},
+		{"production", fractalid.Production, "https://app.fractal.id"},
+		{"staging", fractalid.Staging, "https://app.staging.sandbox.fractal.id"},
+		{"overridden MessageOrigin", override, "https://journey.staging.example"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := fractalid.Config{ClientID: "id", RedirectURL: "https://shop.example/cb", Environment: tt.env}
+			if got := cfg.EmbedOrigin(); got != tt.want {
+				t.Errorf("EmbedOrigin() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestEmbedAuthOptions(t *testing.T) {
 	cfg := fractalid.Config{ClientID: "id", RedirectURL: "https://app.example/cb"}
 	u, err := cfg.AuthCodeURL("st", fractalid.WithLoginMethod(fractalid.LoginWallet), fractalid.WithWalletCurrency(fractalid.CurrencyKAR), fractalid.WithEnsureWallet("0xabc"))

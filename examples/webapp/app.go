@@ -104,6 +104,8 @@ func newApp(c appConfig) (*app, error) {
 	a.callbackPath = ru.Path
 	a.secure = ru.Scheme == "https"
 
+	// The zero Environment means Production in every flow of the Config;
+	// the client option wants it spelt out.
 	env := a.cfg.Environment
 	if env == (fractalid.Environment{}) {
 		env = fractalid.Production
@@ -118,7 +120,7 @@ func newApp(c appConfig) (*app, error) {
 	a.csp = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; " +
 		"form-action 'self' " + au.Scheme + "://" + au.Host
 
-	a.embedOrigin = env.EmbedOrigin()
+	a.embedOrigin = a.cfg.EmbedOrigin()
 	a.embedCSP = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; " +
 		"frame-ancestors 'none'; form-action 'self'; frame-src " + au.Scheme + "://" + au.Host
 

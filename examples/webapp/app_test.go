@@ -439,6 +439,22 @@ func TestHTTPSAppSetsSecureCookies(t *testing.T) {
 	}
 }
 
+// A Config without an Environment runs against Production: the embedded
+// page accepts messages from Production's journey origin and frames its
+// authorization page.
+func TestZeroEnvironmentEmbedsProduction(t *testing.T) {
+	a, err := newApp(appConfig{Fractal: fractalid.Config{ClientID: "id", ClientSecret: "secret", RedirectURL: "https://shop.example.test/kyc/callback"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.embedOrigin != "https://app.fractal.id" {
+		t.Errorf("embed origin %q, want https://app.fractal.id", a.embedOrigin)
+	}
+	if !strings.HasSuffix(a.embedCSP, "frame-src https://app.fractal.id") {
+		t.Errorf("embed CSP %q", a.embedCSP)
+	}
+}
+
 func TestNewAppRejectsBadConfig(t *testing.T) {
 	good := fractalid.Config{ClientID: "id", ClientSecret: "s", RedirectURL: "http://127.0.0.1:8080/callback", Environment: fractalid.Staging}
 	tests := []struct {
