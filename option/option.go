@@ -143,8 +143,10 @@ func NoRetries() Option { return WithRetryPolicy(RetryPolicy{}) }
 // origin (never to a redirect target elsewhere or a file's storage host);
 // a per-call header goes with that call's requests wherever they go (a
 // DownloadFile to a storage host, say). Neither reaches a token endpoint.
-// The client sets Authorization itself; a header the client sets
-// (User-Agent, Accept, the vendor's API key) is replaced by this one.
+// The client sets Authorization itself. A header the core sets
+// (User-Agent, Accept, Content-Type) is replaced by this one. The vendor's
+// API key (ekycadmin.WithAPIKey, incode.WithAPIKey) is replaced only by a
+// per-call WithHeader: given to a constructor, the vendor option wins.
 func WithHeader(key, value string) Option {
 	if err := apiclient.CheckHeader(key, value); err != nil {
 		return failed(errors.New("option.WithHeader: invalid header name or value"))
@@ -190,7 +192,12 @@ func client(f func(*apiclient.Settings) error) ClientOption { return apiclient.C
 
 // WithHTTPClient sends requests (token requests included) through hc. Its
 // transport is wrapped (authentication, retries, timeouts), never
-// replaced; its Jar and CheckRedirect are kept.
+// replaced; its Jar is kept. Its CheckRedirect is kept for redirects on
+// the API's own origin and decides about a redirect to another origin
+// (which the client refuses on its own), but such a redirect loses every
+// header except User-Agent and Accept (API keys, Authorization, cookies,
+// per-call headers, Referer), and one from https to http, or one carrying
+// a request body to another origin, is refused whatever hc says.
 func WithHTTPClient(hc *http.Client) ClientOption {
 	return client(func(s *apiclient.Settings) error {
 		if hc == nil {

@@ -89,7 +89,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	recv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	// Every timeout set, as a real receiver should be: the handler bounds
+	// reading the body itself (incode.WebhookReadTimeout), the server
+	// bounds the headers, the whole request, the reply and idle
+	// connections.
+	recv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
 	go func() { _ = recv.Serve(ln) }()
 	defer func() { _ = recv.Close() }()
 

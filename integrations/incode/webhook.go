@@ -9,7 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/kycgo/kyc/integrations/internal/secret"
 )
@@ -369,11 +371,16 @@ func isWorkforceEvent(ev string) bool {
 	return strings.HasPrefix(ev, "identity.") || strings.HasPrefix(ev, "verification.")
 }
 
+// WebhookReadTimeout bounds the time NewWebhookHandler spends reading a
+// request body.
+const WebhookReadTimeout = 5 * time.Second
+
 // NewWebhookHandler returns an http.Handler for Incode webhooks: it accepts
 // POST only, checks the static header name against want (VerifyHeader),
-// reads at most MaxWebhookSize bytes, parses the body and calls fn. It
-// answers 200 {"success":true} when fn returns nil, 401 on a header
-// mismatch, 400 on a malformed body, 413 on an oversized one and 500 when
+// reads at most MaxWebhookSize bytes within WebhookReadTimeout, parses the
+// body and calls fn. It answers 200 {"success":true} when fn returns nil,
+// 401 on a header mismatch, 400 on a malformed body, 408 on a body not
+// received in time, 413 on an oversized one and 500 when
 // fn fails (so Incode retries). Keep fn short: enqueue the work and return,
 // Incode retries replies that are slow.
 func NewWebhookHandler(name string, want Secret, fn func(context.Context, *Webhook) error) (http.Handler, error) {
@@ -393,11 +400,23 @@ func NewWebhookHandler(name string, want Secret, fn func(context.Context, *Webho
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
+		// A sender that knows the header secret still gets only
+		// WebhookReadTimeout to deliver the body: a slow one cannot hold
+		// the handler (the connection's read deadline, where the server
+		// supports it; set the server's ReadTimeout too).
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Now().Add(WebhookReadTimeout))
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookSize+1))
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				http.Error(w, "request body not received in time", http.StatusRequestTimeout)
+				return
+			}
 			http.Error(w, "cannot read body", http.StatusBadRequest)
 			return
 		}
+		// The body is read: the deadline must not fire while fn runs.
+		_ = rc.SetReadDeadline(time.Time{})
 		hook, err := ParseWebhook(body)
 		switch {
 		case errors.Is(err, ErrPayloadTooLarge):

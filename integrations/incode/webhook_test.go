@@ -1,15 +1,19 @@
 package incode_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kycgo/kyc/integrations/incode"
 )
@@ -180,5 +184,45 @@ func TestErrorGoStringHidesMessage(t *testing.T) {
 	out := fmt.Sprintf("%v %+v %#v", e, e, e)
 	if strings.Contains(out, "jane") || !strings.Contains(out, "Bad Request") || !strings.Contains(out, incode.RequestNewPath) {
 		t.Errorf("output = %s", out)
+	}
+}
+
+// TestWebhookHandlerSlowBody: a sender with the right header that stalls
+// the body gets 408 within WebhookReadTimeout, and fn never runs.
+func TestWebhookHandlerSlowBody(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	h, err := incode.NewWebhookHandler("x-incode-secret", incode.NewSecret("s3"), func(context.Context, *incode.Webhook) error {
+		calls.Add(1)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	if _, err := io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nx-incode-secret: s3\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"interviewId\""); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(incode.WebhookReadTimeout + 10*time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("status %d, want 408", resp.StatusCode)
+	}
+	if d := time.Since(start); d < incode.WebhookReadTimeout-100*time.Millisecond || d > incode.WebhookReadTimeout+5*time.Second {
+		t.Fatalf("answered after %v, want about %v", d, incode.WebhookReadTimeout)
+	}
+	if calls.Load() != 0 {
+		t.Fatal("fn ran on a partial body")
 	}
 }

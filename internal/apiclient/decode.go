@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 
@@ -38,23 +39,34 @@ func (c *Client) decode(resp *http.Response, out any) error {
 	return unmarshalStrict(buf, out)
 }
 
+// maxPrealloc bounds the buffer allocated up front from a declared
+// Content-Length: a larger body (allowed by a larger cap) grows the buffer
+// as it arrives, so a length the server only claims costs nothing.
+const maxPrealloc = 64 << 20
+
 // readCapped reads body to EOF, at most limit bytes; more is
 // ErrResponseTooLarge.
 func readCapped(body io.Reader, contentLength, limit int64) ([]byte, error) {
 	if contentLength > limit {
 		return nil, ErrResponseTooLarge
 	}
+	// over is one byte past the limit: reading it proves the body too
+	// large. A limit of math.MaxInt64 has no such byte.
+	over := limit
+	if over < math.MaxInt64 {
+		over++
+	}
 	size := int64(4 << 10)
 	if contentLength >= 0 {
-		size = contentLength + 1 // +1: reading EOF needs no growth
+		size = min(contentLength, maxPrealloc-1) + 1 // +1: reading EOF needs no growth
 	}
-	buf := make([]byte, 0, min(size, limit+1))
+	buf := make([]byte, 0, min(size, over))
 	for {
 		if len(buf) == cap(buf) {
 			// Double, but never beyond one byte over the limit.
-			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit+1-int64(len(buf)))))
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), over-int64(len(buf)))))
 		}
-		n, err := body.Read(buf[len(buf):min(int64(cap(buf)), limit+1)])
+		n, err := body.Read(buf[len(buf):min(int64(cap(buf)), over)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
 			return nil, ErrResponseTooLarge

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,6 +121,13 @@ func TestReadCapped(t *testing.T) {
 		{"length lies low", strings.NewReader(body), 10, 9_999, ErrResponseTooLarge},
 		{"cut short", io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), 10, 100, io.ErrUnexpectedEOF},
 		{"read error", iotest.ErrReader(errors.New("reset")), -1, 100, nil},
+		// The largest cap has no byte past it: no overflow, no panic.
+		{"cap MaxInt64, sized", strings.NewReader(body), int64(len(body)), math.MaxInt64, nil},
+		{"cap MaxInt64, no length", iotest.HalfReader(strings.NewReader(body)), -1, math.MaxInt64, nil},
+		// A claimed length within a huge cap is not allocated up front:
+		// the body is read as it comes, and it is short.
+		{"huge claimed length", strings.NewReader(body), math.MaxInt64 - 1, math.MaxInt64, nil},
+		{"huge claimed length, cut short", io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), 1 << 50, 1 << 60, io.ErrUnexpectedEOF},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := readCapped(tc.r, tc.cl, tc.limit)

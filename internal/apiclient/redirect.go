@@ -57,7 +57,8 @@ type RedirectError struct {
 	Method, Path string
 	// StatusCode is the redirect's status (301, 302, 303, 307, 308).
 	StatusCode int
-	// Scheme and Host (with the port, if any) are the redirect target's.
+	// Scheme and Host (with the port, if any) are the redirect target's,
+	// each cut to 262 bytes (marked "...") since the server chose them.
 	Scheme, Host string
 	// Reason is one of RedirectOtherOrigin, RedirectDowngrade and
 	// RedirectBodyOtherOrigin.
@@ -71,6 +72,19 @@ func (e *RedirectError) Error() string {
 
 // Is makes errors.Is(err, ErrRedirectRefused) true.
 func (e *RedirectError) Is(target error) bool { return target == ErrRedirectRefused }
+
+// maxHostLen is the longest DNS name (253) with a port, and room for
+// brackets of an IPv6 literal.
+const maxHostLen = 262
+
+// clipHost bounds a scheme or host taken from a server's Location header
+// (it goes into an error message) to maxHostLen bytes, marking the cut.
+func clipHost(s string) string {
+	if len(s) <= maxHostLen {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxHostLen], "") + "..."
+}
 
 // maxRedirects is net/http's default limit, kept when the caller has no
 // CheckRedirect of its own.
@@ -92,7 +106,7 @@ func redirectPolicy(user func(*http.Request, []*http.Request) error) func(*http.
 	return func(req *http.Request, via []*http.Request) error {
 		first, prev := via[0], via[len(via)-1]
 		refuse := func(reason string) error {
-			e := &RedirectError{Method: first.Method, Path: first.URL.Path, Scheme: req.URL.Scheme, Host: req.URL.Host, Reason: reason}
+			e := &RedirectError{Method: first.Method, Path: first.URL.Path, Scheme: clipHost(req.URL.Scheme), Host: clipHost(req.URL.Host), Reason: reason}
 			if req.Response != nil {
 				e.StatusCode = req.Response.StatusCode
 			}

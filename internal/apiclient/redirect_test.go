@@ -456,3 +456,28 @@ func TestAbsoluteURLOtherOriginGetsNoCredentials(t *testing.T) {
 		api.set(0, "")
 	}
 }
+
+// TestRedirectHostClipped: the target host comes from the server's
+// Location header and goes into Error(): a huge one is cut.
+func TestRedirectHostClipped(t *testing.T) {
+	api := &recServer{}
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	host := strings.Repeat("a", 60) + "." + strings.Repeat("b", 60_000) + ".example"
+	api.set(http.StatusFound, "http://"+host+"/landed")
+	c, err := New(WithBaseURL(apiSrv.URL), WithHTTPClient(apiSrv.Client()), WithRetryPolicy(NoRetries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = call(t.Context(), c, http.MethodGet)
+	var re *RedirectError
+	if !errors.As(err, &re) {
+		t.Fatalf("error %v (%T), want *RedirectError", err, err)
+	}
+	if len(re.Host) != maxHostLen+len("...") || !strings.HasPrefix(host, strings.TrimSuffix(re.Host, "...")) {
+		t.Errorf("Host is %d bytes, want %d", len(re.Host), maxHostLen+3)
+	}
+	if n := len(err.Error()); n > 400 {
+		t.Errorf("Error() is %d bytes", n)
+	}
+}
