@@ -67,7 +67,10 @@ type TokenStore struct {
 type TokenOption func(*TokenStore) error
 
 // WithTokenTable sets the table (DefaultTokenTable by default): a
-// lower-case identifier, optionally schema-qualified.
+// lower-case identifier, optionally schema-qualified. The rows' encryption
+// is bound to each row's uid and key id, not to the table's name: the
+// table can be renamed or moved to another schema, and named with or
+// without its schema, without re-encrypting anything.
 func WithTokenTable(name string) TokenOption {
 	return func(s *TokenStore) error {
 		if err := checkTable("WithTokenTable", name); err != nil {
@@ -189,10 +192,13 @@ type sealedToken struct {
 	Scope   string    `json:"s,omitempty"`
 }
 
-// associatedData binds a ciphertext to its table, row and key id: a
-// ciphertext copied into another row does not decrypt.
-func (s *TokenStore) associatedData(uid, keyID string) []byte {
-	return []byte("github.com/kycgo/kyc/stores/pgstore token v1\x00" + s.table + "\x00" + uid + "\x00" + keyID)
+// associatedData binds a ciphertext to the uid of its row and its key id:
+// a ciphertext copied into another user's row does not decrypt. The table
+// is left out on purpose, so that the same table under another spelling
+// ("public.kyc_fractal_tokens"), renamed or moved to another schema still
+// opens its rows.
+func associatedData(uid, keyID string) []byte {
+	return []byte("github.com/kycgo/kyc/stores/pgstore token v1\x00" + uid + "\x00" + keyID)
 }
 
 func (s *TokenStore) seal(uid string, tok *oauth2.Token) (keyID string, sealed []byte) {
@@ -200,13 +206,13 @@ func (s *TokenStore) seal(uid string, tok *oauth2.Token) (keyID string, sealed [
 	st.Scope, _ = tok.Extra("scope").(string)
 	pt, _ := json.Marshal(st) // strings and a time: cannot fail
 	id := s.keys.Current()
-	_, sealed = s.keys.seal(pt, s.associatedData(uid, id))
+	_, sealed = s.keys.seal(pt, associatedData(uid, id))
 	clear(pt)
 	return id, sealed
 }
 
 func (s *TokenStore) open(uid, keyID string, sealed []byte) (*oauth2.Token, error) {
-	pt, err := s.keys.open(keyID, sealed, s.associatedData(uid, keyID))
+	pt, err := s.keys.open(keyID, sealed, associatedData(uid, keyID))
 	if err != nil {
 		return nil, err
 	}

@@ -165,6 +165,48 @@ func TestCiphertextBoundToRowAndKey(t *testing.T) {
 	}
 }
 
+// The ciphertext is bound to the row's uid and key, not to how the table
+// is named: rows saved under the default spelling load under the
+// schema-qualified one and after the table is renamed, while a
+// ciphertext copied to another uid still does not decrypt.
+func TestTableCanBeRenamed(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t)
+	table := tableName("ren")
+	keys := newKeyring(t, "k1", map[string][]byte{"k1": randomKey(t)})
+	s := newTokenStore(t, pool, keys, table)
+	tok := &oauth2.Token{AccessToken: "access-SENTINEL", RefreshToken: "refresh-SENTINEL", Expiry: time.Now().Add(time.Hour)}
+	for _, uid := range []string{"alice", "mallory"} {
+		if err := s.Save(ctx, uid, "", tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load := func(name, uid string) (*pgstore.StoredToken, error) {
+		t.Helper()
+		s, err := pgstore.NewTokenStore(pool, keys, pgstore.WithTokenTable(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Load(ctx, uid)
+	}
+	if st, err := load("public."+table, "alice"); err != nil || st.Token.RefreshToken != tok.RefreshToken {
+		t.Fatalf("under the schema-qualified name: %v %v", st, err)
+	}
+	renamed := table + "_v2"
+	if _, err := pool.Exec(ctx, `ALTER TABLE `+table+` RENAME TO `+renamed); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := load(renamed, "alice"); err != nil || st.Token.AccessToken != tok.AccessToken {
+		t.Fatalf("after renaming the table: %v %v", st, err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE `+renamed+` SET ciphertext = (SELECT ciphertext FROM `+renamed+` WHERE uid = 'alice') WHERE uid = 'mallory'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := load("public."+renamed, "mallory"); !errors.Is(err, pgstore.ErrDecrypt) {
+		t.Fatalf("a ciphertext moved to another uid: %v", err)
+	}
+}
+
 // Key rotation: rows under the old key still load; Save and Reencrypt
 // move rows to the current key, after which the old key can go.
 func TestKeyRotation(t *testing.T) {
