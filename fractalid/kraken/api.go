@@ -1,6 +1,7 @@
 package kraken
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -46,14 +48,17 @@ type Session struct {
 // for the user id and KYC state: GET /public/kyc/token/{oneTimeToken}
 // (documented). Whether the token is single-use, and its lifetime, are not
 // documented; a used or unknown token is expected to give an error
-// matching ErrNotFound. The token never appears in errors or logs.
+// matching ErrNotFound. A value that cannot be a one-time token (fewer
+// than 16 or more than 512 characters, or characters other than letters,
+// digits, '-', '.', '_' and '~') is refused with ErrInvalidArgument before
+// any request. The token never appears in errors or logs.
 func (c *Client) Session(ctx context.Context, oneTimeToken string, opts ...option.CallOption) (*Session, error) {
 	call, err := apiclient.Call("kraken", opts)
 	if err != nil {
 		return nil, err
 	}
-	if oneTimeToken == "" || len(oneTimeToken) > maxTokenLen {
-		return nil, fmt.Errorf("kraken: %w: one-time token is empty or too long", ErrInvalidArgument)
+	if err := checkOneTimeToken(oneTimeToken); err != nil {
+		return nil, err
 	}
 	path, err := apiclient.JoinPath("public", "kyc", "token", oneTimeToken)
 	if err != nil {
@@ -68,6 +73,32 @@ func (c *Client) Session(ctx context.Context, oneTimeToken string, opts ...optio
 		return nil, &DecodeError{Method: http.MethodGet, Path: redactedSessionPath, StatusCode: http.StatusOK, Err: errors.New("reply has no userId")}
 	}
 	return &s, nil
+}
+
+// minTokenLen is the shortest one-time token Session sends.
+const minTokenLen = 16
+
+// checkOneTimeToken refuses, before any request, a value that cannot be a
+// one-time token. Its format is not documented: the docs' one example
+// ("MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr-Cskq3Jevso") is 43 characters of
+// base64url, 32 random bytes. So a token must have 16 to 512 characters
+// (16 is far below the example and rules out words like "GET" or "kyc",
+// which a caller passing the wrong variable would send and which the
+// error text itself contains, so they could not be kept out of it) and
+// only RFC 3986 unreserved characters (letters, digits, '-', '.', '_',
+// '~'): base64url and hex fit, and such a token goes into the path and a
+// redirect's query unchanged. The refusal never quotes the value.
+func checkOneTimeToken(tok string) error {
+	if len(tok) < minTokenLen || len(tok) > maxTokenLen {
+		return fmt.Errorf("kraken: %w: a one-time token has %d to %d characters, this one %d", ErrInvalidArgument, minTokenLen, maxTokenLen, len(tok))
+	}
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return fmt.Errorf("kraken: %w: a one-time token has letters, digits, '-', '.', '_' and '~' only", ErrInvalidArgument)
+		}
+	}
+	return nil
 }
 
 // Status is the reply of GET /public/kyc/{userId}/status.
@@ -348,46 +379,71 @@ func (c *Client) File(ctx context.Context, userID string, kind FileKind, w io.Wr
 	return n, nil
 }
 
-// scrub removes secret from every error the core may return for a call
-// whose path holds it.
+// scrub removes secret from an error the core returned for a call whose
+// path holds it. The path of every typed error in the chain, the URL of a
+// *url.Error and an *APIError's Message and Body are redacted in place
+// (the errors were made for this call). Should the text still hold the
+// secret, the error is wrapped: Error, every fmt verb and slog show the
+// text with the secret replaced, while errors.Is and errors.As still reach
+// the typed errors and sentinels of the chain.
 func scrub(err error, secret string) error {
-	var ae *APIError
-	var de *DecodeError
-	var se *SizeError
-	var te *TransportError
-	var re *RedirectError
-	switch {
-	case errors.As(err, &re):
-		re.Path = redactPath(re.Path)
-	case errors.As(err, &ae):
-		ae.Path = redactPath(ae.Path)
-	case errors.As(err, &de):
-		de.Path = redactPath(de.Path)
-	case errors.As(err, &se):
-		se.Path = redactPath(se.Path)
-	case errors.As(err, &te):
-		te.Path = redactPath(te.Path)
-	}
-	if !strings.Contains(err.Error(), secret) {
+	if err == nil || secret == "" {
 		return err
 	}
-	// Any other wrapping (a context error, say): keep the sentinels only.
-	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), secret, "[redacted]"), cause: sentinelOf(err)}
+	redactChain(err, secret)
+	msg := err.Error()
+	if !strings.Contains(msg, secret) {
+		return err
+	}
+	return &scrubbedError{msg: strings.ReplaceAll(msg, secret, "[redacted]"), err: err}
 }
 
-type scrubbedError struct {
-	msg   string
-	cause error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.cause }
-
-func sentinelOf(err error) error {
-	for _, s := range []error{context.Canceled, context.DeadlineExceeded, ErrInvalidArgument, ErrToken, ErrRedirectRefused} {
-		if errors.Is(err, s) {
-			return s
+// redactChain redacts the session path in each error of err's tree.
+func redactChain(err error, secret string) {
+	for err != nil {
+		switch e := err.(type) { //nolint:errorlint // the loop walks the chain one error at a time
+		case *APIError:
+			e.Path = redactPath(e.Path)
+			e.Message = strings.ReplaceAll(e.Message, secret, "[redacted]")
+			e.Body = bytes.ReplaceAll(e.Body, []byte(secret), []byte("[redacted]"))
+		case *DecodeError:
+			e.Path = redactPath(e.Path)
+		case *SizeError:
+			e.Path = redactPath(e.Path)
+		case *TransportError:
+			e.Path = redactPath(e.Path)
+		case *RedirectError:
+			e.Path = redactPath(e.Path)
+		case *url.Error:
+			e.URL = redactPath(e.URL)
+		}
+		switch u := err.(type) { //nolint:errorlint // idem
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				redactChain(e, secret)
+			}
+			return
+		default:
+			return
 		}
 	}
-	return nil
 }
+
+// scrubbedError shows an error's text without the secret and unwraps to
+// the error itself.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string    { return e.msg }
+func (e *scrubbedError) Unwrap() error    { return e.err }
+func (e *scrubbedError) GoString() string { return e.msg }
+
+// Format prints the scrubbed text for every verb, %#v included.
+func (e *scrubbedError) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.msg) }
+
+// LogValue logs the scrubbed text.
+func (e *scrubbedError) LogValue() slog.Value { return slog.StringValue(e.msg) }

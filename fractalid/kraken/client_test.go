@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -257,5 +258,48 @@ func TestClientArguments(t *testing.T) {
 	c2, _ := kraken.NewClient(cfg, option.WithBaseURL(other.URL()))
 	if _, err := c2.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) || other.Count("", "/public/kyc/*") != 1 || srv.Count("", "/public/kyc/*") != 1 {
 		t.Errorf("override: %v", err)
+	}
+}
+
+// Session refuses, before any request, what cannot be a one-time token:
+// short or common words (which the error text itself holds, so they could
+// not be kept out of it) and characters outside the URL-safe set. A
+// well-formed unknown token reaches the server and gives a typed 404
+// without the token in its text.
+func TestSessionRefusesMalformedOneTimeTokens(t *testing.T) {
+	srv := krakentest.NewServer(t)
+	c := newClient(t, srv)
+	ctx := context.Background()
+	for _, tok := range []string{"", "GET", "o", "Found", "kyc", " ", "short-token-15c",
+		"MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr/Cskq3Jevso", "MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr+Cskq3Jevso=", "MXES5XpDzMRAHyMI3Jx5K3nrxzZ jWjEr",
+		"MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr%2FCskq3Jevso", "MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr\nCskq3Jevso", strings.Repeat("a", 513)} {
+		_, err := c.Session(ctx, tok)
+		if !errors.Is(err, kraken.ErrInvalidArgument) {
+			t.Errorf("%q: err = %v", tok, err)
+		}
+		if len(tok) > 5 && strings.Contains(err.Error(), tok) {
+			t.Errorf("the refusal quotes the token: %v", err)
+		}
+	}
+	if n := srv.Count("", "/public/kyc/token/*"); n != 0 {
+		t.Errorf("%d exchange requests sent for malformed tokens", n)
+	}
+	for _, tok := range []string{"MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr-Cskq3Jevso", "0123456789abcdef", "a.b~c_d-e.f~g_h-"} {
+		_, err := c.Session(ctx, tok)
+		var ae *kraken.APIError
+		if !errors.Is(err, kraken.ErrNotFound) || !errors.As(err, &ae) || ae.StatusCode != http.StatusNotFound {
+			t.Errorf("%q: err = %v", tok, err)
+			continue
+		}
+		if strings.Contains(err.Error(), tok) || strings.Contains(fmt.Sprintf("%+v", err), tok) || strings.Contains(ae.Path, tok) {
+			t.Errorf("the error shows the token: %v", err)
+		}
+	}
+	if n := srv.Count("", "/public/kyc/token/*"); n != 3 {
+		t.Errorf("%d exchange requests, want 3", n)
+	}
+	// A token from the fake is accepted.
+	if _, err := c.Session(ctx, completeOnce(t, srv)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -206,7 +206,7 @@ func TestFakeRefusesReusedOneTimeToken(t *testing.T) {
 	if ae.Code != "Not Found" {
 		t.Errorf("code %q", ae.Code)
 	}
-	if _, err := c.Session(context.Background(), "never-issued"); !errors.Is(err, kraken.ErrNotFound) {
+	if _, err := c.Session(context.Background(), "never-issued-one-time-token"); !errors.Is(err, kraken.ErrNotFound) {
 		t.Errorf("unknown token: %v", err)
 	}
 }
