@@ -138,6 +138,7 @@ func NewClient(cfg Config, opts ...option.ClientOption) (*Client, error) {
 		apiclient.WithErrorDecoder(decodeError),
 		apiclient.WithTokenSource(ts),
 		apiclient.WithTokenRefreshMargin(v.margin),
+		apiclient.WithTokenClock(cfg.now),
 		// A 401 may mean the server's clock disagrees with ours about a
 		// cached token: one more attempt with a freshly minted token.
 		apiclient.WithRenewRule(func(http.Header, []byte) bool { return true }),

@@ -303,3 +303,36 @@ func TestSessionRefusesMalformedOneTimeTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The cache keeps a token until the exp it was signed with, not a second
+// longer: signed at x.9 s, the exp claim is floor(now) + lifetime, and
+// with no refresh margin the token must be replaced when the clock
+// reaches that exp (the fake refuses a token whose exp is not after now).
+func TestAPITokenCachedUntilItsSignedExp(t *testing.T) {
+	clock := kyctest.NewClock(time.Unix(1_900_000_000, 900_000_000))
+	srv := krakentest.NewServer(t, krakentest.WithClock(clock.Now))
+	rec := &bearerRecorder{next: srv.HTTPClient().Transport}
+	c, err := kraken.NewClient(srv.Config(), option.WithHTTPClient(&http.Client{Transport: rec}), option.NoRetries(),
+		kraken.WithTokenLifetime(2*time.Second), kraken.WithTokenRefreshMargin(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) {
+		t.Fatal(err)
+	}
+	clock.Advance(1099 * time.Millisecond) // 1 ms before exp: still valid
+	if _, err := c.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Millisecond) // now == exp: expired
+	if _, err := c.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if len(rec.tokens) != 3 || rec.tokens[0] != rec.tokens[1] || rec.tokens[1] == rec.tokens[2] {
+		t.Errorf("%d requests; first token reused %v, renewed at exp %v", len(rec.tokens), len(rec.tokens) > 1 && rec.tokens[0] == rec.tokens[1], len(rec.tokens) > 2 && rec.tokens[1] != rec.tokens[2])
+	}
+	if r := srv.Refusals(); len(r) != 0 {
+		t.Errorf("an expired token was sent: %d refusals", len(r))
+	}
+}

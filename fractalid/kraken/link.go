@@ -36,7 +36,9 @@ type Config struct {
 	Key *PrivateKey
 	// Environment selects the hosts; the zero value means Production.
 	Environment Environment
-	// Now, when set, replaces time.Now for the iat and exp claims.
+	// Now, when set, replaces time.Now for the iat and exp claims, and
+	// for the Client's token cache, which reuses an API token until its
+	// exp (less the refresh margin) on this clock.
 	Now func() time.Time
 }
 
@@ -243,6 +245,7 @@ func (c *Config) apiToken(lifetime time.Duration) (string, time.Time, error) {
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	// The cache runs on the local clock, whatever Now says.
-	return tok, time.Now().Add(time.Duration(exp-iat) * time.Second), nil
+	// The cache keeps the token until the exp it carries, read on the same
+	// clock (NewClient gives the cache c.now).
+	return tok, time.Unix(exp, 0), nil
 }

@@ -84,6 +84,9 @@ func New(opts ...Option) (*Client, error) {
 	var ts *cachingSource
 	if cfg.tokenSource != nil {
 		ts = newCachingSource(cfg.tokenSource, cfg.refreshMargin, tokenFetchTimeout(cfg))
+		if cfg.tokenClock != nil {
+			ts.now = cfg.tokenClock
+		}
 	}
 	if ts != nil || len(cfg.header) > 0 {
 		renew := cfg.renew

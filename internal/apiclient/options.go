@@ -32,6 +32,8 @@ type config struct {
 	refreshMargin time.Duration
 	// renew decides whether a 401 blames the token.
 	renew RenewRule
+	// tokenClock is the clock the token cache reads (nil: time.Now).
+	tokenClock func() time.Time
 	// tracer is nil when tracing is off.
 	tracer trace.Tracer
 }
@@ -100,6 +102,20 @@ func WithTokenRefreshMargin(d time.Duration) Option {
 			return errors.New("token refresh margin must be between 0 and 1h")
 		}
 		c.refreshMargin = d
+		return nil
+	}
+}
+
+// WithTokenClock makes the token cache read time from now instead of
+// time.Now: a vendor package that signs its own tokens on an injectable
+// clock gives the same clock, so a token's expiry is compared with the
+// time it was signed on.
+func WithTokenClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("nil token clock")
+		}
+		c.tokenClock = now
 		return nil
 	}
 }
