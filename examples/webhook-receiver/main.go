@@ -19,7 +19,8 @@
 //	-secret      webhook secret token (default $KYC_FRACTAL_WEBHOOK_SECRET)
 //	-print-curl  print a curl command sending a signed test event, then exit
 //	-redis       redis:// URL: share deduplication with other replicas in Redis
-//	-postgres    postgres:// URL: share deduplication in PostgreSQL and, when
+//	-postgres    postgres:// URL: share deduplication in PostgreSQL (expired
+//	             rows are pruned at start and hourly) and, when
 //	             KYC_FRACTAL_CLIENT_ID, KYC_FRACTAL_CLIENT_SECRET and
 //	             KYC_TOKEN_KEYS are set, re-read GET /v2/users/me for the
 //	             notification's user with the token stored by examples/webapp
@@ -185,6 +186,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mux.Handle(o.path, h)
 	srv := NewServer(o.addr, mux)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	// With -postgres, expired deduplication rows are deleted at start and
+	// hourly until the server stops. Deferred calls run in reverse: stop
+	// ends the pruning, waitPruning waits for it, then st.close closes
+	// the pool.
+	waitPruning := st.startPruning(ctx, pruneInterval, logger)
+	defer waitPruning()
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -31,9 +31,61 @@ const (
 // stores is what -redis or -postgres set up: the deduplicator replicas
 // share and, with -postgres, the users' tokens.
 type stores struct {
-	dedup  webhooks.Deduplicator
+	dedup webhooks.Deduplicator
+	// pruner deletes the deduplicator's expired rows (-postgres); nil when
+	// the store expires them itself (Redis) or there is no store.
+	pruner pruner
 	users  *userRereader // nil: no re-read
 	closes []func()
+}
+
+// pruner is pgstore.Deduplicator's Prune.
+type pruner interface {
+	Prune(ctx context.Context) (int64, error)
+}
+
+// Pruning of the PostgreSQL deduplication table, which only shrinks when
+// Prune runs.
+const (
+	pruneInterval = time.Hour
+	// pruneTimeout bounds one Prune, so that a database that stops
+	// answering does not stop the pruning for good.
+	pruneTimeout = time.Minute
+)
+
+// startPruning deletes the expired rows of the deduplication table now and
+// then every interval, until ctx ends; it does nothing without a pruner.
+// A failed Prune is logged and retried at the next tick. The returned
+// function waits until the pruning has stopped.
+func (s *stores) startPruning(ctx context.Context, interval time.Duration, logger *slog.Logger) (wait func()) {
+	if s.pruner == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			pctx, cancel := context.WithTimeout(ctx, pruneTimeout)
+			n, err := s.pruner.Prune(pctx)
+			cancel()
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				logger.WarnContext(ctx, "pruning the deduplication table failed; retrying at the next tick", "error", err)
+			case n > 0:
+				logger.InfoContext(ctx, "pruned the deduplication table", "deleted", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { <-done }
 }
 
 func (s *stores) close() {
@@ -83,6 +135,7 @@ func openStores(ctx context.Context, redisURL, postgresURL string, getenv func(s
 			return nil, fmt.Errorf("-postgres: %w", err)
 		}
 		s.dedup = d
+		s.pruner = d
 		users, err := newUserRereader(ctx, pool, getenv, logger)
 		if err != nil {
 			s.close()

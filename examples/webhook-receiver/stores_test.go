@@ -5,13 +5,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -160,6 +163,120 @@ func TestPostgresRereadsUser(t *testing.T) {
 	if strings.Contains(out, tok.AccessToken) || strings.Contains(out, tok.RefreshToken) || strings.Contains(out, app.Secret) {
 		t.Fatalf("a secret reached the logs:\n%s", out)
 	}
+}
+
+// With -postgres the receiver deletes expired deduplication rows at start
+// and on every tick, and leaves the others.
+func TestPostgresPrunesExpiredRows(t *testing.T) {
+	pg, err := testserver.StartPostgres()
+	testserver.Check(t, err)
+	t.Cleanup(func() { _ = pg.Stop() })
+	ctx := context.Background()
+	var logs bytes.Buffer
+	var lmu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedBuffer{b: &logs, mu: &lmu}, nil))
+	st, err := openStores(ctx, "", pg.URL(), func(string) string { return "" }, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.close)
+	if st.pruner == nil {
+		t.Fatal("-postgres set up no pruning")
+	}
+	pool, err := pgxpool.New(ctx, pg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	insert := func(key, expires string) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, `INSERT INTO `+pgstore.DefaultDedupTable+` (key, state, claim, expires_at)
+VALUES ($1, 'done', '', now() + $2::interval)`, key, expires); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := func() map[string]bool {
+		t.Helper()
+		rows, err := pool.Query(ctx, `SELECT key FROM `+pgstore.DefaultDedupTable)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := map[string]bool{}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			got[k] = true
+		}
+		return got
+	}
+	// waitGone polls (the test's interval is short) until key is gone.
+	waitGone := func(key string) {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); keys()[key]; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("expired row %q still there after 15s", key)
+			}
+		}
+	}
+	insert("expired-before-start", "-1 second")
+	insert("live", "1 hour")
+
+	pctx, stop := context.WithCancel(ctx)
+	wait := st.startPruning(pctx, 50*time.Millisecond, logger)
+	t.Cleanup(func() { stop(); wait() }) // before st.close, also on failure
+	waitGone("expired-before-start")
+	insert("expired-later", "-1 second") // only a later tick deletes it
+	waitGone("expired-later")
+	stop()
+	wait()
+	if !keys()["live"] {
+		t.Fatal("pruning deleted a row that had not expired")
+	}
+	lmu.Lock()
+	out := logs.String()
+	lmu.Unlock()
+	if !strings.Contains(out, "pruned the deduplication table") {
+		t.Fatalf("logs:\n%s", out)
+	}
+}
+
+// failingPruner fails every Prune and counts the calls.
+type failingPruner struct{ calls atomic.Int32 }
+
+func (f *failingPruner) Prune(context.Context) (int64, error) {
+	f.calls.Add(1)
+	return 0, errors.New("connection refused")
+}
+
+// A failing Prune is logged and tried again at the next tick; the pruning
+// stops when its context ends.
+func TestPruneFailuresAreLoggedAndRetried(t *testing.T) {
+	var logs bytes.Buffer
+	var lmu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedBuffer{b: &logs, mu: &lmu}, nil))
+	fp := &failingPruner{}
+	st := &stores{dedup: webhooks.NewMemoryDeduplicator(0, 0), pruner: fp}
+	ctx, stop := context.WithCancel(context.Background())
+	wait := st.startPruning(ctx, time.Millisecond, logger)
+	t.Cleanup(func() { stop(); wait() })
+	for deadline := time.Now().Add(15 * time.Second); fp.calls.Load() < 3; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d Prune calls after 15s, want 3", fp.calls.Load())
+		}
+	}
+	stop()
+	wait()
+	lmu.Lock()
+	out := logs.String()
+	lmu.Unlock()
+	if n := strings.Count(out, "pruning the deduplication table failed"); n < 2 {
+		t.Fatalf("%d failures logged, want at least 2:\n%s", n, out)
+	}
+	// Without a pruner (Redis, memory) nothing runs.
+	(&stores{}).startPruning(context.Background(), time.Millisecond, logger)()
 }
 
 type lockedBuffer struct {

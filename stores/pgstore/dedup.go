@@ -56,8 +56,13 @@ var ErrInvalidKey = fmt.Errorf("%w: invalid deduplication key", ErrInvalidArgume
 //
 // Expiry is judged by the database clock (now()), the same for every
 // replica. A claim whose holder died expires after the processing timeout
-// and the next delivery is processed. Expired rows are reused by Claim;
-// call [Deduplicator.Prune] now and then to delete the others.
+// and the next delivery is processed.
+//
+// Nothing deletes rows but [Deduplicator.Prune]: an expired row is only
+// reused when the same key is claimed again, so without Prune the table
+// keeps a row for every notification ever received. Run Prune on a timer
+// (hourly is plenty; concurrent runs from several replicas are harmless),
+// as examples/webhook-receiver does with -postgres.
 //
 // The tokens of claims in flight are kept in memory until Complete or
 // Release. If one process claims a key again after its own earlier claim
@@ -270,7 +275,8 @@ func (d *Deduplicator) Release(ctx context.Context, key string) error {
 }
 
 // Prune deletes expired rows (claims of dead holders and processed keys
-// past their retention) and returns how many.
+// past their retention) and returns how many. It is the only thing that
+// deletes them: call it periodically (see [Deduplicator]).
 func (d *Deduplicator) Prune(ctx context.Context) (int64, error) {
 	tag, err := d.pool.Exec(ctx, d.pruneSQL)
 	if err != nil {
