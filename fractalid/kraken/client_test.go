@@ -30,7 +30,10 @@ func (b *bearerRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestAPITokenIsCachedAndRenewed(t *testing.T) {
-	srv := krakentest.NewServer(t)
+	// A fake clock drives the claims, the cache and the fake's checks:
+	// nothing depends on how fast the machine runs.
+	clock := kyctest.NewClock(time.Unix(1_900_000_000, 500_000_000))
+	srv := krakentest.NewServer(t, krakentest.WithClock(clock.Now))
 	ott := completeOnce(t, srv)
 	rec := &bearerRecorder{next: srv.HTTPClient().Transport}
 	cfg := srv.Config()
@@ -43,6 +46,7 @@ func TestAPITokenIsCachedAndRenewed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
+		clock.Advance(500 * time.Millisecond)
 		if _, err := c.Status(context.Background(), sess.UserID); err != nil {
 			t.Fatal(err)
 		}
@@ -51,16 +55,23 @@ func TestAPITokenIsCachedAndRenewed(t *testing.T) {
 		t.Fatalf("tokens not reused: %d requests", len(rec.tokens))
 	}
 	_, p, _ := splitJWT(t, strings.TrimPrefix(rec.tokens[0], "Bearer "))
-	if !strings.HasPrefix(p, `{"api":true,"clientId":"`+srv.ClientID()+`","iat":`) || !strings.Contains(p, `"exp":`) {
+	if !strings.HasPrefix(p, `{"api":true,"clientId":"`+srv.ClientID()+`","iat":1900000000,"exp":1900000006}`) {
 		t.Errorf("API claims %s", p)
 	}
-	// More than three seconds later (the token was minted before now) it has
-	// less than the three-second margin left: a new one.
-	time.Sleep(3100 * time.Millisecond)
+	// Signed at x.5 s, exp is 5.5 s ahead: the margin is capped at half of
+	// that, 2.75 s, so the token serves until 3.25 s after x.0.
+	clock.Set(time.Unix(1_900_000_003, 249_000_000))
 	if _, err := c.Status(context.Background(), sess.UserID); err != nil {
 		t.Fatal(err)
 	}
-	if rec.tokens[4] == rec.tokens[3] {
+	if rec.tokens[4] != rec.tokens[3] {
+		t.Error("token renewed before the refresh margin")
+	}
+	clock.Set(time.Unix(1_900_000_003, 250_000_000))
+	if _, err := c.Status(context.Background(), sess.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if rec.tokens[5] == rec.tokens[4] {
 		t.Error("token not renewed within the refresh margin")
 	}
 	if _, err := kraken.NewClient(cfg, kraken.WithTokenLifetime(60*time.Second), kraken.WithTokenRefreshMargin(60*time.Second)); err == nil {
