@@ -284,3 +284,45 @@ func names(spans []sdktrace.ReadOnlySpan) []string {
 	}
 	return out
 }
+
+// TestTracingStatsExport: the statistics export is traced as its own
+// operation, with the HTTP attempt under it.
+func TestTracingStatsExport(t *testing.T) {
+	t.Parallel()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	srv := fractalidtest.NewServer(t)
+	srv.AddUser(fractalidtest.User{})
+	app := srv.DefaultClient()
+	stats, err := fractalid.NewStatsClient(fractalid.WithCredentials(app.ID, app.Secret), fractalid.WithEnvironment(srv.Environment()),
+		option.WithHTTPClient(srv.HTTPClient()), option.WithTracerProvider(tp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stats.ExportUserVerifications(t.Context(), io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stats.UserVerifications(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var roots []string
+	for _, s := range rec.Ended() {
+		if s.Parent().IsValid() {
+			continue
+		}
+		roots = append(roots, s.Name())
+		var kids []string
+		for _, c := range rec.Ended() {
+			if c.Parent().SpanID() == s.SpanContext().SpanID() {
+				kids = append(kids, c.Name())
+			}
+		}
+		if len(kids) != 1 || kids[0] != "GET /v2/stats/user-verifications" {
+			t.Errorf("span %s has children %v", s.Name(), kids)
+		}
+	}
+	if strings.Join(roots, ",") != "fractalid.ExportUserVerifications,fractalid.UserVerifications" {
+		t.Fatalf("call spans %v", roots)
+	}
+}

@@ -101,6 +101,70 @@ func TestCallOptionsApplyToOneCall(t *testing.T) {
 	})
 }
 
+// The statistics client: the same, with UserVerifications given the
+// per-call options while TotalVerifications runs beside it.
+func TestStatsCallOptionsApplyToOneCall(t *testing.T) {
+	t.Parallel()
+	const (
+		usersPath = "/v2/stats/user-verifications"
+		totalPath = "/v2/stats/total-verifications"
+	)
+	newStats := func(t *testing.T, plans map[string]flaky.Plan) (*fractalid.StatsClient, *flaky.Transport) {
+		t.Helper()
+		srv := fractalidtest.NewServer(t)
+		srv.AddUser(fractalidtest.User{})
+		tr := &http.Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		fl := flaky.New(tr, plans)
+		app := srv.DefaultClient()
+		stats, err := fractalid.NewStatsClient(fractalid.WithCredentials(app.ID, app.Secret), fractalid.WithEnvironment(srv.Environment()),
+			option.WithHTTPClient(&http.Client{Transport: fl}), option.WithTimeout(5*time.Second), option.WithRetryPolicy(fastRetries))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stats, fl
+	}
+	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
+		stats, fl := newStats(t, map[string]flaky.Plan{usersPath: {Delay: 2 * time.Second}, totalPath: {Delay: 200 * time.Millisecond}})
+		var wg sync.WaitGroup
+		var usersErr, totalErr error
+		wg.Go(func() {
+			_, usersErr = stats.UserVerifications(t.Context(), option.WithTimeout(50*time.Millisecond), option.NoRetries())
+		})
+		wg.Go(func() { _, totalErr = stats.TotalVerifications(t.Context()) })
+		wg.Wait()
+		var te *fractalid.TransportError
+		if !errors.As(usersErr, &te) || !te.Timeout() || te.Attempts != 1 || fl.Attempts(usersPath) != 1 {
+			t.Fatalf("UserVerifications with a 50ms per-call timeout and no retries: %v (%T), %d attempts", usersErr, usersErr, fl.Attempts(usersPath))
+		}
+		if totalErr != nil {
+			t.Fatalf("concurrent TotalVerifications under the client's 5s timeout: %v", totalErr)
+		}
+	})
+	t.Run("no retries", func(t *testing.T) {
+		t.Parallel()
+		stats, fl := newStats(t, map[string]flaky.Plan{usersPath: {Fail: 2}, totalPath: {Fail: 2}})
+		var wg sync.WaitGroup
+		var exportErr, totalErr error
+		wg.Go(func() {
+			exportErr = stats.ExportUserVerifications(t.Context(), &bytes.Buffer{}, nil, option.NoRetries())
+		})
+		wg.Go(func() { _, totalErr = stats.TotalVerifications(t.Context()) })
+		wg.Wait()
+		var te *fractalid.TransportError
+		if !errors.As(exportErr, &te) || te.Attempts != 1 {
+			t.Fatalf("export with NoRetries: %v (%T), want a transport error after 1 attempt", exportErr, exportErr)
+		}
+		if totalErr != nil || fl.Attempts(totalPath) != 3 {
+			t.Fatalf("concurrent TotalVerifications: %v after %d attempts, want success on the 3rd", totalErr, fl.Attempts(totalPath))
+		}
+		if _, err := stats.UserVerifications(t.Context()); err != nil || fl.Attempts(usersPath) != 3 {
+			t.Fatalf("later UserVerifications: %v after %d attempts in all, want success on the 3rd", err, fl.Attempts(usersPath))
+		}
+	})
+}
+
 func TestWithResponseIntoReportsRequestID(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := newCallEnv(t, nil)

@@ -270,7 +270,7 @@ func (c *StatsClient) ExportUserVerifications(ctx context.Context, w io.Writer, 
 	if err != nil {
 		return err
 	}
-	rows, err := c.UserVerifications(ctx, opts...)
+	rows, err := c.userVerifications(ctx, "fractalid.ExportUserVerifications", opts)
 	if err != nil {
 		return err
 	}

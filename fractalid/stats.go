@@ -221,8 +221,13 @@ func (c *StatsClient) CountryVerifications(ctx context.Context, opts ...option.C
 // (GET /v2/stats/user-verifications). The list is not paginated; a
 // truncated or malformed body gives an error and no rows.
 func (c *StatsClient) UserVerifications(ctx context.Context, opts ...option.CallOption) ([]UserVerification, error) {
+	return c.userVerifications(ctx, "fractalid.UserVerifications", opts)
+}
+
+// userVerifications is UserVerifications traced as operation op.
+func (c *StatsClient) userVerifications(ctx context.Context, op string, opts []option.CallOption) ([]UserVerification, error) {
 	var out []UserVerification
-	if err := c.get(ctx, "fractalid.UserVerifications", statsUsersPath, &out, opts); err != nil {
+	if err := c.get(ctx, op, statsUsersPath, &out, opts); err != nil {
 		return nil, err
 	}
 	if out == nil {

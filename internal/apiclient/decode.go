@@ -88,6 +88,11 @@ func readCapped(body io.Reader, contentLength, limit int64) ([]byte, error) {
 // errTrailingData is a body with more than whitespace after its value.
 var errTrailingData = errors.New("unexpected data after JSON value")
 
+// Unmarshal decodes the one JSON value of b into out exactly as the client
+// decodes a response body (encoding/json's semantics; trailing data is an
+// error). Model packages' tests use it to check their types against it.
+func Unmarshal(b []byte, out any) error { return unmarshalStrict(b, out) }
+
 // unmarshalStrict decodes the one JSON value of b into out.
 func unmarshalStrict(b []byte, out any) error {
 	err := jsonv1.Unmarshal(b, out)
