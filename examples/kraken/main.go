@@ -8,6 +8,8 @@
 //
 //	go run ./examples/kraken
 //
+// It takes no flags; -h prints its usage.
+//
 // Against the real platform the same code takes a kraken.Config built
 // from your client ID and the private key whose public half Fractal
 // registered (kraken.ParsePrivateKey), with kraken.Production or
@@ -18,6 +20,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,11 +34,42 @@ import (
 	"github.com/kycgo/kyc/webhooks"
 )
 
+const usage = `usage: kraken
+
+Walks through Fractal's Kraken platform on the embedded fake Kraken on
+127.0.0.1: a signed KYC link, the hosted page, the redirect, the one-time
+token exchange, status, data and a verified webhook. Exits non-zero if a
+step fails. It takes no flags.
+`
+
+// parseArgs checks the command line: the example takes no flags or
+// arguments, but answers -h with its usage (flag.ErrHelp).
+func parseArgs(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kraken", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage) }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("unexpected arguments")
+	}
+	return nil
+}
+
 func main() {
+	if err := parseArgs(os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := run(ctx, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "kraken:", err)
+		cancel()
 		os.Exit(1)
 	}
 }
@@ -106,7 +140,8 @@ func run(ctx context.Context, out io.Writer) error {
 		return nil
 	}))
 	defer recv.Close()
-	d, err := srv.SendWebhook(ctx, recv.URL, sess.UserID)
+	recvURL := recv.URL
+	d, err := srv.SendWebhook(ctx, recvURL, sess.UserID)
 	if err != nil {
 		return err
 	}
@@ -116,7 +151,7 @@ func run(ctx context.Context, out io.Writer) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	d, err = srv.SendWebhook(ctx, recv.URL, sess.UserID, krakentest.WithBadSignature())
+	d, err = srv.SendWebhook(ctx, recvURL, sess.UserID, krakentest.WithBadSignature())
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"strings"
 	"testing"
 	"time"
@@ -40,5 +42,23 @@ func TestRun(t *testing.T) {
 		if strings.Contains(text, pii) {
 			t.Errorf("output shows %q:\n%s", pii, text)
 		}
+	}
+}
+
+// TestHelp: -h prints the usage and is not an error (main exits 0); flags
+// and arguments are refused.
+func TestHelp(t *testing.T) {
+	var errOut bytes.Buffer
+	if err := parseArgs([]string{"-h"}, &errOut); !errors.Is(err, flag.ErrHelp) || !strings.Contains(errOut.String(), "usage: kraken") {
+		t.Errorf("-h: %v\n%s", err, errOut.String())
+	}
+	for _, args := range [][]string{{"-x"}, {"extra"}} {
+		errOut.Reset()
+		if err := parseArgs(args, &errOut); err == nil || errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if err := parseArgs(nil, &errOut); err != nil {
+		t.Errorf("no arguments: %v", err)
 	}
 }
