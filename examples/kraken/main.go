@@ -23,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -71,6 +72,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kraken:", err)
 		cancel()
 		os.Exit(1)
+	}
+}
+
+// newWebhookServer returns the server for a webhook handler with every
+// timeout set, as a real receiver should be (see the README's webhook
+// section): the handler bounds reading the body itself, the server bounds
+// the headers, the whole request, the reply and idle connections.
+func newWebhookServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10*time.Second + webhooks.DefaultHandlerTimeout + 2*time.Second,
+		IdleTimeout:       60 * time.Second,
 	}
 }
 
@@ -135,12 +150,17 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	events := make(chan *kraken.WebhookEvent, 1)
-	recv := httptest.NewServer(webhooks.NewHandler(v, func(_ context.Context, ev *webhooks.Event) error {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	recv := newWebhookServer(webhooks.NewHandler(v, func(_ context.Context, ev *webhooks.Event) error {
 		events <- ev.Kraken
 		return nil
 	}))
-	defer recv.Close()
-	recvURL := recv.URL
+	go func() { _ = recv.Serve(ln) }()
+	defer func() { _ = recv.Close() }()
+	recvURL := "http://" + ln.Addr().String()
 	d, err := srv.SendWebhook(ctx, recvURL, sess.UserID)
 	if err != nil {
 		return err

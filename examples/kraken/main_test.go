@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
+	"github.com/kycgo/kyc/webhooks"
 )
 
 // TestRun runs the program and checks what it prints.
@@ -60,5 +62,13 @@ func TestHelp(t *testing.T) {
 	}
 	if err := parseArgs(nil, &errOut); err != nil {
 		t.Errorf("no arguments: %v", err)
+	}
+}
+
+// The webhook receiver has every server timeout set.
+func TestWebhookServerTimeouts(t *testing.T) {
+	s := newWebhookServer(http.NotFoundHandler())
+	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.IdleTimeout <= 0 || s.WriteTimeout <= webhooks.DefaultHandlerTimeout {
+		t.Errorf("timeouts: header %s, read %s, write %s, idle %s", s.ReadHeaderTimeout, s.ReadTimeout, s.WriteTimeout, s.IdleTimeout)
 	}
 }
