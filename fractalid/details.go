@@ -244,6 +244,9 @@ var detailsFieldIndex = sync.OnceValue(func() map[string]fieldInfo {
 		if key == "" || key == "-" {
 			continue
 		}
+		if i >= keySelf {
+			panic("fractalid: too many Details fields for keyState")
+		}
 		fi := fieldInfo{index: i}
 		switch {
 		case f.Type == reflect.TypeFor[NumericString]():

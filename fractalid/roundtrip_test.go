@@ -51,6 +51,9 @@ var roundTripBodies = map[string]string{
 	"misspelt phones key":             `{"uid": "u-2", "phones:": [{"number": "` + piiPhone + `", "x": 1}], "emails": [{"address": "` + piiEmail + `"}]}`,
 	"both phones keys":                `{"phones": [{"number": "` + piiPhone + `"}], "phones:": [{"number": "+10000000000"}]}`,
 	"empty object":                    `{}`,
+	"null array elements":             `{"emails":[null],"wallets":[null,{}],"verification_cases":[null,{}]}`,
+	"null and set elements":           `{"emails":[{"address":"` + piiEmail + `"},null],"phones":[null,{"number":"` + piiPhone + `"},null],"wallets":[{"verified":null},null],"verification_cases":[{"details":null},null]}`,
+	"null element under phones:":      `{"phones:":[null,{}]}`,
 }
 
 // Decode, marshal, decode both into generic maps: same keys, same values.
@@ -242,6 +245,74 @@ func checkNoPII(t *testing.T, u *User) {
 		if strings.Contains(all, s) {
 			i := strings.Index(all, s)
 			t.Errorf("personal data %q printed: ...%s...", s, all[max(0, i-80):min(len(all), i+40)])
+		}
+	}
+}
+
+// An element sent as null decodes as the zero element (it prints and logs
+// as one), is written back as null, and is written as an object once a
+// field is set.
+func TestUserNullArrayElements(t *testing.T) {
+	var u User
+	body := `{"emails":[null],"phones":[null],"wallets":[null,{}],"verification_cases":[null,{}]}`
+	if err := json.Unmarshal([]byte(body), &u); err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Emails) != 1 || len(u.Phones) != 1 || len(u.Wallets) != 2 || len(u.VerificationCases) != 2 {
+		t.Fatalf("lengths %d %d %d %d", len(u.Emails), len(u.Phones), len(u.Wallets), len(u.VerificationCases))
+	}
+	prints := func(v any) string {
+		var buf bytes.Buffer
+		slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}})).Info("x", "v", v)
+		return fmt.Sprintf("%v|%+v|%#v|", v, v, v) + buf.String()
+	}
+	for _, c := range []struct{ got, zero any }{
+		{u.Emails[0], Email{}}, {u.Phones[0], Phone{}}, {u.Wallets[0], Wallet{}}, {u.VerificationCases[0], VerificationCase{}},
+	} {
+		if g, z := prints(c.got), prints(c.zero); g != z {
+			t.Errorf("a null element prints\n%s\nnot as the zero element\n%s", g, z)
+		}
+	}
+	for _, m := range []json.Marshaler{u.Emails[0], u.Phones[0], u.Wallets[0], u.VerificationCases[0]} {
+		if b, err := m.MarshalJSON(); err != nil || string(b) != "null" {
+			t.Errorf("%T: %s, %v; want null", m, b, err)
+		}
+	}
+	if b, _ := json.Marshal(u.Wallets[1]); string(b) != "{}" {
+		t.Errorf("an element sent as {} marshals %s", b)
+	}
+
+	u.Emails[0].SourceType = EmailJourney
+	u.Wallets[0].Extra = map[string]json.RawMessage{"k": json.RawMessage(`1`)}
+	u.VerificationCases[0].RawLevel = "basic"
+	out, err := json.Marshal(u)
+	const want = `{"emails":[{"source_type":"journey"}],"phones":[null],"verification_cases":[{"level":"basic"},{}],"wallets":[{"k":1},{}]}`
+	var g, w any
+	if err != nil || json.Unmarshal(out, &g) != nil || json.Unmarshal([]byte(want), &w) != nil || !reflect.DeepEqual(g, w) {
+		t.Errorf("after edits: %v\n got %s\nwant %s", err, out, want)
+	}
+
+	// The zero values built in code stay objects; a value decoded from a
+	// bare null is written back as null.
+	if b, _ := json.Marshal([]Email{{}}); string(b) != "[{}]" {
+		t.Errorf("built in code: %s", b)
+	}
+	var e Email
+	if err := json.Unmarshal([]byte(`null`), &e); err != nil {
+		t.Fatal(err)
+	}
+	var top User
+	if err := json.Unmarshal([]byte(` null `), &top); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{e, top} {
+		if b, err := json.Marshal(v); err != nil || string(b) != "null" {
+			t.Errorf("%T decoded from null marshals %s, %v", v, b, err)
 		}
 	}
 }

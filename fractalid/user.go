@@ -20,7 +20,8 @@ import (
 // apart from one sent as false (nil versus a pointer to false). Marshalling
 // a decoded User with encoding/json gives back the keys and values of the
 // body it came from (in another order and spacing): a key sent with an
-// empty value ("", [], false) or null is written back as it came.
+// empty value ("", [], false) or null is written back as it came, and so is
+// an element of emails, phones, wallets or verification_cases sent as null.
 //
 // User holds personal data: String, GoString, Format and LogValue print the
 // uid, counts, levels and statuses only (never an Extra key or value).
@@ -97,7 +98,7 @@ func (u *User) UnmarshalJSON(b []byte) error { return unmarshalAt(b, u.decodeAt)
 
 func (u *User) decodeAt(b []byte, i int) (int, error) {
 	*u = User{}
-	s, isNull, err := openObjectAt(b, i, userType, "")
+	s, isNull, err := openObjectAt(b, i, &u.keys, userType, "")
 	if err != nil || isNull {
 		return s.i, err
 	}
@@ -148,7 +149,8 @@ func (u *User) decodeAt(b []byte, i int) (int, error) {
 }
 
 // MarshalJSON writes the modelled keys (those that are set, and those the
-// decoded body carried even when empty or null) and the Extra keys.
+// decoded body carried even when empty or null) and the Extra keys. A User
+// decoded from null and left empty is written as null.
 func (u User) MarshalJSON() ([]byte, error) {
 	w := newObjectWriter(&u.keys)
 	w.str(userUID, "uid", u.UID)
@@ -261,7 +263,7 @@ func (e *Email) UnmarshalJSON(b []byte) error { return unmarshalAt(b, e.decodeAt
 
 func (e *Email) decodeAt(b []byte, i int) (int, error) {
 	*e = Email{}
-	s, isNull, err := openObjectAt(b, i, emailType, "emails")
+	s, isNull, err := openObjectAt(b, i, &e.keys, emailType, "emails")
 	if err != nil || isNull {
 		return s.i, err
 	}
@@ -284,7 +286,9 @@ func (e *Email) decodeAt(b []byte, i int) (int, error) {
 	}
 }
 
-// MarshalJSON writes the address, the source type and the Extra keys.
+// MarshalJSON writes the address, the source type and the Extra keys. An
+// Email decoded from null (an element sent as null) and left empty is
+// written as null.
 func (e Email) MarshalJSON() ([]byte, error) {
 	w := newObjectWriter(&e.keys)
 	w.str(emailAddress, "address", e.Address)
@@ -337,7 +341,7 @@ func (p *Phone) UnmarshalJSON(b []byte) error { return unmarshalAt(b, p.decodeAt
 
 func (p *Phone) decodeAt(b []byte, i int) (int, error) {
 	*p = Phone{}
-	s, isNull, err := openObjectAt(b, i, phoneType, "phones")
+	s, isNull, err := openObjectAt(b, i, &p.keys, phoneType, "phones")
 	if err != nil || isNull {
 		return s.i, err
 	}
@@ -357,7 +361,8 @@ func (p *Phone) decodeAt(b []byte, i int) (int, error) {
 	}
 }
 
-// MarshalJSON writes the number and the Extra keys.
+// MarshalJSON writes the number and the Extra keys. A Phone decoded from
+// null (an element sent as null) and left empty is written as null.
 func (p Phone) MarshalJSON() ([]byte, error) {
 	w := newObjectWriter(&p.keys)
 	w.str(phoneNumber, "number", p.Number)
@@ -432,7 +437,7 @@ func (w *Wallet) UnmarshalJSON(b []byte) error { return unmarshalAt(b, w.decodeA
 
 func (w *Wallet) decodeAt(b []byte, i int) (int, error) {
 	*w = Wallet{}
-	s, isNull, err := openObjectAt(b, i, walletType, "wallets")
+	s, isNull, err := openObjectAt(b, i, &w.keys, walletType, "wallets")
 	if err != nil || isNull {
 		return s.i, err
 	}
@@ -459,7 +464,9 @@ func (w *Wallet) decodeAt(b []byte, i int) (int, error) {
 	}
 }
 
-// MarshalJSON writes the modelled keys and the Extra keys.
+// MarshalJSON writes the modelled keys and the Extra keys. A Wallet
+// decoded from null (an element sent as null) and left empty is written as
+// null.
 func (w Wallet) MarshalJSON() ([]byte, error) {
 	o := newObjectWriter(&w.keys)
 	o.str(walletID, "id", w.ID)
@@ -568,7 +575,7 @@ func (c *VerificationCase) UnmarshalJSON(b []byte) error { return unmarshalAt(b,
 
 func (c *VerificationCase) decodeAt(b []byte, i int) (int, error) {
 	*c = VerificationCase{}
-	s, isNull, err := openObjectAt(b, i, caseType, "verification_cases")
+	s, isNull, err := openObjectAt(b, i, &c.keys, caseType, "verification_cases")
 	if err != nil || isNull {
 		return s.i, err
 	}
@@ -625,7 +632,8 @@ func (c *VerificationCase) decodeAt(b []byte, i int) (int, error) {
 }
 
 // MarshalJSON writes the modelled keys (those set, and those the decoded
-// body carried even when empty or null) and the Extra keys.
+// body carried even when empty or null) and the Extra keys. A case decoded
+// from null (an element sent as null) and left empty is written as null.
 func (c VerificationCase) MarshalJSON() ([]byte, error) {
 	w := newObjectWriter(&c.keys)
 	w.str(caseID, "id", c.ID)

@@ -463,6 +463,8 @@ func FuzzDecodeUser(f *testing.F) {
 	}
 	f.Add([]byte(`{"verification_cases":[{"details":{"a\"b":1,"x":[{"}":"]"}]}}]}`))
 	f.Add([]byte(`{"phones:":null,"verification_cases":[{"details":null,"report":{}}]}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`{"phones:":[null],"wallets":[null,{"verified":null}]}`))
 	for _, body := range roundTripBodies {
 		f.Add([]byte(body))
 	}

@@ -18,6 +18,11 @@ type keyState struct {
 	present, null [2]uint64
 }
 
+// keySelf is the keyState bit that records that the decoded value was
+// itself null (an array element sent as null): its MarshalJSON writes null
+// back while the value is still empty. Field indexes stay below it.
+const keySelf = 127
+
 func (k *keyState) setPresent(i int) { k.present[i>>6] |= 1 << (i & 63) }
 func (k *keyState) setNull(i int)    { k.null[i>>6] |= 1 << (i & 63) }
 func (k *keyState) isPresent(i int) bool {
@@ -38,10 +43,11 @@ type objectScanner struct {
 	done  bool
 }
 
-// openObjectAt starts scanning the JSON object at b[i]. null gives isNull
-// true and a scanner positioned after it. Other values give an
+// openObjectAt starts scanning the JSON object at b[i] for a value whose
+// key state is ks. null gives isNull true, marks ks as null (keySelf) and
+// leaves the scanner after it. Other values give an
 // *json.UnmarshalTypeError naming what, for the caller's error.
-func openObjectAt(b []byte, i int, what reflect.Type, field string) (s objectScanner, isNull bool, err error) {
+func openObjectAt(b []byte, i int, ks *keyState, what reflect.Type, field string) (s objectScanner, isNull bool, err error) {
 	i = skipSpace(b, i)
 	if i >= len(b) {
 		return s, false, errMalformedJSON
@@ -51,6 +57,7 @@ func openObjectAt(b []byte, i int, what reflect.Type, field string) (s objectSca
 		return objectScanner{b: b, i: i + 1, first: true}, false, nil
 	case 'n':
 		if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
+			ks.setNull(keySelf)
 			return objectScanner{b: b, i: i + 4, done: true}, true, nil
 		}
 		return s, false, errMalformedJSON
@@ -208,7 +215,9 @@ func trailingSpace(b []byte, i int) error {
 
 // decodeArrayAt decodes the JSON array of objects (or null) at b[i] into
 // *dst with dec, each element where it lies, and returns the index after
-// the array. It records the key's state as ks index k.
+// the array. It records the key's state as ks index k. An element sent as
+// null is decoded by dec too, which marks it (keySelf) so that it is
+// written back as null.
 func decodeArrayAt[S ~[]T, T any](ks *keyState, k int, b []byte, i int, dst *S, field string, dec func(*T, []byte, int) (int, error)) (int, error) {
 	i = skipSpace(b, i)
 	if i >= len(b) {
@@ -414,9 +423,14 @@ func (w *objectWriter) extra(m map[string]json.RawMessage) {
 	}
 }
 
+// finish closes the object. A value decoded from null (keySelf) that
+// still has nothing to write is written as null, as it came.
 func (w *objectWriter) finish() ([]byte, error) {
 	if w.err != nil {
 		return nil, w.err
+	}
+	if len(w.names) == 0 && w.state.isNull(keySelf) {
+		return []byte("null"), nil
 	}
 	return append(w.buf, '}'), nil
 }
