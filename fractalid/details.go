@@ -301,7 +301,11 @@ func (d *Details) decodeAt(b []byte, i int) (int, error) {
 		}
 		return 0, errMalformedDetails
 	default:
-		return 0, &json.UnmarshalTypeError{Value: jsonKindName(b[i:]), Type: reflect.TypeFor[Details](), Field: "details"}
+		kind := jsonKindName(b[i:])
+		if kind == "" {
+			return 0, errMalformedDetails
+		}
+		return 0, &json.UnmarshalTypeError{Value: kind, Type: reflect.TypeFor[Details](), Field: "details"}
 	}
 	v := reflect.ValueOf(d).Elem()
 	index := detailsFieldIndex()
@@ -480,19 +484,29 @@ func fastString(val []byte) (string, bool) {
 	return string(inner), true
 }
 
+// jsonKindName names the kind of the JSON value b starts with, in
+// encoding/json's words for json.UnmarshalTypeError's Value: "object",
+// "array", "string", "bool", "number" or "null". It is "" when b starts no
+// JSON value (a malformed body, not a value of the wrong type).
 func jsonKindName(b []byte) string {
 	if len(b) == 0 {
-		return "empty"
+		return ""
 	}
-	switch b[0] {
-	case '[':
+	switch c := b[0]; {
+	case c == '{':
+		return "object"
+	case c == '[':
 		return "array"
-	case '"':
+	case c == '"':
 		return "string"
-	case 't', 'f':
+	case c == 't', c == 'f':
 		return "bool"
+	case c == 'n':
+		return "null"
+	case c == '-', c >= '0' && c <= '9':
+		return "number"
 	}
-	return "number"
+	return ""
 }
 
 func skipSpace(b []byte, i int) int {
@@ -800,7 +814,7 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) == 0 || b[0] != '{' {
-		return &json.UnmarshalTypeError{Value: jsonKindName(b), Type: reflect.TypeFor[Report](), Field: "report"}
+		return typeError(b, reflect.TypeFor[Report](), "report")
 	}
 	if err := json.Unmarshal(b, (*reportFields)(r)); err != nil {
 		var te *json.UnmarshalTypeError

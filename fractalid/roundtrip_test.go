@@ -3,6 +3,7 @@ package fractalid
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -313,6 +314,85 @@ func TestUserNullArrayElements(t *testing.T) {
 	for _, v := range []any{e, top} {
 		if b, err := json.Marshal(v); err != nil || string(b) != "null" {
 			t.Errorf("%T decoded from null marshals %s, %v", v, b, err)
+		}
+	}
+}
+
+// A modelled key of the wrong type is an *json.UnmarshalTypeError that
+// names the value's kind as encoding/json does (decoding the same body
+// into plain structs gives the same Value).
+func TestUserWrongTypeNamesKind(t *testing.T) {
+	type plainCase struct {
+		Level   string          `json:"level"`
+		Details *map[string]any `json:"details"`
+		Report  *struct{}       `json:"report"`
+	}
+	type plainWallet struct {
+		Verified *bool `json:"verified"`
+	}
+	type plain struct {
+		UID     string        `json:"uid"`
+		Emails  []struct{}    `json:"emails"`
+		Phones  []struct{}    `json:"phones"`
+		Phones2 []struct{}    `json:"phones:"`
+		Wallets []plainWallet `json:"wallets"`
+		Cases   []plainCase   `json:"verification_cases"`
+	}
+	for _, tt := range []struct{ body, kind string }{
+		{`{"emails":{}}`, "object"},
+		{`{"emails": {"address":"x"}}`, "object"},
+		{`{"emails":"x"}`, "string"},
+		{`{"emails":1}`, "number"},
+		{`{"emails":-1.5e3}`, "number"},
+		{`{"emails":true}`, "bool"},
+		{`{"emails":[1]}`, "number"},
+		{`{"emails":[[]]}`, "array"},
+		{`{"emails":["x"]}`, "string"},
+		{`{"phones":{}}`, "object"},
+		{`{"phones:":{}}`, "object"},
+		{`{"wallets":{}}`, "object"},
+		{`{"verification_cases":{}}`, "object"},
+		{`{"uid":{}}`, "object"},
+		{`{"uid":[]}`, "array"},
+		{`{"uid":false}`, "bool"},
+		{`{"wallets":[{"verified":{}}]}`, "object"},
+		{`{"wallets":[{"verified":"yes"}]}`, "string"},
+		{`{"verification_cases":[{"level":{}}]}`, "object"},
+		{`{"verification_cases":[{"details":[]}]}`, "array"},
+		{`{"verification_cases":[{"report":"x"}]}`, "string"},
+	} {
+		var u User
+		err := json.Unmarshal([]byte(tt.body), &u)
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) || te.Value != tt.kind {
+			t.Errorf("%s: %v, want a type error for %s", tt.body, err, tt.kind)
+			continue
+		}
+		if !strings.Contains(err.Error(), "cannot unmarshal "+tt.kind+" into") {
+			t.Errorf("%s: %q", tt.body, err)
+		}
+		var p plain
+		if err := json.Unmarshal([]byte(tt.body), &p); !errors.As(err, &te) || te.Value != tt.kind {
+			t.Errorf("%s: encoding/json says %v", tt.body, err)
+		}
+	}
+
+	// The slice type is the field's.
+	var te *json.UnmarshalTypeError
+	var u User
+	if err := u.UnmarshalJSON([]byte(`{"emails":{}}`)); !errors.As(err, &te) || te.Type != reflect.TypeFor[Emails]() {
+		t.Errorf("type of the emails error: %v", err)
+	}
+	// Bytes that start no JSON value are malformed, not of a wrong type.
+	for _, b := range []string{`{"uid":x}`, `{"emails":x}`, `{"wallets":[{"verified":x}]}`} {
+		if err := u.UnmarshalJSON([]byte(b)); err == nil || errors.As(err, &te) {
+			t.Errorf("%s: %v, want a malformed JSON error", b, err)
+		}
+	}
+	for in, want := range map[string]string{`{}`: "object", `[]`: "array", `""`: "string", `true`: "bool", `false`: "bool",
+		`null`: "null", `0`: "number", `-1`: "number", `9`: "number", `x`: "", ``: "", `}`: ""} {
+		if got := jsonKindName([]byte(in)); got != want {
+			t.Errorf("jsonKindName(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

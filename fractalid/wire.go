@@ -62,7 +62,7 @@ func openObjectAt(b []byte, i int, ks *keyState, what reflect.Type, field string
 		}
 		return s, false, errMalformedJSON
 	}
-	return s, false, &json.UnmarshalTypeError{Value: jsonKindName(b[i:]), Type: what, Field: field}
+	return s, false, typeError(b[i:], what, field)
 }
 
 // nextKey returns the next member's key (unescaped) and leaves the scanner
@@ -232,7 +232,7 @@ func decodeArrayAt[S ~[]T, T any](ks *keyState, k int, b []byte, i int, dst *S, 
 		return 0, errMalformedJSON
 	}
 	if b[i] != '[' {
-		return 0, typeError(b[i:], reflect.TypeFor[[]T](), field)
+		return 0, typeError(b[i:], reflect.TypeFor[S](), field)
 	}
 	out := make([]T, 0, 2)
 	j := skipSpace(b, i+1)
@@ -264,9 +264,14 @@ func decodeArrayAt[S ~[]T, T any](ks *keyState, k int, b []byte, i int, dst *S, 
 	}
 }
 
-// typeError is the error of a known key whose value has the wrong type.
+// typeError is the error of a known key whose value has the wrong type,
+// or errMalformedJSON when val starts no JSON value.
 func typeError(val []byte, t reflect.Type, field string) error {
-	return &json.UnmarshalTypeError{Value: jsonKindName(val), Type: t, Field: field}
+	kind := jsonKindName(val)
+	if kind == "" {
+		return errMalformedJSON
+	}
+	return &json.UnmarshalTypeError{Value: kind, Type: t, Field: field}
 }
 
 // stringValue decodes a JSON string value.
