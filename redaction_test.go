@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
 	"github.com/kycgo/kyc/fractalid"
@@ -454,13 +455,13 @@ func fractalTokenRefusals(t *testing.T, h *harness) {
 
 	_, err := cfg.Exchange(h.ctx, sAuthCode)
 	h.failed("Exchange of an unknown code (invalid_grant)", err)
-	if !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	if !errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Errorf("unknown code: %v", err)
 	}
 	code := authorize(t, srv, h, cfg, u.ID())
 	_, err = fractalConfig(srv, h, sWrongSecret).Exchange(h.ctx, code)
 	h.failed("Exchange with a wrong client secret (invalid_client)", err)
-	if !errors.Is(err, fractalid.ErrToken) {
+	if !errors.Is(err, kyc.ErrToken) {
 		t.Errorf("wrong secret: %v", err)
 	}
 	echo := `{"error":"server_error","error_description":"secret ` + sFractalSecret + ` code ` + code + ` for ` + sEmail + `"}`
@@ -490,7 +491,7 @@ func fractalTokenRefusals(t *testing.T, h *harness) {
 	h.failed("refresh after revocation (invalid_grant)", err)
 	_, err = fractalClient(t, srv, h, ts).Me(h.ctx)
 	h.failed("Me after revocation", err)
-	if !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	if !errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Errorf("Me after revocation: %v", err)
 	}
 	// A sentinel refresh token of our own.
@@ -515,13 +516,13 @@ func fractalMeFailures(t *testing.T, h *harness) {
 		fault kyctest.Fault
 		want  error
 	}{
-		{"400 echoing personal data", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, Body: echo("invalid_request"), ContentType: "application/json"}, fractalid.ErrBadRequest},
+		{"400 echoing personal data", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, Body: echo("invalid_request"), ContentType: "application/json"}, kyc.ErrBadRequest},
 		{"403 insufficient_scope", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 403, Body: echo("insufficient_scope"), ContentType: "application/json"}, fractalid.ErrInsufficientScope},
-		{"404", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 404, Body: echo("not_found"), ContentType: "application/json"}, fractalid.ErrNotFound},
-		{"500 with a plain-text body", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: "panic: user " + sEmail + " dob " + sDOB, ContentType: "text/plain"}, fractalid.ErrServer},
-		{"503 twice (retried)", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Body: echo("unavailable"), Times: 2}, fractalid.ErrServer},
-		{"truncated body", kyctest.Fault{Kind: kyctest.FaultTruncate}, fractalid.ErrDecode},
-		{"HTML error page", kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 500}, fractalid.ErrServer},
+		{"404", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 404, Body: echo("not_found"), ContentType: "application/json"}, kyc.ErrNotFound},
+		{"500 with a plain-text body", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500, Body: "panic: user " + sEmail + " dob " + sDOB, ContentType: "text/plain"}, kyc.ErrServer},
+		{"503 twice (retried)", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Body: echo("unavailable"), Times: 2}, kyc.ErrServer},
+		{"truncated body", kyctest.Fault{Kind: kyctest.FaultTruncate}, kyc.ErrDecode},
+		{"HTML error page", kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 500}, kyc.ErrServer},
 		{"reset after read", kyctest.Fault{Kind: kyctest.FaultResetAfterRead, Times: 6}, nil},
 	} {
 		srv.InjectFault(http.MethodGet, "/v2/users/me", f.fault)
@@ -542,7 +543,7 @@ func fractalMeFailures(t *testing.T, h *harness) {
 	srv.RevokeToken(tok.AccessToken)
 	_, err = c.Me(h.ctx)
 	h.failed("Me: 401 revoked token", err)
-	if !errors.Is(err, fractalid.ErrUnauthorized) {
+	if !errors.Is(err, kyc.ErrUnauthorized) {
 		t.Errorf("revoked token: %v", err)
 	}
 	_, err = fractalClient(t, srv, h, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: sAccessToken})).Me(h.ctx)
@@ -786,9 +787,9 @@ func ekycFailures(t *testing.T, h *harness) {
 	// path and query: the refusal names the target host only.
 	redirector := redirectingServer(t)
 	_, err := ekycClient(t, h, srv, all, option.WithBaseURL(redirector)).UserStatus(h.ctx, "user-ok")
-	want("UserStatus 302 to another origin", err, ekycadmin.ErrRedirectRefused)
+	want("UserStatus 302 to another origin", err, kyc.ErrRedirectRefused)
 	_, err = ekycClient(t, h, srv, all, option.WithBaseURL(redirector)).CreateSession(h.ctx, "user-ok", nil)
-	want("CreateSession 307 to another origin", err, ekycadmin.ErrRedirectRefused)
+	want("CreateSession 307 to another origin", err, kyc.ErrRedirectRefused)
 	_, err = c.CreateSession(h.ctx, "user-child", nil)
 	want("CreateSession 400 underage", err, ekycadmin.ErrUnderage)
 	_, err = c.CreateSession(h.ctx, "user-noname", nil)
@@ -796,24 +797,24 @@ func ekycFailures(t *testing.T, h *harness) {
 	_, err = c.CreateSession(h.ctx, "user-nobirth", nil)
 	want("CreateSession 400 missing birth date", err, ekycadmin.ErrInvalidBirthDate)
 	_, err = c.CreateSession(h.ctx, "user-unknown", nil)
-	want("CreateSession unknown identity", err, ekycadmin.ErrServer)
+	want("CreateSession unknown identity", err, kyc.ErrServer)
 	_, err = c.UserSessions(h.ctx, "user-ok")
 	want("UserSessions 404 no sessions", err, ekycadmin.ErrNoSessions)
 	_, err = c.CreateSession(h.ctx, "", nil)
-	want("CreateSession empty user", err, ekycadmin.ErrInvalidArgument)
+	want("CreateSession empty user", err, kyc.ErrInvalidArgument)
 	_, err = c.CreateSession(h.ctx, "user-ok", &ekycadmin.CreateSessionRequest{Callback: "not a url " + sEmail})
-	want("CreateSession bad callback", err, ekycadmin.ErrInvalidArgument)
+	want("CreateSession bad callback", err, kyc.ErrInvalidArgument)
 
 	listOnly := ekycClient(t, h, srv, []ekycadmintest.Permission{ekycadmintest.PermissionList})
 	_, err = listOnly.CreateSession(h.ctx, "user-ok", nil)
-	want("CreateSession 401 missing_permissions", err, ekycadmin.ErrForbidden)
+	want("CreateSession 401 missing_permissions", err, kyc.ErrForbidden)
 	for _, d := range []struct {
 		where  string
 		denial ekycadmintest.PermissionDenial
 	}{{"403 Spring body", ekycadmintest.DenyForbidden}, {"500 AccessDeniedException", ekycadmintest.DenyAccessDenied500}} {
 		other := ekycServer(t, ekycadmintest.WithPermissionDenial(d.denial))
 		_, err = ekycClient(t, h, other, nil).UserStatus(h.ctx, "user-ok")
-		want("UserStatus "+d.where, err, ekycadmin.ErrForbidden)
+		want("UserStatus "+d.where, err, kyc.ErrForbidden)
 	}
 
 	body := `{"status":500,"error":{"reason":"Identity service failure","id":"e-1"},"message":"identity ` + sGivenName + ` ` + sFamilyName +
@@ -880,7 +881,7 @@ func ekycFailures(t *testing.T, h *harness) {
 		ekycadmin.WithCredentials(id, sWrongSecret), option.WithHTTPClient(h.capture(nil)), option.WithLogger(h.logger))
 	h.ok("NewClient", err)
 	_, err = wrong.ListSessions(h.ctx, nil)
-	want("token refused: wrong secret", err, ekycadmin.ErrToken)
+	want("token refused: wrong secret", err, kyc.ErrToken)
 	revokedID, revokedSecret := srv.Credentials(all...)
 	h.s.addDynamic("EKYC client secret", revokedSecret)
 	srv.RevokeClient(revokedID)
@@ -888,7 +889,7 @@ func ekycFailures(t *testing.T, h *harness) {
 		ekycadmin.WithCredentials(revokedID, revokedSecret), option.WithHTTPClient(h.capture(nil)), option.WithLogger(h.logger))
 	h.ok("NewClient", err)
 	_, err = revoked.ListSessions(h.ctx, nil)
-	want("token refused: revoked client", err, ekycadmin.ErrToken)
+	want("token refused: revoked client", err, kyc.ErrToken)
 	tok := srv.Token(all...)
 	h.s.addDynamic("EKYC static token", tok)
 	srv.RevokeToken(tok)
@@ -896,7 +897,7 @@ func ekycFailures(t *testing.T, h *harness) {
 		ekycadmin.WithAPIKey(sEKYCAPIKey), option.WithHTTPClient(h.capture(nil)), option.WithLogger(h.logger))
 	h.ok("NewClient", err)
 	_, err = static.UserStatus(h.ctx, "user-ok")
-	want("401 invalid_token", err, ekycadmin.ErrUnauthorized)
+	want("401 invalid_token", err, kyc.ErrUnauthorized)
 	_, err = ekycadmin.NewClient(ekycadmin.WithCredentials(id, sWrongSecret), option.WithBaseURL("http://example.test/?key="+sEKYCAPIKey))
 	h.failed("NewClient with an insecure base URL", err)
 	// Credentials pasted into the URLs: refused, or at least never printed.
@@ -1161,17 +1162,17 @@ func incodeFailures(t *testing.T, h *harness) {
 		}
 	}
 	_, err := incodeClient(t, h, srv, option.WithBaseURL(redirectingServer(t))).RequestNewOnboarding(h.ctx, onboardingRequest())
-	want("RequestNewOnboarding 307 to another origin", err, incode.ErrRedirectRefused)
+	want("RequestNewOnboarding 307 to another origin", err, kyc.ErrRedirectRefused)
 	_, err = incodeClient(t, h, srv, incode.WithAPIKey(sWrongSecret)).StartOnboarding(h.ctx, &incode.StartRequest{})
-	want("StartOnboarding 403 wrong API key", err, incode.ErrForbidden)
+	want("StartOnboarding 403 wrong API key", err, kyc.ErrForbidden)
 	_, err = incodeClient(t, h, srv, incode.WithClientCredentials("incode-client", sWrongSecret)).RequestNewOnboarding(h.ctx, onboardingRequest())
-	want("RequestNewOnboarding token refused", err, incode.ErrToken)
+	want("RequestNewOnboarding token refused", err, kyc.ErrToken)
 	missing := onboardingRequest()
 	missing.Notification = &incode.Notification{Type: incode.NotifySMS, Email: sNotifyEmail}
 	_, err = c.RequestNewOnboarding(h.ctx, missing)
-	want("RequestNewOnboarding 400 validation", err, incode.ErrBadRequest)
+	want("RequestNewOnboarding 400 validation", err, kyc.ErrBadRequest)
 	_, err = c.StartOnboarding(h.ctx, &incode.StartRequest{InterviewID: "0123456789abcdef01234567", CustomFields: map[string]string{"name": sFullName}})
-	want("StartOnboarding 404 unknown interview", err, incode.ErrNotFound)
+	want("StartOnboarding 404 unknown interview", err, kyc.ErrNotFound)
 	_, err = c.RequestNewOnboarding(h.ctx, &incode.OnboardingRequest{Notification: &incode.Notification{Type: incode.NotifyEmail, Email: sNotifyEmail}})
 	want("RequestNewOnboarding without login hint", err, nil)
 
@@ -1200,7 +1201,7 @@ func incodeFailures(t *testing.T, h *harness) {
 	}
 	srv.InjectFault(http.MethodPost, incode.StartPath, kyctest.Fault{Kind: kyctest.FaultTruncate})
 	_, err = c.StartOnboarding(h.ctx, &incode.StartRequest{})
-	want("StartOnboarding truncated", err, incode.ErrDecode)
+	want("StartOnboarding truncated", err, kyc.ErrDecode)
 
 	// Revoked tokens: the next B2B call gets a 401.
 	_, err = c.RequestNewOnboarding(h.ctx, onboardingRequest())
@@ -1473,5 +1474,5 @@ func decodedModels(t *testing.T, h *harness) {
 	h.value("incode.Webhook", w)
 	h.value("incode.SessionEvent", *w.Session)
 	h.value("incode.Error", &incode.Error{Status: 400, Reason: "Bad Request", Message: "loginHint " + sLoginHint, Path: incode.RequestNewPath})
-	h.value("APIError", &ekycadmin.APIError{StatusCode: 400, Method: "POST", Path: "/x", Message: sFullName, Body: []byte(sEmail)})
+	h.value("APIError", &kyc.APIError{StatusCode: 400, Method: "POST", Path: "/x", Message: sFullName, Body: []byte(sEmail)})
 }

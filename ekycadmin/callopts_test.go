@@ -59,7 +59,7 @@ func TestCallOptionsApplyToOneCall(t *testing.T) {
 		})
 		wg.Go(func() { _, errB = c.UserStatus(t.Context(), "b") })
 		wg.Wait()
-		var te *ekycadmin.TransportError
+		var te *kyc.TransportError
 		if !errors.As(errA, &te) || !te.Timeout() || te.Attempts != 1 || fl.Attempts(statusA) != 1 {
 			t.Fatalf("UserStatus with a 50ms per-call timeout and no retries: %v (%T), want a timeout after 1 attempt", errA, errA)
 		}
@@ -79,7 +79,7 @@ func TestCallOptionsApplyToOneCall(t *testing.T) {
 		wg.Go(func() { _, errA = c.CreateSession(t.Context(), "a", nil, option.NoRetries()) })
 		wg.Go(func() { _, errB = c.UserStatus(t.Context(), "b", option.WithResponseInto(&respB)) })
 		wg.Wait()
-		var te *ekycadmin.TransportError
+		var te *kyc.TransportError
 		if !errors.As(errA, &te) || te.Attempts != 1 || fl.Attempts(createA) != 1 {
 			t.Fatalf("CreateSession with NoRetries: %v (%T), want a transport error after 1 attempt", errA, errA)
 		}

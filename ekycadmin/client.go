@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/option"
 )
@@ -134,7 +135,7 @@ func NewClient(opts ...option.ClientOption) (*Client, error) {
 	var ts oauth2.TokenSource
 	switch {
 	case s.TokenSource != nil && v.clientID != "":
-		return nil, fmt.Errorf("ekycadmin: %w: WithCredentials and option.WithTokenSource are exclusive", ErrInvalidArgument)
+		return nil, fmt.Errorf("ekycadmin: %w: WithCredentials and option.WithTokenSource are exclusive", kyc.ErrInvalidArgument)
 	case s.TokenSource != nil:
 		ts = s.TokenSource
 	case v.clientID != "":
@@ -156,7 +157,7 @@ func NewClient(opts ...option.ClientOption) (*Client, error) {
 		// Non-caching: the core caches the token and fetches a new one when the API refuses it.
 		ts = apiclient.ClientCredentialsSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc), cc)
 	default:
-		return nil, fmt.Errorf("ekycadmin: %w: WithCredentials or option.WithTokenSource is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("ekycadmin: %w: WithCredentials or option.WithTokenSource is required", kyc.ErrInvalidArgument)
 	}
 	base := s.BaseURL
 	if base == "" {
@@ -189,7 +190,7 @@ const adminPath = "/ekyc/admin"
 
 func userPath(userID, leaf string) (string, error) {
 	if userID == "" {
-		return "", fmt.Errorf("ekycadmin: %w: empty user ID", ErrInvalidArgument)
+		return "", fmt.Errorf("ekycadmin: %w: empty user ID", kyc.ErrInvalidArgument)
 	}
 	return apiclient.JoinPath("ekyc", "admin", userID, leaf)
 }
@@ -215,10 +216,10 @@ func prepare(userID, leaf string, opts []option.CallOption) (string, *apiclient.
 
 func (o *ListOptions) validate() error {
 	if o.Start < 0 || o.Start > math.MaxInt32 {
-		return fmt.Errorf("ekycadmin: %w: start %d out of range", ErrInvalidArgument, o.Start)
+		return fmt.Errorf("ekycadmin: %w: start %d out of range", kyc.ErrInvalidArgument, o.Start)
 	}
 	if o.Limit < 0 || o.Limit > math.MaxInt32 {
-		return fmt.Errorf("ekycadmin: %w: limit %d out of range", ErrInvalidArgument, o.Limit)
+		return fmt.Errorf("ekycadmin: %w: limit %d out of range", kyc.ErrInvalidArgument, o.Limit)
 	}
 	return nil
 }
@@ -326,8 +327,8 @@ func (c *Client) AllSessions(ctx context.Context, list *ListOptions, opts ...opt
 
 // UserSessions returns one user's sessions (GET /ekyc/admin/{userId}/sessions;
 // permission ekyc.session.get). A user without a session record gives an
-// error matching ErrNotFound and ErrNoSessions. An empty userID is refused
-// with ErrInvalidArgument before any request.
+// error matching kyc.ErrNotFound and ErrNoSessions. An empty userID is refused
+// with kyc.ErrInvalidArgument before any request.
 func (c *Client) UserSessions(ctx context.Context, userID string, opts ...option.CallOption) (*UserSessions, error) {
 	p, call, err := prepare(userID, "sessions", opts)
 	if err != nil {
@@ -354,7 +355,7 @@ func (c *Client) UserSessions(ctx context.Context, userID string, opts ...option
 // The server refuses users whose identity is incomplete with 400: the
 // error matches ErrInvalidName, ErrInvalidBirthDate or ErrUnderage (and
 // ErrPersonIncomplete). An empty userID or a callback that is not an
-// absolute http(s) URL is refused with ErrInvalidArgument before any request.
+// absolute http(s) URL is refused with kyc.ErrInvalidArgument before any request.
 func (c *Client) CreateSession(ctx context.Context, userID string, req *CreateSessionRequest, opts ...option.CallOption) (*Session, error) {
 	p, call, err := prepare(userID, "sessions", opts)
 	if err != nil {
@@ -367,7 +368,7 @@ func (c *Client) CreateSession(ctx context.Context, userID string, req *CreateSe
 	if body.Callback != "" {
 		u, err := url.Parse(body.Callback)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("ekycadmin: %w: callback must be an absolute http(s) URL", ErrInvalidArgument)
+			return nil, fmt.Errorf("ekycadmin: %w: callback must be an absolute http(s) URL", kyc.ErrInvalidArgument)
 		}
 	}
 	var out Session
@@ -381,7 +382,7 @@ func (c *Client) CreateSession(ctx context.Context, userID string, req *CreateSe
 // UserStatus returns a user's verification status
 // (GET /ekyc/admin/{userId}/status; permission ekyc.session.get). The
 // server answers an unknown user with TotalSessions 0 and no verdict, not
-// with an error. An empty userID is refused with ErrInvalidArgument before
+// with an error. An empty userID is refused with kyc.ErrInvalidArgument before
 // any request.
 func (c *Client) UserStatus(ctx context.Context, userID string, opts ...option.CallOption) (*UserStatus, error) {
 	p, call, err := prepare(userID, "status", opts)

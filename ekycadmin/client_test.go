@@ -21,6 +21,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/option"
 )
@@ -136,7 +137,7 @@ func TestNewClientOptions(t *testing.T) {
 				if err == nil {
 					t.Fatal("NewClient succeeded, want error")
 				}
-				if !errors.Is(err, ekycadmin.ErrInvalidArgument) {
+				if !errors.Is(err, kyc.ErrInvalidArgument) {
 					t.Errorf("error %v does not match ErrInvalidArgument", err)
 				}
 				return
@@ -262,12 +263,12 @@ func TestTokenEndpointFailure(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = c.UserStatus(t.Context(), "u1")
-			if !errors.Is(err, ekycadmin.ErrToken) {
+			if !errors.Is(err, kyc.ErrToken) {
 				t.Fatalf("error %v does not match ErrToken", err)
 			}
 			var code string
-			var te *ekycadmin.TokenError
-			var re *ekycadmin.ReauthorizationRequiredError
+			var te *kyc.TokenError
+			var re *kyc.ReauthorizationRequiredError
 			switch {
 			case errors.As(err, &re):
 				code = re.Code
@@ -279,7 +280,7 @@ func TestTokenEndpointFailure(t *testing.T) {
 			if code != tt.wantCode {
 				t.Errorf("Code = %q, want %q", code, tt.wantCode)
 			}
-			if got := errors.Is(err, ekycadmin.ErrReauthorizationRequired); got != tt.wantReauth {
+			if got := errors.Is(err, kyc.ErrReauthorizationRequired); got != tt.wantReauth {
 				t.Errorf("reauthorization = %v, want %v", got, tt.wantReauth)
 			}
 			if strings.Contains(err.Error(), "s3cr3t") {
@@ -334,7 +335,7 @@ func TestListSessionsQueryEncoding(t *testing.T) {
 func TestListSessionsInvalidOptions(t *testing.T) {
 	for _, o := range []ekycadmin.ListOptions{{Start: -1}, {Limit: -5}, {Start: 1 << 31}, {Limit: 1 << 31}} {
 		c, mt := newMockClient(t)
-		if _, err := c.ListSessions(t.Context(), &o); !errors.Is(err, ekycadmin.ErrInvalidArgument) {
+		if _, err := c.ListSessions(t.Context(), &o); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("%+v: error %v, want ErrInvalidArgument", o, err)
 		}
 		if n := mt.GetTotalCallCount(); n != 0 {
@@ -415,7 +416,7 @@ func TestEmptyUserIDRefused(t *testing.T) {
 	_, err2 := c.CreateSession(t.Context(), "", &ekycadmin.CreateSessionRequest{})
 	_, err3 := c.UserStatus(t.Context(), "")
 	for i, err := range []error{err1, err2, err3} {
-		if !errors.Is(err, ekycadmin.ErrInvalidArgument) {
+		if !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("call %d: error %v, want ErrInvalidArgument", i, err)
 		}
 	}
@@ -497,7 +498,7 @@ func TestCreateSessionInvalidCallback(t *testing.T) {
 	for _, cb := range []string{"relative/path", "ftp://x.example.com/", "https://", "javascript:alert(1)", "http://[::1"} {
 		c, mt := newMockClient(t)
 		_, err := c.CreateSession(t.Context(), "u1", &ekycadmin.CreateSessionRequest{Callback: cb})
-		if !errors.Is(err, ekycadmin.ErrInvalidArgument) {
+		if !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("callback %q: error %v", cb, err)
 		}
 		if mt.GetTotalCallCount() != 0 {
@@ -554,7 +555,7 @@ func TestMalformedBodies(t *testing.T) {
 			if us != nil {
 				t.Errorf("got a model %v with error %v", us, err)
 			}
-			if !errors.Is(err, ekycadmin.ErrDecode) {
+			if !errors.Is(err, kyc.ErrDecode) {
 				t.Errorf("error %v does not match ErrDecode", err)
 			}
 			if strings.Contains(fmt.Sprint(err), "Alice") {
@@ -568,7 +569,7 @@ func TestResponseTooLarge(t *testing.T) {
 	c, mt := newMockClient(t, option.WithMaxResponseBytes(64))
 	mt.RegisterResponder(http.MethodGet, base+"/ekyc/admin", httpmock.NewStringResponder(200, fixture(t, "list_page.json")))
 	page, err := c.ListSessions(t.Context(), nil)
-	if page != nil || !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
+	if page != nil || !errors.Is(err, kyc.ErrResponseTooLarge) {
 		t.Errorf("page %v, err %v; want ErrResponseTooLarge", page, err)
 	}
 }

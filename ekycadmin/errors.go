@@ -8,86 +8,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kycgo/kyc/internal/apiclient"
-)
-
-// APIError is a non-2xx reply from the API. For this API its fields hold:
-//   - Code: a known reason of a {"status", "error": {"reason", "id"}} body
-//     (one of the Reason constants, whatever the server's case, spacing or
-//     trailing period), or a reason that is a short machine code; the
-//     exception class of a Spring {"error", "message", "path"} body; or the
-//     Bearer error of a WWW-Authenticate header (for example
-//     "invalid_token"). Code is printed by Error(), so only these go in:
-//     a short code of letters, digits and "._-:$", at most 128 bytes;
-//   - ID: the error id of a {"error": {"id"}} body, when it is such a code;
-//   - Message: the "message" of a Spring or gateway body or, when there is
-//     none, a free-text reason that is neither known nor a code. A reason
-//     can repeat what was submitted (a name, an e-mail address), so Message
-//     is never printed: not by Error(), %v, %+v, %#v nor slog;
-//   - MissingPermissions: the list of a {"missing_permissions": [...]} body
-//     (entries that are not such codes are dropped);
-//   - RequiredPermission: the permission the call needs (PermissionList,
-//     PermissionGet or PermissionCreate);
-//   - Kinds: the sentinels below that the body matched;
-//   - Body: an excerpt of the raw body, never printed.
-type APIError = apiclient.APIError
-
-// DecodeError is a 2xx reply whose body is not the expected JSON. No
-// partially decoded model is returned with it.
-type DecodeError = apiclient.DecodeError
-
-// TransportError is a failure to get any reply (refused, reset, timeout).
-type TransportError = apiclient.TransportError
-
-// RedirectError is a redirect the client refused: to another origin
-// (scheme, host or port), from https to http, or one that would send the
-// request body to another origin. The API key and the token never follow
-// one.
-type RedirectError = apiclient.RedirectError
-
-// TokenError is a failure to obtain an access token.
-type TokenError = apiclient.TokenError
-
-// ReauthorizationRequiredError is returned when the token endpoint answers
-// invalid_grant.
-type ReauthorizationRequiredError = apiclient.ReauthorizationRequiredError
-
-// Sentinels shared by every kyc-go client, usable with errors.Is.
-var (
-	// ErrBadRequest matches 400 and 422 replies.
-	ErrBadRequest = apiclient.ErrBadRequest
-	// ErrUnauthorized matches 401 replies (bad token or missing permissions).
-	ErrUnauthorized = apiclient.ErrUnauthorized
-	// ErrForbidden matches 403 replies and every permission error: a
-	// missing_permissions body and a Spring AccessDeniedException reported
-	// as 500.
-	ErrForbidden = apiclient.ErrForbidden
-	// ErrNotFound matches 404 replies, including "No sessions available
-	// for the user id.".
-	ErrNotFound = apiclient.ErrNotFound
-	// ErrConflict matches 409 replies.
-	ErrConflict = apiclient.ErrConflict
-	// ErrRateLimited matches 429 replies.
-	ErrRateLimited = apiclient.ErrRateLimited
-	// ErrServer matches 5xx replies.
-	ErrServer = apiclient.ErrServer
-	// ErrResponseTooLarge is returned when a body exceeds the size cap.
-	ErrResponseTooLarge = apiclient.ErrResponseTooLarge
-	// ErrDecode matches every *DecodeError.
-	ErrDecode = apiclient.ErrDecode
-	// ErrToken matches every *TokenError.
-	ErrToken = apiclient.ErrToken
-	// ErrRedirectRefused matches every *RedirectError.
-	ErrRedirectRefused = apiclient.ErrRedirectRefused
-	// ErrReauthorizationRequired matches *ReauthorizationRequiredError.
-	ErrReauthorizationRequired = apiclient.ErrReauthorizationRequired
-	// ErrInvalidArgument is returned before any request is sent for an
-	// invalid argument (empty user ID, negative offset, bad option).
-	ErrInvalidArgument = apiclient.ErrInvalidArgument
+	"github.com/kycgo/kyc"
 )
 
 // Reasons the server gives, verbatim, in {"status", "error": {"reason"}}
-// bodies. APIError.Code holds them when the server sends one of them (in
+// bodies. kyc.APIError.Code holds them when the server sends one of them (in
 // any case, with or without the trailing period).
 const (
 	// ReasonNameRequired: the identity has no name traits (400).
@@ -106,7 +31,7 @@ const (
 )
 
 // Sentinels for the reasons CreateSession is refused and for a user
-// without sessions, matched through APIError.Kinds by errors.Is.
+// without sessions, matched through kyc.APIError.Kinds by errors.Is.
 var (
 	// ErrInvalidName matches a refusal because the identity lacks a name,
 	// a given name or a family name (ReasonNameRequired,
@@ -122,7 +47,7 @@ var (
 	// identity cannot be verified until its traits are completed.
 	ErrPersonIncomplete = errors.New("ekycadmin: the identity cannot be verified")
 	// ErrNoSessions matches "No sessions available for the user id." (it
-	// also matches ErrNotFound).
+	// also matches kyc.ErrNotFound).
 	ErrNoSessions = errors.New("ekycadmin: the user has no sessions")
 )
 
@@ -195,7 +120,7 @@ const (
 // decodeError fills e from whichever documented shape body matches. It
 // never fails: an unknown or malformed body leaves e with its status
 // fields only. It always returns e.
-func decodeError(e *apiclient.APIError, body []byte) error {
+func decodeError(e *kyc.APIError, body []byte) error {
 	body = bytes.TrimSpace(body)
 	if len(body) > 0 && body[0] == '{' {
 		var v errorBody
@@ -210,7 +135,7 @@ func decodeError(e *apiclient.APIError, body []byte) error {
 	return e
 }
 
-func fillFromBody(e *apiclient.APIError, v *errorBody) {
+func fillFromBody(e *kyc.APIError, v *errorBody) {
 	freeText := ""
 	switch {
 	case len(v.Error) > 0 && v.Error[0] == '{':
@@ -347,7 +272,7 @@ var reasonKinds = map[string][]error{
 	normalizeReason(ReasonGivenNameRequired):  {ErrInvalidName, ErrPersonIncomplete},
 	normalizeReason(ReasonBirthDateRequired):  {ErrInvalidBirthDate, ErrPersonIncomplete},
 	normalizeReason(ReasonUnderage):           {ErrUnderage, ErrPersonIncomplete},
-	normalizeReason(ReasonNoSessions):         {ErrNoSessions, apiclient.ErrNotFound},
+	normalizeReason(ReasonNoSessions):         {ErrNoSessions, kyc.ErrNotFound},
 }
 
 // knownReasons maps a normalised reason to its Reason constant.
@@ -375,7 +300,7 @@ func knownReason(reason string) (string, bool) {
 }
 
 // classify adds the sentinels the decoded fields match to e.Kinds.
-func classify(e *apiclient.APIError) {
+func classify(e *kyc.APIError) {
 	add := func(errs ...error) {
 		for _, k := range errs {
 			if !containsErr(e.Kinds, k) {
@@ -384,11 +309,11 @@ func classify(e *apiclient.APIError) {
 		}
 	}
 	if len(e.MissingPermissions) > 0 {
-		add(apiclient.ErrForbidden)
+		add(kyc.ErrForbidden)
 	}
 	for _, cls := range deniedExceptions {
 		if e.Code == cls || strings.HasSuffix(e.Code, "."+cls) {
-			add(apiclient.ErrForbidden)
+			add(kyc.ErrForbidden)
 		}
 	}
 	if kinds, ok := reasonKinds[normalizeReason(e.Code)]; ok {

@@ -7,12 +7,12 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/kycgo/kyc/internal/apiclient"
+	"github.com/kycgo/kyc"
 )
 
 // FuzzDecodeError feeds arbitrary statuses, bodies and WWW-Authenticate
 // headers to the error decoder: it must never panic, must return a non-nil
-// *APIError, and must keep vendor strings short and printable.
+// *kyc.APIError, and must keep vendor strings short and printable.
 func FuzzDecodeError(f *testing.F) {
 	seeds := []struct {
 		status int
@@ -34,12 +34,12 @@ func FuzzDecodeError(f *testing.F) {
 		f.Add(s.status, []byte(s.body), `Bearer error="invalid_token"`)
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte, wwwAuth string) {
-		e := &apiclient.APIError{StatusCode: status, Method: http.MethodGet, Path: "/ekyc/admin", Header: http.Header{"Www-Authenticate": {wwwAuth}}}
+		e := &kyc.APIError{StatusCode: status, Method: http.MethodGet, Path: "/ekyc/admin", Header: http.Header{"Www-Authenticate": {wwwAuth}}}
 		err := decodeError(e, body)
 		if err == nil {
 			t.Fatal("nil error")
 		}
-		var apiErr *APIError
+		var apiErr *kyc.APIError
 		if !errors.As(err, &apiErr) {
 			t.Fatalf("%T is not an *APIError", err)
 		}
@@ -61,17 +61,17 @@ func FuzzDecodeError(f *testing.F) {
 			t.Fatalf("%d permissions kept", len(apiErr.MissingPermissions))
 		}
 		_ = apiErr.Error()
-		_ = errors.Is(err, ErrForbidden)
+		_ = errors.Is(err, kyc.ErrForbidden)
 	})
 }
 
 func TestDecodeErrorKindsNotDuplicated(t *testing.T) {
-	e := &apiclient.APIError{StatusCode: 401}
+	e := &kyc.APIError{StatusCode: 401}
 	_ = decodeError(e, []byte(`{"missing_permissions":["a"],"error":"AccessDeniedException"}`))
 	_ = decodeError(e, []byte(`{"missing_permissions":["a"]}`))
 	n := 0
 	for _, k := range e.Kinds {
-		if k == ErrForbidden {
+		if k == kyc.ErrForbidden {
 			n++
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 )
 
@@ -32,8 +33,8 @@ func TestReasonWithPersonalDataNeverPrinted(t *testing.T) {
 			body := `{"status":400,"error":{"id":"` + email + `","reason":"` + reason + `"},"missing_permissions":["` + email + `"]}`
 			mt.RegisterResponder(http.MethodPost, base+"/ekyc/admin/u1/sessions", rec.respond(400, body))
 			_, err := c.CreateSession(t.Context(), "u1", &ekycadmin.CreateSessionRequest{Callback: "https://app.example.com/done"})
-			var apiErr *ekycadmin.APIError
-			if !errors.As(err, &apiErr) || !errors.Is(err, ekycadmin.ErrBadRequest) {
+			var apiErr *kyc.APIError
+			if !errors.As(err, &apiErr) || !errors.Is(err, kyc.ErrBadRequest) {
 				t.Fatalf("error %T %v", err, err)
 			}
 			if apiErr.Message != reason {

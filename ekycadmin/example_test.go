@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/option"
 )
@@ -94,7 +95,7 @@ func ExampleClient_CreateSession() {
 	fmt.Println("send the user to", session.URL)
 
 	_, err = client.CreateSession(ctx, "user-2", req)
-	var apiErr *ekycadmin.APIError
+	var apiErr *kyc.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, apiErr.Code)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
 	"github.com/kycgo/kyc/kyctest"
@@ -81,9 +82,9 @@ func newFaultEnv(t *testing.T, opts ...option.ClientOption) *faultEnv {
 	return &faultEnv{srv: srv, clientID: id, c: c}
 }
 
-func faultAPIError(t *testing.T, err error) *ekycadmin.APIError {
+func faultAPIError(t *testing.T, err error) *kyc.APIError {
 	t.Helper()
-	var e *ekycadmin.APIError
+	var e *kyc.APIError
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v (%T), want *APIError", err, err)
 	}
@@ -92,7 +93,7 @@ func faultAPIError(t *testing.T, err error) *ekycadmin.APIError {
 
 func wantTimeout(attempts int) func(t *testing.T, _ *faultEnv, err error) {
 	return func(t *testing.T, _ *faultEnv, err error) {
-		var te *ekycadmin.TransportError
+		var te *kyc.TransportError
 		if !errors.As(err, &te) || !te.Timeout() || te.Attempts != attempts {
 			t.Fatalf("error %v (%T), want a timeout TransportError after %d attempts", err, err, attempts)
 		}
@@ -100,7 +101,7 @@ func wantTimeout(attempts int) func(t *testing.T, _ *faultEnv, err error) {
 }
 
 func wantTransport(t *testing.T, _ *faultEnv, err error) {
-	var te *ekycadmin.TransportError
+	var te *kyc.TransportError
 	if !errors.As(err, &te) || te.Attempts != 1 {
 		t.Fatalf("error %v (%T), want a TransportError after 1 attempt", err, err)
 	}
@@ -128,8 +129,8 @@ func wantAPI(status, attempts int, target error) func(t *testing.T, _ *faultEnv,
 
 func wantTokenError(status int, code string) func(t *testing.T, _ *faultEnv, err error) {
 	return func(t *testing.T, _ *faultEnv, err error) {
-		var te *ekycadmin.TokenError
-		if !errors.As(err, &te) || !errors.Is(err, ekycadmin.ErrToken) || te.StatusCode != status || te.Code != code || errors.Is(err, ekycadmin.ErrReauthorizationRequired) {
+		var te *kyc.TokenError
+		if !errors.As(err, &te) || !errors.Is(err, kyc.ErrToken) || te.StatusCode != status || te.Code != code || errors.Is(err, kyc.ErrReauthorizationRequired) {
 			t.Fatalf("error %v (%T), want TokenError %d %q", err, err, status, code)
 		}
 	}
@@ -164,7 +165,7 @@ func TestEKYCFaultMatrix(t *testing.T) {
 		{name: "GET: 5xx burst shorter than the retry budget: success", call: callStatus,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, wantOK: true, requests: 3, tokens: 1},
 		{name: "GET: 5xx burst longer than the retry budget: APIError after 3 attempts", call: callStatus,
-			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3}, check: wantAPI(503, 3, ekycadmin.ErrServer), requests: 3, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3}, check: wantAPI(503, 3, kyc.ErrServer), requests: 3, tokens: 1},
 		{name: "GET: 429 Retry-After in seconds: waited, then success", call: callStatus,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, wantOK: true, requests: 2, tokens: 1,
 			check: func(t *testing.T, e *faultEnv, _ error) {
@@ -188,12 +189,12 @@ func TestEKYCFaultMatrix(t *testing.T) {
 			check: wantTimeout(3), requests: 3, tokens: 1},
 		{name: "GET: truncated JSON: DecodeError, no page", call: callList,
 			prepare: func(e *faultEnv) { e.srv.AddSession("u", "") },
-			fault:   kyctest.Fault{Kind: kyctest.FaultTruncate}, check: wantIs(ekycadmin.ErrDecode), requests: 1, tokens: 1},
+			fault:   kyctest.Fault{Kind: kyctest.FaultTruncate}, check: wantIs(kyc.ErrDecode), requests: 1, tokens: 1},
 		{name: "GET: HTML error page: APIError after 3 attempts, page not in Error()", call: callStatus,
-			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502, Times: 3}, check: wantAPI(502, 3, ekycadmin.ErrServer), requests: 3, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502, Times: 3}, check: wantAPI(502, 3, kyc.ErrServer), requests: 3, tokens: 1},
 		{name: "GET: body over the size cap: ErrResponseTooLarge, not retried", call: callList,
 			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10}, opts: []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
-			check: wantIs(ekycadmin.ErrResponseTooLarge), requests: 1, tokens: 1},
+			check: wantIs(kyc.ErrResponseTooLarge), requests: 1, tokens: 1},
 		{name: "GET: context cancelled mid-backoff: context.Canceled at once, one request", call: callStatus,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3}, cancel: true,
 			opts:  []option.ClientOption{option.WithRetryPolicy(option.RetryPolicy{MaxRetries: 2, MinWait: 5 * time.Second, MaxWait: 5 * time.Second})},
@@ -203,20 +204,20 @@ func TestEKYCFaultMatrix(t *testing.T) {
 		{name: "token: 503: TokenError, one token request, no API call", call: callStatus, tokenFault: true,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503}, check: wantTokenError(503, ""), tokens: 1},
 		{name: "token: reset before read: TokenError, one token request", call: callStatus, tokenFault: true,
-			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: wantIs(ekycadmin.ErrToken), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: wantIs(kyc.ErrToken), tokens: 1},
 		{name: "token: reset after read: TokenError, one token request", call: callStatus, tokenFault: true,
-			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: wantIs(ekycadmin.ErrToken), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: wantIs(kyc.ErrToken), tokens: 1},
 		{name: "token: invalid_client (revoked credential): TokenError", call: callStatus,
 			prepare: func(e *faultEnv) { e.srv.RevokeClient(e.clientID) },
 			check:   wantTokenError(401, "invalid_client"), tokens: 1},
 
 		// POST /ekyc/admin/{id}/sessions: sent once, whatever happens.
 		{name: "POST: 5xx: APIError, not retried, no session", call: callCreate,
-			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, check: wantAPI(503, 1, ekycadmin.ErrServer), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, check: wantAPI(503, 1, kyc.ErrServer), requests: 1, tokens: 1},
 		{name: "POST: 429 Retry-After in seconds: APIError with RetryAfter, not retried", call: callCreate,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, requests: 1, tokens: 1,
 			check: func(t *testing.T, e *faultEnv, err error) {
-				wantAPI(429, 1, ekycadmin.ErrRateLimited)(t, e, err)
+				wantAPI(429, 1, kyc.ErrRateLimited)(t, e, err)
 				if ra := faultAPIError(t, err).RetryAfter; ra != time.Second {
 					t.Fatalf("RetryAfter %v, want 1s", ra)
 				}
@@ -224,7 +225,7 @@ func TestEKYCFaultMatrix(t *testing.T) {
 		{name: "POST: 429 Retry-After as an HTTP date: APIError with RetryAfter, not retried", call: callCreate,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: date}, requests: 1, tokens: 1,
 			check: func(t *testing.T, e *faultEnv, err error) {
-				wantAPI(429, 1, ekycadmin.ErrRateLimited)(t, e, err)
+				wantAPI(429, 1, kyc.ErrRateLimited)(t, e, err)
 				if ra := faultAPIError(t, err).RetryAfter; ra <= 0 || ra > 3*time.Second {
 					t.Fatalf("RetryAfter %v, want up to 2s", ra)
 				}
@@ -237,12 +238,12 @@ func TestEKYCFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultHang}, opts: []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			check: wantTimeout(1), requests: 1, tokens: 1},
 		{name: "POST: truncated JSON: DecodeError, no half session, exactly one session", call: callCreate,
-			fault: kyctest.Fault{Kind: kyctest.FaultTruncate}, check: wantIs(ekycadmin.ErrDecode), requests: 1, tokens: 1, sessions: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate}, check: wantIs(kyc.ErrDecode), requests: 1, tokens: 1, sessions: 1},
 		{name: "POST: HTML error page: APIError, page not in Error(), no session", call: callCreate,
-			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: wantAPI(502, 1, ekycadmin.ErrServer), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: wantAPI(502, 1, kyc.ErrServer), requests: 1, tokens: 1},
 		{name: "POST: body over the size cap: ErrResponseTooLarge, no session", call: callCreate,
 			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10}, opts: []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
-			check: wantIs(ekycadmin.ErrResponseTooLarge), requests: 1, tokens: 1},
+			check: wantIs(kyc.ErrResponseTooLarge), requests: 1, tokens: 1},
 		{name: "POST: token endpoint down: TokenError, nothing sent, no session", call: callCreate, tokenFault: true,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503}, check: wantTokenError(503, ""), tokens: 1},
 		{name: "POST: context cancelled while the server holds the request: context.Canceled, no session", call: callCreate,
@@ -376,13 +377,13 @@ func TestEKYCReusesOneConnection(t *testing.T) {
 			_, err = e.c.UserStatus(ctx, "u")
 		case 1:
 			_, err = e.c.UserSessions(ctx, "nobody")
-			if !errors.Is(err, ekycadmin.ErrNotFound) {
+			if !errors.Is(err, kyc.ErrNotFound) {
 				t.Fatalf("call %d: %v, want 404", i, err)
 			}
 			err = nil
 		case 2:
 			_, err = e.c.CreateSession(ctx, "nameless", nil)
-			if !errors.Is(err, ekycadmin.ErrBadRequest) {
+			if !errors.Is(err, kyc.ErrBadRequest) {
 				t.Fatalf("call %d: %v, want 400", i, err)
 			}
 			err = nil

@@ -15,6 +15,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/option"
 )
@@ -103,9 +104,9 @@ func TestAllSessions(t *testing.T) {
 		{name: "repeated page later", p: &pager{n: 100, ignoreFrom: 6, failAt: -1}, opts: &ekycadmin.ListOptions{Limit: 3},
 			wantItems: 6, wantQueries: []queryPair{{"0", "3"}, {"3", "3"}, {"6", "3"}}, wantErr: ekycadmin.ErrRepeatedPage},
 		{name: "error mid-way", p: &pager{n: 100, failAt: 3}, opts: &ekycadmin.ListOptions{Limit: 3},
-			wantItems: 3, wantQueries: []queryPair{{"0", "3"}, {"3", "3"}}, wantErr: ekycadmin.ErrServer},
+			wantItems: 3, wantQueries: []queryPair{{"0", "3"}, {"3", "3"}}, wantErr: kyc.ErrServer},
 		{name: "error on first page", p: &pager{n: 100, failAt: 0}, opts: &ekycadmin.ListOptions{Limit: 3},
-			wantItems: 0, wantQueries: []queryPair{{"0", "3"}}, wantErr: ekycadmin.ErrServer},
+			wantItems: 0, wantQueries: []queryPair{{"0", "3"}}, wantErr: kyc.ErrServer},
 		{name: "page longer than the limit", p: &pager{n: 100, overfill: true, failAt: -1}, opts: &ekycadmin.ListOptions{Limit: 3},
 			wantItems: 0, wantQueries: []queryPair{{"0", "3"}}, wantErr: ekycadmin.ErrPagination},
 		{name: "early break inside a page", p: &pager{n: 100, failAt: -1}, opts: &ekycadmin.ListOptions{Limit: 3}, breakAfter: 2,
@@ -113,7 +114,7 @@ func TestAllSessions(t *testing.T) {
 		{name: "early break at a page boundary", p: &pager{n: 100, failAt: -1}, opts: &ekycadmin.ListOptions{Limit: 3}, breakAfter: 4,
 			wantItems: 4, wantQueries: []queryPair{{"0", "3"}, {"3", "3"}}},
 		{name: "invalid options", p: &pager{n: 100, failAt: -1}, opts: &ekycadmin.ListOptions{Start: -3},
-			wantItems: 0, wantQueries: nil, wantErr: ekycadmin.ErrInvalidArgument},
+			wantItems: 0, wantQueries: nil, wantErr: kyc.ErrInvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

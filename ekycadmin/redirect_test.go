@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
 	"github.com/kycgo/kyc/option"
@@ -131,8 +132,8 @@ func TestRedirectsKeepCredentials(t *testing.T) {
 				front.reset(call.status, map[string]string{call.path: target})
 				other.reset(0, nil)
 				err := call.do(t, newClient(t))
-				var re *ekycadmin.RedirectError
-				if !errors.As(err, &re) || !errors.Is(err, ekycadmin.ErrRedirectRefused) || re.StatusCode != call.status {
+				var re *kyc.RedirectError
+				if !errors.As(err, &re) || !errors.Is(err, kyc.ErrRedirectRefused) || re.StatusCode != call.status {
 					t.Fatalf("error %v (%T), want *RedirectError for %d", err, err, call.status)
 				}
 				if strings.Contains(err.Error(), "email") || strings.Contains(err.Error(), rdKey) || strings.Contains(err.Error(), rdSecret) {

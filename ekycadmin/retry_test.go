@@ -13,6 +13,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/option"
 )
@@ -73,7 +74,7 @@ func TestCreateSessionNotRetriedAfterSend(t *testing.T) {
 				if s != nil || err == nil {
 					t.Fatalf("got %v, %v; want an error", s, err)
 				}
-				var apiErr *ekycadmin.APIError
+				var apiErr *kyc.APIError
 				if got := errors.As(err, &apiErr); got != tt.wantAPI {
 					t.Fatalf("error %T %v: *APIError = %v, want %v", err, err, got, tt.wantAPI)
 				}
@@ -146,8 +147,8 @@ func TestGetRetriesExhausted(t *testing.T) {
 		mt.RegisterResponder(http.MethodGet, base+"/ekyc/admin", httpmock.NewStringResponder(503, `{"error":"ServiceUnavailable"}`))
 		c := newRetryClient(t, mt)
 		_, err := c.ListSessions(t.Context(), nil)
-		var apiErr *ekycadmin.APIError
-		if !errors.As(err, &apiErr) || apiErr.Attempts != 3 || !errors.Is(err, ekycadmin.ErrServer) {
+		var apiErr *kyc.APIError
+		if !errors.As(err, &apiErr) || apiErr.Attempts != 3 || !errors.Is(err, kyc.ErrServer) {
 			t.Fatalf("error %v, want *APIError with 3 attempts", err)
 		}
 		if n := mt.GetTotalCallCount(); n != 3 {

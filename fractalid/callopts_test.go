@@ -64,7 +64,7 @@ func TestCallOptionsApplyToOneCall(t *testing.T) {
 			_, dlErr = c.DownloadFile(t.Context(), srv.Environment().ResourceURL+copyURI, &bytes.Buffer{})
 		})
 		wg.Wait()
-		var te *fractalid.TransportError
+		var te *kyc.TransportError
 		if !errors.As(meErr, &te) || !te.Timeout() || te.Attempts != 1 {
 			t.Fatalf("Me with a 50ms per-call timeout and no retries: %v (%T), want a timeout after 1 attempt", meErr, meErr)
 		}
@@ -86,7 +86,7 @@ func TestCallOptionsApplyToOneCall(t *testing.T) {
 			_, dlErr = c.DownloadFile(t.Context(), srv.Environment().ResourceURL+copyURI, &bytes.Buffer{})
 		})
 		wg.Wait()
-		var te *fractalid.TransportError
+		var te *kyc.TransportError
 		if !errors.As(meErr, &te) || te.Attempts != 1 {
 			t.Fatalf("Me with NoRetries: %v (%T), want a transport error after 1 attempt", meErr, meErr)
 		}
@@ -134,7 +134,7 @@ func TestStatsCallOptionsApplyToOneCall(t *testing.T) {
 		})
 		wg.Go(func() { _, totalErr = stats.TotalVerifications(t.Context()) })
 		wg.Wait()
-		var te *fractalid.TransportError
+		var te *kyc.TransportError
 		if !errors.As(usersErr, &te) || !te.Timeout() || te.Attempts != 1 || fl.Attempts(usersPath) != 1 {
 			t.Fatalf("UserVerifications with a 50ms per-call timeout and no retries: %v (%T), %d attempts", usersErr, usersErr, fl.Attempts(usersPath))
 		}
@@ -152,7 +152,7 @@ func TestStatsCallOptionsApplyToOneCall(t *testing.T) {
 		})
 		wg.Go(func() { _, totalErr = stats.TotalVerifications(t.Context()) })
 		wg.Wait()
-		var te *fractalid.TransportError
+		var te *kyc.TransportError
 		if !errors.As(exportErr, &te) || te.Attempts != 1 {
 			t.Fatalf("export with NoRetries: %v (%T), want a transport error after 1 attempt", exportErr, exportErr)
 		}
@@ -212,7 +212,7 @@ func TestCallOptionHeaderAndValidation(t *testing.T) {
 	}
 	before := len(srv.Requests())
 	for _, o := range []option.CallOption{option.WithTimeout(0), option.WithHeader("Bad Key", "v"), option.WithResponseInto(nil), option.WithRetryPolicy(option.RetryPolicy{MaxRetries: -1})} {
-		if _, err := c.Me(t.Context(), o); !errors.Is(err, fractalid.ErrInvalidArgument) {
+		if _, err := c.Me(t.Context(), o); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("invalid per-call option: %v, want ErrInvalidArgument", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/option"
 )
@@ -105,7 +106,7 @@ type Client struct {
 // WithEnvironment and WithMaxFileBytes.
 func NewClient(ts oauth2.TokenSource, opts ...option.ClientOption) (*Client, error) {
 	if ts == nil {
-		return nil, fmt.Errorf("fractalid: %w: nil token source", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: nil token source", kyc.ErrInvalidArgument)
 	}
 	s, v, err := configure(opts)
 	if err != nil {
@@ -113,9 +114,9 @@ func NewClient(ts oauth2.TokenSource, opts ...option.ClientOption) (*Client, err
 	}
 	switch {
 	case s.TokenSource != nil:
-		return nil, fmt.Errorf("fractalid: %w: NewClient takes its token source as an argument, not option.WithTokenSource", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: NewClient takes its token source as an argument, not option.WithTokenSource", kyc.ErrInvalidArgument)
 	case v.clientID != "":
-		return nil, fmt.Errorf("fractalid: %w: WithCredentials is an option of NewStatsClient", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: WithCredentials is an option of NewStatsClient", kyc.ErrInvalidArgument)
 	}
 	return newClient(ts, s)
 }
@@ -141,7 +142,7 @@ func newClient(ts oauth2.TokenSource, s *apiclient.Settings) (*Client, error) {
 // leaves its 401 shape unknown, so any 401 whose error code (from
 // WWW-Authenticate or the body) is absent or invalid_token blames the token.
 func renewOnRefusedToken(h http.Header, body []byte) bool {
-	e := &APIError{StatusCode: http.StatusUnauthorized, Header: h}
+	e := &kyc.APIError{StatusCode: http.StatusUnauthorized, Header: h}
 	_ = decodeResourceError(e, body)
 	return e.Code == "" || e.Code == "invalid_token"
 }
@@ -150,7 +151,7 @@ func renewOnRefusedToken(h http.Header, body []byte) bool {
 // ts: one client per user in a multi-user server.
 func (c *Client) ForToken(ts oauth2.TokenSource) (*Client, error) {
 	if ts == nil {
-		return nil, fmt.Errorf("fractalid: %w: nil token source", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: nil token source", kyc.ErrInvalidArgument)
 	}
 	return newClient(ts, c.set)
 }
@@ -165,12 +166,12 @@ var meHeader = http.Header{"Content-Type": []string{"application/json"}[:1:1]}
 
 // Me returns the user's data: GET /v2/users/me. Which fields are set
 // depends on the scopes granted. An expired or revoked token gives an
-// error matching ErrUnauthorized, a missing scope one matching
-// ErrForbidden; a body that does not decode gives a *DecodeError and no user.
+// error matching kyc.ErrUnauthorized, a missing scope one matching
+// kyc.ErrForbidden; a body that does not decode gives a *kyc.DecodeError and no user.
 //
 // With a token source from Config.TokenSource, a 401 forces one refresh
 // and one retry; if the refresh token is refused too, Me returns a
-// *ReauthorizationRequiredError.
+// *kyc.ReauthorizationRequiredError.
 func (c *Client) Me(ctx context.Context, opts ...option.CallOption) (*User, error) {
 	call, err := apiclient.Call("fractalid", opts)
 	if err != nil {
@@ -195,11 +196,11 @@ func (c *Client) Me(ctx context.Context, opts ...option.CallOption) (*User, erro
 // and returns the number of bytes written. The Bearer token is never sent
 // to the file's host unless it is the resource host. The body is capped
 // (WithMaxFileBytes): beyond the cap it stops with an error matching
-// ErrResponseTooLarge, after writing the bytes up to the cap.
+// kyc.ErrResponseTooLarge, after writing the bytes up to the cap.
 //
 // File URLs expire a few hours after Me returned them: a 403, 404 or 410
 // from a storage host (or a 400 that says the request expired) gives an
-// *APIError that matches ErrFileURLExpired; call Me again for fresh URLs.
+// *kyc.APIError that matches ErrFileURLExpired; call Me again for fresh URLs.
 //
 // Each attempt, body included, is bounded by option.WithTimeout (default
 // 30s): raise it for large files on slow links, for this call only with
@@ -210,14 +211,14 @@ func (c *Client) DownloadFile(ctx context.Context, fileURL string, w io.Writer, 
 		return 0, err
 	}
 	if w == nil {
-		return 0, fmt.Errorf("fractalid: %w: nil writer", ErrInvalidArgument)
+		return 0, fmt.Errorf("fractalid: %w: nil writer", kyc.ErrInvalidArgument)
 	}
 	u, err := url.Parse(fileURL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
-		return 0, fmt.Errorf("fractalid: %w: file URL must be an absolute http(s) URL", ErrInvalidArgument)
+		return 0, fmt.Errorf("fractalid: %w: file URL must be an absolute http(s) URL", kyc.ErrInvalidArgument)
 	}
 	if u.Scheme == "http" && !c.set.InsecureHTTP && !apiclient.IsLoopback(u.Hostname()) {
-		return 0, fmt.Errorf("fractalid: %w: file URL must use https", ErrInvalidArgument)
+		return 0, fmt.Errorf("fractalid: %w: file URL must use https", kyc.ErrInvalidArgument)
 	}
 	resp, err := c.api.Stream(ctx, &apiclient.Request{
 		Method: http.MethodGet,
@@ -229,7 +230,7 @@ func (c *Client) DownloadFile(ctx context.Context, fileURL string, w io.Writer, 
 		Call:      call,
 	}, c.maxFileBytes)
 	if err != nil {
-		var ae *APIError
+		var ae *kyc.APIError
 		if errors.As(err, &ae) && fileURLExpired(ae, u.Host != c.api.BaseURL().Host) {
 			ae.Kinds = append(ae.Kinds, ErrFileURLExpired)
 		}
@@ -238,8 +239,8 @@ func (c *Client) DownloadFile(ctx context.Context, fileURL string, w io.Writer, 
 	defer func() { _ = resp.Body.Close() }()
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
-		if errors.Is(err, ErrResponseTooLarge) {
-			return n, fmt.Errorf("fractalid: download %s: %w (cap %d bytes)", u.Path, ErrResponseTooLarge, c.maxFileBytes)
+		if errors.Is(err, kyc.ErrResponseTooLarge) {
+			return n, fmt.Errorf("fractalid: download %s: %w (cap %d bytes)", u.Path, kyc.ErrResponseTooLarge, c.maxFileBytes)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return n, fmt.Errorf("fractalid: download %s: %w", u.Path, ctxErr)
@@ -251,7 +252,7 @@ func (c *Client) DownloadFile(ctx context.Context, fileURL string, w io.Writer, 
 
 // fileURLExpired tells whether a storage host's refusal means the
 // pre-signed URL expired (or was revoked).
-func fileURLExpired(e *APIError, storageHost bool) bool {
+func fileURLExpired(e *kyc.APIError, storageHost bool) bool {
 	if !storageHost {
 		return false
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/option"
 	"golang.org/x/oauth2"
 )
@@ -75,20 +76,20 @@ func TestMeErrors(t *testing.T) {
 	}{
 		{name: "401 with WWW-Authenticate", status: 401, body: "",
 			header: http.Header{"Www-Authenticate": {`Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token expired"`}},
-			is:     []error{ErrUnauthorized}, notIs: []error{ErrForbidden}, code: "invalid_token", message: "The access token expired", attempts: 1},
+			is:     []error{kyc.ErrUnauthorized}, notIs: []error{kyc.ErrForbidden}, code: "invalid_token", message: "The access token expired", attempts: 1},
 		{name: "401 JSON", status: 401, body: `{"error":"invalid_token","error_description":"The access token was revoked"}`,
-			is: []error{ErrUnauthorized}, code: "invalid_token", message: "The access token was revoked", attempts: 1},
+			is: []error{kyc.ErrUnauthorized}, code: "invalid_token", message: "The access token was revoked", attempts: 1},
 		{name: "403 insufficient scope", status: 403, body: `{"error":"insufficient_scope","error_description":"missing contact:read"}`,
-			is: []error{ErrForbidden, ErrInsufficientScope}, code: "insufficient_scope", attempts: 1},
+			is: []error{kyc.ErrForbidden, ErrInsufficientScope}, code: "insufficient_scope", attempts: 1},
 		{name: "403 header only", status: 403, header: http.Header{"Www-Authenticate": {`Bearer error=insufficient_scope, scope="contact:read"`}},
-			is: []error{ErrForbidden, ErrInsufficientScope}, code: "insufficient_scope", attempts: 1},
-		{name: "404 non-JSON", status: 404, body: "<html>not found</html>", is: []error{ErrNotFound}, attempts: 1},
-		{name: "error object ignored", status: 400, body: `{"error":{"nested":true}}`, is: []error{ErrBadRequest}, attempts: 1},
-		{name: "junk code ignored", status: 400, body: `{"error":"has spaces in it"}`, is: []error{ErrBadRequest}, attempts: 1},
-		{name: "message fallback", status: 422, body: `{"message":"nope"}`, is: []error{ErrBadRequest}, message: "nope", attempts: 1},
-		{name: "500 not retried", status: 500, body: `{"error":"server_error"}`, is: []error{ErrServer}, code: "server_error", attempts: 1},
-		{name: "503 retried", status: 503, body: "", is: []error{ErrServer}, attempts: 3},
-		{name: "429 retried", status: 429, body: "", is: []error{ErrRateLimited}, attempts: 3},
+			is: []error{kyc.ErrForbidden, ErrInsufficientScope}, code: "insufficient_scope", attempts: 1},
+		{name: "404 non-JSON", status: 404, body: "<html>not found</html>", is: []error{kyc.ErrNotFound}, attempts: 1},
+		{name: "error object ignored", status: 400, body: `{"error":{"nested":true}}`, is: []error{kyc.ErrBadRequest}, attempts: 1},
+		{name: "junk code ignored", status: 400, body: `{"error":"has spaces in it"}`, is: []error{kyc.ErrBadRequest}, attempts: 1},
+		{name: "message fallback", status: 422, body: `{"message":"nope"}`, is: []error{kyc.ErrBadRequest}, message: "nope", attempts: 1},
+		{name: "500 not retried", status: 500, body: `{"error":"server_error"}`, is: []error{kyc.ErrServer}, code: "server_error", attempts: 1},
+		{name: "503 retried", status: 503, body: "", is: []error{kyc.ErrServer}, attempts: 3},
+		{name: "429 retried", status: 429, body: "", is: []error{kyc.ErrRateLimited}, attempts: 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, mt := newMockClient(t)
@@ -103,7 +104,7 @@ func TestMeErrors(t *testing.T) {
 			if u != nil || err == nil {
 				t.Fatalf("got %v, %v", u, err)
 			}
-			var ae *APIError
+			var ae *kyc.APIError
 			if !errors.As(err, &ae) {
 				t.Fatalf("want *APIError, got %T", err)
 			}
@@ -151,8 +152,8 @@ func TestMeDecodeFailures(t *testing.T) {
 			if u != nil {
 				t.Fatal("a half-decoded user was returned")
 			}
-			var de *DecodeError
-			if !errors.As(err, &de) || !errors.Is(err, ErrDecode) {
+			var de *kyc.DecodeError
+			if !errors.As(err, &de) || !errors.Is(err, kyc.ErrDecode) {
 				t.Fatalf("want *DecodeError, got %v", err)
 			}
 			if strings.Contains(err.Error(), "sentinel-pii") || strings.Contains(err.Error(), "maintenance") {
@@ -162,7 +163,7 @@ func TestMeDecodeFailures(t *testing.T) {
 	}
 	c, mt := newMockClient(t, option.WithMaxResponseBytes(100))
 	mt.RegisterResponder(http.MethodGet, meURL, httpmock.NewBytesResponder(200, full))
-	if u, err := c.Me(context.Background()); u != nil || !errors.Is(err, ErrResponseTooLarge) {
+	if u, err := c.Me(context.Background()); u != nil || !errors.Is(err, kyc.ErrResponseTooLarge) {
 		t.Errorf("over the cap: %v", err)
 	}
 }
@@ -171,7 +172,7 @@ func TestMeTransportAndContext(t *testing.T) {
 	c, mt := newMockClient(t)
 	mt.RegisterResponder(http.MethodGet, meURL, httpmock.NewErrorResponder(errors.New("connection reset by peer")))
 	_, err := c.Me(context.Background())
-	var te *TransportError
+	var te *kyc.TransportError
 	if !errors.As(err, &te) || mt.GetTotalCallCount() != 3 {
 		t.Errorf("transport error: %v after %d calls", err, mt.GetTotalCallCount())
 	}
@@ -199,7 +200,7 @@ func TestNewClientOptions(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := NewClient(nil); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := NewClient(nil); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("nil token source: %v", err)
 	}
 	if _, err := NewClient(ts, option.WithBaseURL("http://resource.example"), option.WithInsecureHTTP(), nil); err != nil {
@@ -224,7 +225,7 @@ func TestNewClientOptions(t *testing.T) {
 	if u, err := c2.Me(context.Background()); err != nil || u.UID != "Bearer second-user" {
 		t.Errorf("ForToken: %v %v", u, err)
 	}
-	if _, err := c.ForToken(nil); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := c.ForToken(nil); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Error("ForToken(nil)")
 	}
 }
@@ -278,7 +279,7 @@ func TestDownloadFile(t *testing.T) {
 		mt.RegisterResponder(http.MethodGet, u, httpmock.NewStringResponder(tc.status, tc.body))
 		var buf bytes.Buffer
 		n, err := c.DownloadFile(context.Background(), u+"?X-Amz-Signature=SENTINEL-SIG", &buf)
-		var ae *APIError
+		var ae *kyc.APIError
 		if n != 0 || buf.Len() != 0 || !errors.As(err, &ae) || ae.StatusCode != tc.status {
 			t.Errorf("%d %s: n=%d err=%v", tc.status, tc.host, n, err)
 			continue
@@ -295,7 +296,7 @@ func TestDownloadFile(t *testing.T) {
 		mt.RegisterResponder(http.MethodGet, "https://files.storage.test/big", httpmock.NewBytesResponder(200, content))
 		var buf bytes.Buffer
 		n, err := c.DownloadFile(context.Background(), "https://files.storage.test/big", &buf)
-		if !errors.Is(err, ErrResponseTooLarge) || n != 100 {
+		if !errors.Is(err, kyc.ErrResponseTooLarge) || n != 100 {
 			t.Errorf("n=%d err=%v", n, err)
 		}
 		mt.RegisterResponder(http.MethodGet, "https://files.storage.test/exact", httpmock.NewBytesResponder(200, content[:100]))
@@ -313,11 +314,11 @@ func TestDownloadFile(t *testing.T) {
 	t.Run("arguments", func(t *testing.T) {
 		c, _ := newMockClient(t)
 		for _, u := range []string{"", "/relative", "ftp://x/y", "http://files.storage.test/x", "https://user:pw@files.storage.test/x", "%zz"} {
-			if _, err := c.DownloadFile(context.Background(), u, io.Discard); !errors.Is(err, ErrInvalidArgument) {
+			if _, err := c.DownloadFile(context.Background(), u, io.Discard); !errors.Is(err, kyc.ErrInvalidArgument) {
 				t.Errorf("%q: %v", u, err)
 			}
 		}
-		if _, err := c.DownloadFile(context.Background(), "https://files.storage.test/x", nil); !errors.Is(err, ErrInvalidArgument) {
+		if _, err := c.DownloadFile(context.Background(), "https://files.storage.test/x", nil); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Error("nil writer")
 		}
 	})
@@ -364,10 +365,10 @@ func TestMeRefreshesOnceAfter401(t *testing.T) {
 			return r
 		}, refreshOK: true, wantCalls: 2, wantSaves: 1},
 		{name: "bare 401 then ok", resp401: func() *http.Response { return httpmock.NewStringResponse(401, "") }, refreshOK: true, wantCalls: 2, wantSaves: 1},
-		{name: "refresh refused", resp401: func() *http.Response { return httpmock.NewStringResponse(401, "") }, refreshOK: false, wantCalls: 1, wantErr: ErrReauthorizationRequired, wantReauth: true},
+		{name: "refresh refused", resp401: func() *http.Response { return httpmock.NewStringResponse(401, "") }, refreshOK: false, wantCalls: 1, wantErr: kyc.ErrReauthorizationRequired, wantReauth: true},
 		{name: "other 401 code", resp401: func() *http.Response {
 			return httpmock.NewStringResponse(401, `{"error":"unauthorized_client"}`)
-		}, refreshOK: true, wantCalls: 1, wantErr: ErrUnauthorized},
+		}, refreshOK: true, wantCalls: 1, wantErr: kyc.ErrUnauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			refresh := "refresh-0"
@@ -402,7 +403,7 @@ func TestMeRefreshesOnceAfter401(t *testing.T) {
 			} else if !errors.Is(err, tc.wantErr) || u != nil {
 				t.Fatalf("Me: %v, want %v", err, tc.wantErr)
 			}
-			var re *ReauthorizationRequiredError
+			var re *kyc.ReauthorizationRequiredError
 			if errors.As(err, &re) != tc.wantReauth {
 				t.Errorf("reauth error = %v", err)
 			}
@@ -420,7 +421,7 @@ func TestMeRefreshesOnceAfter401(t *testing.T) {
 	// A plain token source is never refreshed: one call.
 	c, mt := newMockClient(t)
 	mt.RegisterResponder(http.MethodGet, meURL, httpmock.NewStringResponder(401, ""))
-	if _, err := c.Me(context.Background()); !errors.Is(err, ErrUnauthorized) || mt.GetTotalCallCount() != 1 {
+	if _, err := c.Me(context.Background()); !errors.Is(err, kyc.ErrUnauthorized) || mt.GetTotalCallCount() != 1 {
 		t.Errorf("static source: %v after %d calls", err, mt.GetTotalCallCount())
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 )
 
@@ -110,33 +111,33 @@ func (c Config) env() Environment {
 // (zero means Production), an absolute redirect URL (https unless the host
 // is loopback, no fragment) and well-formed scopes. It is what AuthCodeURL
 // and Exchange check first; call it at startup to fail early. The error
-// matches ErrInvalidArgument and names the field, never a value.
+// matches kyc.ErrInvalidArgument and names the field, never a value.
 func (c Config) Validate() error { return c.validate() }
 
 // validate checks the fields every flow needs.
 func (c Config) validate() error {
 	if c.ClientID == "" {
-		return fmt.Errorf("fractalid: %w: Config.ClientID is required", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: Config.ClientID is required", kyc.ErrInvalidArgument)
 	}
 	if err := c.env().Validate(); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+		return fmt.Errorf("%w: %w", kyc.ErrInvalidArgument, err)
 	}
 	if c.RedirectURL == "" {
-		return fmt.Errorf("fractalid: %w: Config.RedirectURL is required", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: Config.RedirectURL is required", kyc.ErrInvalidArgument)
 	}
 	u, err := url.Parse(c.RedirectURL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("fractalid: %w: Config.RedirectURL must be an absolute http(s) URL", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: Config.RedirectURL must be an absolute http(s) URL", kyc.ErrInvalidArgument)
 	}
 	if u.Scheme == "http" && !apiclient.IsLoopback(u.Hostname()) {
-		return fmt.Errorf("fractalid: %w: Config.RedirectURL must use https (http only for loopback hosts)", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: Config.RedirectURL must use https (http only for loopback hosts)", kyc.ErrInvalidArgument)
 	}
 	if u.Fragment != "" || strings.Contains(c.RedirectURL, "#") {
-		return fmt.Errorf("fractalid: %w: Config.RedirectURL must not carry a fragment", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: Config.RedirectURL must not carry a fragment", kyc.ErrInvalidArgument)
 	}
 	for _, s := range c.Scopes {
 		if s == "" || strings.ContainsFunc(string(s), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-			return fmt.Errorf("fractalid: %w: scopes must be non-empty and contain no spaces", ErrInvalidArgument)
+			return fmt.Errorf("fractalid: %w: scopes must be non-empty and contain no spaces", kyc.ErrInvalidArgument)
 		}
 	}
 	return nil
@@ -165,7 +166,7 @@ const (
 
 // WithLoginMethod sets method, the preferred login method of the embedded
 // journey (iframe): LoginWallet, LoginEmail or LoginPhone. Other values
-// are refused with ErrInvalidArgument.
+// are refused with kyc.ErrInvalidArgument.
 func WithLoginMethod(m LoginMethod) AuthOption {
 	return func(p *authParams) error {
 		switch m {
@@ -173,14 +174,14 @@ func WithLoginMethod(m LoginMethod) AuthOption {
 			p.method = m
 			return nil
 		}
-		return fmt.Errorf("fractalid: %w: method must be wallet, email or phone", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: method must be wallet, email or phone", kyc.ErrInvalidArgument)
 	}
 }
 
 // WithWalletCurrency sets currency, the preferred wallet currency of the
 // embedded journey (iframe): CurrencyETH or CurrencyKAR, the two values
 // the documentation lists. Other values are refused with
-// ErrInvalidArgument.
+// kyc.ErrInvalidArgument.
 func WithWalletCurrency(c Currency) AuthOption {
 	return func(p *authParams) error {
 		switch c {
@@ -188,7 +189,7 @@ func WithWalletCurrency(c Currency) AuthOption {
 			p.currency = c
 			return nil
 		}
-		return fmt.Errorf("fractalid: %w: currency must be eth or kar", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: currency must be eth or kar", kyc.ErrInvalidArgument)
 	}
 }
 
@@ -223,7 +224,7 @@ func checkVerifier(v string) error {
 	if len(v) < 43 || len(v) > 128 || strings.ContainsFunc(v, func(r rune) bool {
 		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' || r == '~')
 	}) {
-		return fmt.Errorf("fractalid: %w: a PKCE code verifier has 43 to 128 characters from A-Z a-z 0-9 - . _ ~", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: a PKCE code verifier has 43 to 128 characters from A-Z a-z 0-9 - . _ ~", kyc.ErrInvalidArgument)
 	}
 	return nil
 }
@@ -234,7 +235,7 @@ func checkVerifier(v string) error {
 func WithEnsureWallet(address string) AuthOption {
 	return func(p *authParams) error {
 		if address == "" || strings.ContainsFunc(address, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-			return fmt.Errorf("fractalid: %w: ensure_wallet must be a non-empty address without spaces", ErrInvalidArgument)
+			return fmt.Errorf("fractalid: %w: ensure_wallet must be a non-empty address without spaces", kyc.ErrInvalidArgument)
 		}
 		p.ensureWallet = address
 		return nil
@@ -253,7 +254,7 @@ func WithEnsureWallet(address string) AuthOption {
 // the user's session and checked by ParseCallback.
 func (c Config) AuthCodeURL(state string, opts ...AuthOption) (string, error) {
 	if state == "" {
-		return "", fmt.Errorf("fractalid: %w: state is required", ErrInvalidArgument)
+		return "", fmt.Errorf("fractalid: %w: state is required", kyc.ErrInvalidArgument)
 	}
 	if err := c.validate(); err != nil {
 		return "", err
@@ -319,10 +320,10 @@ func queryEscape(s string) string {
 // wantState must not be empty.
 func (c Config) ParseCallback(r *http.Request, wantState string) (code string, err error) {
 	if r == nil || r.URL == nil {
-		return "", fmt.Errorf("fractalid: %w: nil request", ErrInvalidArgument)
+		return "", fmt.Errorf("fractalid: %w: nil request", kyc.ErrInvalidArgument)
 	}
 	if wantState == "" {
-		return "", fmt.Errorf("fractalid: %w: the expected state is empty", ErrInvalidArgument)
+		return "", fmt.Errorf("fractalid: %w: the expected state is empty", kyc.ErrInvalidArgument)
 	}
 	// Malformed pairs are dropped; what remains is checked as usual.
 	q, _ := url.ParseQuery(r.URL.RawQuery)
@@ -418,8 +419,8 @@ func (c Config) tokenContext(ctx context.Context) (context.Context, error) {
 // token_type "bearer" and "Bearer" are both accepted; the granted scopes
 // are in the token's "scope" extra, read them with GrantedScopes.
 //
-// An expired or reused code gives a *ReauthorizationRequiredError; other
-// failures a *TokenError. ctx only bounds this call.
+// An expired or reused code gives a *kyc.ReauthorizationRequiredError; other
+// failures a *kyc.TokenError. ctx only bounds this call.
 func (c Config) Exchange(ctx context.Context, code string) (*oauth2.Token, error) {
 	return c.exchange(ctx, code)
 }
@@ -427,7 +428,7 @@ func (c Config) Exchange(ctx context.Context, code string) (*oauth2.Token, error
 // ExchangeWithVerifier is Exchange for a code whose authorization URL was
 // built with WithPKCE(verifier): it also sends code_verifier. Sending a
 // verifier for a code issued without a challenge makes a Doorkeeper server
-// refuse the exchange (a *ReauthorizationRequiredError), so use it only
+// refuse the exchange (a *kyc.ReauthorizationRequiredError), so use it only
 // for codes requested with WithPKCE.
 func (c Config) ExchangeWithVerifier(ctx context.Context, code, verifier string) (*oauth2.Token, error) {
 	if err := checkVerifier(verifier); err != nil {
@@ -438,10 +439,10 @@ func (c Config) ExchangeWithVerifier(ctx context.Context, code, verifier string)
 
 func (c Config) exchange(ctx context.Context, code string, opts ...oauth2.AuthCodeOption) (*oauth2.Token, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("fractalid: %w: nil context", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: nil context", kyc.ErrInvalidArgument)
 	}
 	if code == "" {
-		return nil, fmt.Errorf("fractalid: %w: empty authorization code", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: empty authorization code", kyc.ErrInvalidArgument)
 	}
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -453,7 +454,7 @@ func (c Config) exchange(ctx context.Context, code string, opts ...oauth2.AuthCo
 	tok, err := c.oauthConfig().Exchange(tctx, code, opts...)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, &TokenError{Err: ctxErr}
+			return nil, &kyc.TokenError{Err: ctxErr}
 		}
 		return nil, apiclient.WrapTokenError(err)
 	}
@@ -499,20 +500,20 @@ const saveTimeout = 30 * time.Second
 // one refresh. Refreshes run on a long-lived context, never a request's.
 //
 // When the refresh token is refused (invalid_grant) the source returns a
-// *ReauthorizationRequiredError from then on: send the user through
+// *kyc.ReauthorizationRequiredError from then on: send the user through
 // authorization again.
 func (c Config) TokenSource(tok *oauth2.Token, store TokenStore) (oauth2.TokenSource, error) {
 	if tok == nil || (tok.AccessToken == "" && tok.RefreshToken == "") {
-		return nil, fmt.Errorf("fractalid: %w: a token with an access or refresh token is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: a token with an access or refresh token is required", kyc.ErrInvalidArgument)
 	}
 	if store == nil {
-		return nil, fmt.Errorf("fractalid: %w: a TokenStore is required (refresh tokens rotate)", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: a TokenStore is required (refresh tokens rotate)", kyc.ErrInvalidArgument)
 	}
 	if c.ClientID == "" {
-		return nil, fmt.Errorf("fractalid: %w: Config.ClientID is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: Config.ClientID is required", kyc.ErrInvalidArgument)
 	}
 	if err := c.env().Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+		return nil, fmt.Errorf("%w: %w", kyc.ErrInvalidArgument, err)
 	}
 	ctx, err := c.tokenContext(context.Background())
 	if err != nil {
@@ -552,13 +553,13 @@ func (s *rotatingTokenSource) Token() (*oauth2.Token, error) {
 		return s.cur, nil
 	}
 	if s.cur.RefreshToken == "" {
-		return nil, &TokenError{Reason: "access token expired and no refresh token is set"}
+		return nil, &kyc.TokenError{Reason: "access token expired and no refresh token is set"}
 	}
 	old := s.cur.RefreshToken
 	next, err := s.conf.TokenSource(s.ctx, &oauth2.Token{RefreshToken: old}).Token()
 	if err != nil {
 		werr := apiclient.WrapTokenError(err)
-		var re *ReauthorizationRequiredError
+		var re *kyc.ReauthorizationRequiredError
 		if errors.As(werr, &re) {
 			s.terminal = werr
 		}
@@ -607,7 +608,7 @@ func (s *rotatingTokenSource) save(tok *oauth2.Token) error {
 	defer cancel()
 	if err := s.store.SaveToken(ctx, tok); err != nil {
 		// The store is the application's own: its error text is shown.
-		return &TokenError{Reason: "saving the refreshed token failed: " + err.Error(), Err: err}
+		return &kyc.TokenError{Reason: "saving the refreshed token failed: " + err.Error(), Err: err}
 	}
 	return nil
 }

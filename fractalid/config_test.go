@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/option"
 	"golang.org/x/oauth2"
 )
@@ -109,7 +110,7 @@ func TestAuthCodeURL(t *testing.T) {
 	} {
 		c := testConfig(nil)
 		tc.mutate(&c)
-		if got, err := c.AuthCodeURL(tc.state, tc.opts...); err == nil || !errors.Is(err, ErrInvalidArgument) || got != "" {
+		if got, err := c.AuthCodeURL(tc.state, tc.opts...); err == nil || !errors.Is(err, kyc.ErrInvalidArgument) || got != "" {
 			t.Errorf("%s: got %q, %v", name, got, err)
 		}
 	}
@@ -199,10 +200,10 @@ func TestParseCallback(t *testing.T) {
 			}
 		})
 	}
-	if _, err := c.ParseCallback(callbackRequest("code=a&state=x"), ""); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := c.ParseCallback(callbackRequest("code=a&state=x"), ""); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("empty wantState: %v", err)
 	}
-	if _, err := c.ParseCallback(nil, "x"); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := c.ParseCallback(nil, "x"); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("nil request: %v", err)
 	}
 	long := strings.Repeat("é", 600)
@@ -353,8 +354,8 @@ func TestExchangeErrors(t *testing.T) {
 		is     error
 		reauth bool
 	}{
-		{"invalid_grant", "invalid_grant", ErrReauthorizationRequired, true},
-		{"invalid_client", "invalid_client", ErrToken, false},
+		{"invalid_grant", "invalid_grant", kyc.ErrReauthorizationRequired, true},
+		{"invalid_client", "invalid_client", kyc.ErrToken, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := &tokenServer{failWith: tc.fail}
@@ -363,11 +364,11 @@ func TestExchangeErrors(t *testing.T) {
 			if tok != nil || !errors.Is(err, tc.is) {
 				t.Fatalf("got %v, %v", tok, err)
 			}
-			var re *ReauthorizationRequiredError
+			var re *kyc.ReauthorizationRequiredError
 			if errors.As(err, &re) != tc.reauth {
 				t.Errorf("reauth = %t for %v", !tc.reauth, err)
 			}
-			var te *TokenError
+			var te *kyc.TokenError
 			if !tc.reauth && (!errors.As(err, &te) || te.Code != tc.fail || te.StatusCode != 400) {
 				t.Errorf("token error = %#v", err)
 			}
@@ -379,23 +380,23 @@ func TestExchangeErrors(t *testing.T) {
 		})
 	}
 	c := testConfig(newTokenMock(&tokenServer{}))
-	if _, err := c.Exchange(ctx, ""); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := c.Exchange(ctx, ""); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("empty code: %v", err)
 	}
 	bad := c
 	bad.ClientID = ""
-	if _, err := bad.Exchange(ctx, "x"); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := bad.Exchange(ctx, "x"); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("no client id: %v", err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := c.Exchange(cctx, "x"); !errors.Is(err, context.Canceled) || !errors.Is(err, ErrToken) {
+	if _, err := c.Exchange(cctx, "x"); !errors.Is(err, context.Canceled) || !errors.Is(err, kyc.ErrToken) {
 		t.Errorf("canceled: %v", err)
 	}
 	// A token endpoint that is down.
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder(http.MethodPost, testEnv.TokenURL(), httpmock.NewStringResponder(503, "<html>down</html>"))
-	if _, err := testConfig(mt).Exchange(ctx, "x"); !errors.Is(err, ErrToken) || errors.Is(err, ErrReauthorizationRequired) {
+	if _, err := testConfig(mt).Exchange(ctx, "x"); !errors.Is(err, kyc.ErrToken) || errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Errorf("503: %v", err)
 	}
 }
@@ -502,12 +503,12 @@ func TestTokenSourceInvalidGrant(t *testing.T) {
 	c := testConfig(newTokenMock(ts))
 	src, _ := c.TokenSource(expired("old", "refresh-0"), &memStore{})
 	_, err := src.Token()
-	var re *ReauthorizationRequiredError
-	if !errors.As(err, &re) || !errors.Is(err, ErrReauthorizationRequired) || !errors.Is(err, ErrUnauthorized) {
+	var re *kyc.ReauthorizationRequiredError
+	if !errors.As(err, &re) || !errors.Is(err, kyc.ErrReauthorizationRequired) || !errors.Is(err, kyc.ErrUnauthorized) {
 		t.Fatalf("want *ReauthorizationRequiredError, got %#v", err)
 	}
 	// Terminal: no more requests.
-	if _, err2 := src.Token(); !errors.Is(err2, ErrReauthorizationRequired) || len(ts.forms) != 1 {
+	if _, err2 := src.Token(); !errors.Is(err2, kyc.ErrReauthorizationRequired) || len(ts.forms) != 1 {
 		t.Errorf("second call: %v after %d requests", err2, len(ts.forms))
 	}
 	// Through a Client, Me returns the same typed error.
@@ -525,7 +526,7 @@ func TestTokenSourceStoreFailure(t *testing.T) {
 	c := testConfig(newTokenMock(ts))
 	store := &memStore{fail: errors.New("database is down")}
 	src, _ := c.TokenSource(expired("old", "refresh-0"), store)
-	if _, err := src.Token(); !errors.Is(err, ErrToken) || !strings.Contains(err.Error(), "database is down") {
+	if _, err := src.Token(); !errors.Is(err, kyc.ErrToken) || !strings.Contains(err.Error(), "database is down") {
 		t.Fatalf("store failure: %v", err)
 	}
 	// The refreshed token was not handed out; the next call saves it
@@ -557,12 +558,12 @@ func TestTokenSourceArguments(t *testing.T) {
 			return c2.TokenSource(&oauth2.Token{RefreshToken: "r"}, store)
 		},
 	} {
-		if src, err := f(); src != nil || !errors.Is(err, ErrInvalidArgument) {
+		if src, err := f(); src != nil || !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("%s: %v %v", name, src, err)
 		}
 	}
 	src, _ := c.TokenSource(expired("a", ""), store)
-	if _, err := src.Token(); !errors.Is(err, ErrToken) {
+	if _, err := src.Token(); !errors.Is(err, kyc.ErrToken) {
 		t.Errorf("no refresh token: %v", err)
 	}
 }
@@ -583,7 +584,7 @@ func TestConfigValidate(t *testing.T) {
 	} {
 		c.ClientSecret = "SENTINEL-SECRET"
 		err := c.Validate()
-		if !errors.Is(err, ErrInvalidArgument) || strings.Contains(err.Error(), "SENTINEL") {
+		if !errors.Is(err, kyc.ErrInvalidArgument) || strings.Contains(err.Error(), "SENTINEL") {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kycgo/kyc"
 	"time"
 )
 
@@ -20,7 +21,7 @@ type Date struct {
 func ParseDate(s string) (Date, error) {
 	d, ok := parseDateStrict([]byte(s))
 	if !ok {
-		return Date{}, fmt.Errorf("fractalid: %w: not a YYYY-MM-DD date", ErrInvalidArgument)
+		return Date{}, fmt.Errorf("fractalid: %w: not a YYYY-MM-DD date", kyc.ErrInvalidArgument)
 	}
 	return d, nil
 }
@@ -162,7 +163,7 @@ func (d *Date) UnmarshalText(b []byte) error {
 	}
 	v, ok := parseDateStrict(b)
 	if !ok {
-		return fmt.Errorf("fractalid: %w: not a YYYY-MM-DD date", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: not a YYYY-MM-DD date", kyc.ErrInvalidArgument)
 	}
 	*d = v
 	return nil

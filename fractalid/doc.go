@@ -29,9 +29,28 @@
 // reads the message the page forwards, in place of step 2. PKCE is opt-in
 // ([WithPKCE], [Config.ExchangeWithVerifier]): Fractal does not document it.
 //
-// Errors match the sentinels of this package with errors.Is (for example
-// [ErrUnauthorized], [ErrReauthorizationRequired], [ErrAccessDenied],
-// [ErrFileURLExpired]) and are always pointers. Secrets, tokens, codes and
-// personal data never appear in error strings or logs; [Config], [User],
-// [VerificationCase] and [Details] print ids, levels and statuses only.
+// # Errors
+//
+// Errors are always pointers. The error types and sentinels every client
+// shares are declared in package kyc; those of Fractal ID alone are
+// declared here. Match them with errors.Is and errors.As:
+//
+//   - [kyc.APIError]: a non-2xx reply. For the resource server its Code
+//     holds the OAuth error code ("invalid_token", "insufficient_scope")
+//     taken from the body or the WWW-Authenticate header, and its Message
+//     the error_description.
+//   - [kyc.ErrUnauthorized]: a 401 (an expired or revoked access token), an
+//     "invalid_token" reply, or a [kyc.ReauthorizationRequiredError].
+//   - [kyc.ErrForbidden]: a 403, for example a missing scope; an
+//     "insufficient_scope" reply also matches [ErrInsufficientScope].
+//   - [kyc.ErrReauthorizationRequired]: the token endpoint answered
+//     invalid_grant (an expired, used or revoked code or refresh token):
+//     send the user through authorization again.
+//   - [kyc.TokenError]: an OAuth token could not be obtained.
+//   - [ErrAccessDenied], [ErrStateMismatch], [ErrFileURLExpired], ...: the
+//     errors of this package.
+//
+// Secrets, tokens, codes and personal data never appear in error strings
+// or logs; [Config], [User], [VerificationCase] and [Details] print ids,
+// levels and statuses only.
 package fractalid

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kycgo/kyc"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -146,7 +147,7 @@ func (c Config) EmbedOrigin() string { return c.env().EmbedOrigin() }
 // No returned error holds the code, the state or the error value.
 func (c Config) ParseEmbedMessage(data []byte, wantState string) (*EmbedMessage, error) {
 	if wantState == "" {
-		return nil, fmt.Errorf("fractalid: %w: the expected state is empty", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: the expected state is empty", kyc.ErrInvalidArgument)
 	}
 	if len(data) > MaxEmbedMessageBytes {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrMalformedEmbedMessage, MaxEmbedMessageBytes)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 )
@@ -77,7 +78,7 @@ func TestEmbedAuthOptions(t *testing.T) {
 		t.Errorf("url = %s", u)
 	}
 	for _, o := range []fractalid.AuthOption{fractalid.WithLoginMethod("sms"), fractalid.WithLoginMethod(""), fractalid.WithWalletCurrency("btc"), fractalid.WithWalletCurrency("ETH")} {
-		if _, err := cfg.AuthCodeURL("st", o); !errors.Is(err, fractalid.ErrInvalidArgument) {
+		if _, err := cfg.AuthCodeURL("st", o); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("invalid option accepted: %v", err)
 		}
 	}
@@ -181,7 +182,7 @@ func TestParseEmbedMessage(t *testing.T) {
 			}
 		})
 	}
-	if _, err := cfg.ParseEmbedMessage([]byte(`{}`), ""); !errors.Is(err, fractalid.ErrInvalidArgument) {
+	if _, err := cfg.ParseEmbedMessage([]byte(`{}`), ""); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("empty expected state: %v", err)
 	}
 }

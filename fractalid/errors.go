@@ -8,65 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kycgo/kyc/internal/apiclient"
-)
-
-// Error types shared by every kyc-go client, re-exported so callers never
-// import internal packages. Match them with errors.As; they are always
-// returned as pointers.
-type (
-	// APIError is a non-2xx reply. For the resource server its Code holds
-	// the OAuth error code ("invalid_token", "insufficient_scope") taken from
-	// the body or the WWW-Authenticate header, and Message the
-	// error_description.
-	APIError = apiclient.APIError
-	// DecodeError is a 2xx reply whose body could not be decoded. No
-	// partially decoded model is returned with it.
-	DecodeError = apiclient.DecodeError
-	// TokenError is a failure to obtain an OAuth token.
-	TokenError = apiclient.TokenError
-	// ReauthorizationRequiredError is returned when the token endpoint
-	// answers invalid_grant (an expired, used or revoked code or refresh
-	// token): send the user through authorization again.
-	ReauthorizationRequiredError = apiclient.ReauthorizationRequiredError
-	// TransportError is a failure to get any HTTP reply.
-	TransportError = apiclient.TransportError
-	// RedirectError is a redirect the client refused: to another origin
-	// (scheme, host or port), from https to http, or one that would send
-	// the request body to another origin. Credentials never follow one.
-	RedirectError = apiclient.RedirectError
-)
-
-// Sentinel errors shared with the rest of kyc-go; compare with errors.Is.
-var (
-	// ErrBadRequest matches 400 and 422 replies.
-	ErrBadRequest = apiclient.ErrBadRequest
-	// ErrUnauthorized matches 401 replies (expired or revoked access token)
-	// and ReauthorizationRequiredError.
-	ErrUnauthorized = apiclient.ErrUnauthorized
-	// ErrForbidden matches 403 replies (for example a missing scope).
-	ErrForbidden = apiclient.ErrForbidden
-	// ErrNotFound matches 404 replies.
-	ErrNotFound = apiclient.ErrNotFound
-	// ErrConflict matches 409 replies.
-	ErrConflict = apiclient.ErrConflict
-	// ErrRateLimited matches 429 replies.
-	ErrRateLimited = apiclient.ErrRateLimited
-	// ErrServer matches 5xx replies.
-	ErrServer = apiclient.ErrServer
-	// ErrResponseTooLarge is returned when a body exceeds the size cap.
-	ErrResponseTooLarge = apiclient.ErrResponseTooLarge
-	// ErrDecode matches every DecodeError.
-	ErrDecode = apiclient.ErrDecode
-	// ErrToken matches every TokenError and ReauthorizationRequiredError.
-	ErrToken = apiclient.ErrToken
-	// ErrRedirectRefused matches every *RedirectError.
-	ErrRedirectRefused = apiclient.ErrRedirectRefused
-	// ErrReauthorizationRequired matches ReauthorizationRequiredError.
-	ErrReauthorizationRequired = apiclient.ErrReauthorizationRequired
-	// ErrInvalidArgument is returned before any request is sent when an
-	// argument is invalid.
-	ErrInvalidArgument = apiclient.ErrInvalidArgument
+	"github.com/kycgo/kyc"
 )
 
 // Errors of this package.
@@ -82,7 +24,7 @@ var (
 	// ErrAccessDenied is matched by an *AuthError whose Code is
 	// "access_denied": the user refused the authorization.
 	ErrAccessDenied = errors.New("fractalid: access denied by the user")
-	// ErrInsufficientScope is matched by an *APIError whose Code is
+	// ErrInsufficientScope is matched by a *kyc.APIError whose Code is
 	// "insufficient_scope": the token lacks a scope the call needs.
 	ErrInsufficientScope = errors.New("fractalid: insufficient scope")
 	// ErrFileURLExpired is matched by the error DownloadFile returns when
@@ -209,7 +151,7 @@ func capString(s string, n int) string {
 // decodeResourceError is the ErrorDecoder of the resource server: it reads
 // an RFC 6749/6750 style {"error", "error_description"} body and the error
 // parameter of a WWW-Authenticate: Bearer header.
-func decodeResourceError(e *APIError, body []byte) error {
+func decodeResourceError(e *kyc.APIError, body []byte) error {
 	var v struct {
 		Error            json.RawMessage `json:"error"`
 		ErrorDescription json.RawMessage `json:"error_description"`
@@ -239,9 +181,9 @@ func decodeResourceError(e *APIError, body []byte) error {
 	}
 	switch e.Code {
 	case "insufficient_scope":
-		e.Kinds = append(e.Kinds, ErrInsufficientScope, ErrForbidden)
+		e.Kinds = append(e.Kinds, ErrInsufficientScope, kyc.ErrForbidden)
 	case "invalid_token":
-		e.Kinds = append(e.Kinds, ErrUnauthorized)
+		e.Kinds = append(e.Kinds, kyc.ErrUnauthorized)
 	}
 	return e
 }

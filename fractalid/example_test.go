@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 )
 
@@ -143,7 +144,7 @@ func ExampleClient_Me() {
 		log.Fatal(err)
 	}
 	user, err := client.Me(context.Background())
-	if errors.Is(err, fractalid.ErrUnauthorized) {
+	if errors.Is(err, kyc.ErrUnauthorized) {
 		log.Fatal("token expired or revoked: refresh, or send the user through authorization again")
 	} else if err != nil {
 		log.Fatal(err)

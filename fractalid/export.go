@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/option"
 )
 
@@ -63,7 +64,7 @@ func exportApply(opts []ExportOption) (exportSettings, error) {
 			continue
 		}
 		if err := o(&s); err != nil {
-			return s, fmt.Errorf("fractalid: %w: %w", ErrInvalidArgument, err)
+			return s, fmt.Errorf("fractalid: %w: %w", kyc.ErrInvalidArgument, err)
 		}
 	}
 	return s, nil
@@ -91,14 +92,14 @@ type CSVExporter struct {
 // refused (use ExportCSV).
 func NewCSVExporter(w io.Writer, opts ...ExportOption) (*CSVExporter, error) {
 	if w == nil {
-		return nil, fmt.Errorf("fractalid: %w: nil io.Writer", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: nil io.Writer", kyc.ErrInvalidArgument)
 	}
 	s, err := exportApply(opts)
 	if err != nil {
 		return nil, err
 	}
 	if s.levelColumns {
-		return nil, fmt.Errorf("fractalid: %w: WithLevelColumns needs all rows; use ExportCSV or WithItemColumns", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: WithLevelColumns needs all rows; use ExportCSV or WithItemColumns", kyc.ErrInvalidArgument)
 	}
 	return exportNew(w, s.items), nil
 }
@@ -188,7 +189,7 @@ func (e *CSVExporter) Flush() error {
 // is added for every level and add-on found in the rows.
 func ExportCSV(w io.Writer, rows []UserVerification, opts ...ExportOption) error {
 	if w == nil {
-		return fmt.Errorf("fractalid: %w: nil io.Writer", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: nil io.Writer", kyc.ErrInvalidArgument)
 	}
 	s, err := exportApply(opts)
 	if err != nil {
@@ -264,7 +265,7 @@ func exportSafe(s string) string {
 // written if the request fails. opts apply to the request.
 func (c *StatsClient) ExportUserVerifications(ctx context.Context, w io.Writer, export []ExportOption, opts ...option.CallOption) error {
 	if w == nil {
-		return fmt.Errorf("fractalid: %w: nil io.Writer", ErrInvalidArgument)
+		return fmt.Errorf("fractalid: %w: nil io.Writer", kyc.ErrInvalidArgument)
 	}
 	s, err := exportApply(export)
 	if err != nil {

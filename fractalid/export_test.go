@@ -17,6 +17,7 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 )
 
@@ -220,10 +221,10 @@ func TestExportOptionErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := fractalid.ExportCSV(&buf, nil, tt.opts...); !errors.Is(err, fractalid.ErrInvalidArgument) {
+			if err := fractalid.ExportCSV(&buf, nil, tt.opts...); !errors.Is(err, kyc.ErrInvalidArgument) {
 				t.Errorf("ExportCSV err = %v, want ErrInvalidArgument", err)
 			}
-			if _, err := fractalid.NewCSVExporter(&buf, tt.opts...); !errors.Is(err, fractalid.ErrInvalidArgument) {
+			if _, err := fractalid.NewCSVExporter(&buf, tt.opts...); !errors.Is(err, kyc.ErrInvalidArgument) {
 				t.Errorf("NewCSVExporter err = %v, want ErrInvalidArgument", err)
 			}
 			if buf.Len() != 0 {
@@ -231,10 +232,10 @@ func TestExportOptionErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := fractalid.NewCSVExporter(io.Discard, fractalid.WithLevelColumns()); !errors.Is(err, fractalid.ErrInvalidArgument) {
+	if _, err := fractalid.NewCSVExporter(io.Discard, fractalid.WithLevelColumns()); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("NewCSVExporter(WithLevelColumns) err = %v, want ErrInvalidArgument", err)
 	}
-	if err := fractalid.ExportCSV(nil, nil); !errors.Is(err, fractalid.ErrInvalidArgument) {
+	if err := fractalid.ExportCSV(nil, nil); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("ExportCSV(nil writer) err = %v", err)
 	}
 }
@@ -258,7 +259,7 @@ func TestStatsExportUserVerifications(t *testing.T) {
 		mt, c := statsMock(t)
 		mt.RegisterResponder(http.MethodGet, statsResourceURL+"/v2/stats/user-verifications", httpmock.NewStringResponder(200, `[{"user_id":"a","level":"basic","credential":"approved"},`))
 		var buf bytes.Buffer
-		if err := c.ExportUserVerifications(t.Context(), &buf, nil); !errors.Is(err, fractalid.ErrDecode) {
+		if err := c.ExportUserVerifications(t.Context(), &buf, nil); !errors.Is(err, kyc.ErrDecode) {
 			t.Errorf("err = %v, want ErrDecode", err)
 		}
 		if buf.Len() != 0 {
@@ -267,7 +268,7 @@ func TestStatsExportUserVerifications(t *testing.T) {
 	})
 	t.Run("bad option sends no request", func(t *testing.T) {
 		mt, c := statsMock(t)
-		if err := c.ExportUserVerifications(t.Context(), io.Discard, []fractalid.ExportOption{fractalid.WithItemColumns()}); !errors.Is(err, fractalid.ErrInvalidArgument) {
+		if err := c.ExportUserVerifications(t.Context(), io.Discard, []fractalid.ExportOption{fractalid.WithItemColumns()}); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("err = %v", err)
 		}
 		if n := mt.GetTotalCallCount(); n != 0 {

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 	"github.com/kycgo/kyc/kyctest"
@@ -151,9 +152,9 @@ func newMeEnv(t *testing.T, expired bool, opts ...option.ClientOption) *meEnv {
 	return &meEnv{srv: srv, user: u, tok: tok, client: c}
 }
 
-func apiErrorOf(t *testing.T, err error) *fractalid.APIError {
+func apiErrorOf(t *testing.T, err error) *kyc.APIError {
 	t.Helper()
-	var e *fractalid.APIError
+	var e *kyc.APIError
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v (%T), want *APIError", err, err)
 	}
@@ -192,7 +193,7 @@ func TestMeFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
 			check: func(t *testing.T, _ *meEnv, err error) {
 				ae := apiErrorOf(t, err)
-				if ae.StatusCode != 503 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) {
+				if ae.StatusCode != 503 || ae.Attempts != 3 || !errors.Is(err, kyc.ErrServer) {
 					t.Fatalf("status %d attempts %d: %v", ae.StatusCode, ae.Attempts, err)
 				}
 			},
@@ -240,7 +241,7 @@ func TestMeFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultHang, Times: 3},
 			opts:  []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			check: func(t *testing.T, _ *meEnv, err error) {
-				var te *fractalid.TransportError
+				var te *kyc.TransportError
 				if !errors.As(err, &te) || !te.Timeout() || te.Attempts != 3 {
 					t.Fatalf("error %v (%T), want a timeout TransportError after 3 attempts", err, err)
 				}
@@ -251,8 +252,8 @@ func TestMeFaultMatrix(t *testing.T) {
 			name:  "truncated JSON: DecodeError, no user",
 			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, _ *meEnv, err error) {
-				var de *fractalid.DecodeError
-				if !errors.As(err, &de) || !errors.Is(err, fractalid.ErrDecode) || de.StatusCode != 200 {
+				var de *kyc.DecodeError
+				if !errors.As(err, &de) || !errors.Is(err, kyc.ErrDecode) || de.StatusCode != 200 {
 					t.Fatalf("error %v (%T), want DecodeError", err, err)
 				}
 			},
@@ -263,7 +264,7 @@ func TestMeFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502, Times: 3},
 			check: func(t *testing.T, _ *meEnv, err error) {
 				ae := apiErrorOf(t, err)
-				if ae.StatusCode != 502 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) || htmlPageEchoed(err) {
+				if ae.StatusCode != 502 || ae.Attempts != 3 || !errors.Is(err, kyc.ErrServer) || htmlPageEchoed(err) {
 					t.Fatalf("status %d attempts %d: %q", ae.StatusCode, ae.Attempts, err)
 				}
 			},
@@ -274,7 +275,7 @@ func TestMeFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10},
 			opts:  []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
 			check: func(t *testing.T, _ *meEnv, err error) {
-				if !errors.Is(err, fractalid.ErrResponseTooLarge) {
+				if !errors.Is(err, kyc.ErrResponseTooLarge) {
 					t.Fatalf("error %v (%T), want ErrResponseTooLarge", err, err)
 				}
 			},
@@ -285,8 +286,8 @@ func TestMeFaultMatrix(t *testing.T) {
 			expired: true, method: http.MethodPost, path: tokenPath,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503},
 			check: func(t *testing.T, _ *meEnv, err error) {
-				var te *fractalid.TokenError
-				if !errors.As(err, &te) || te.StatusCode != 503 || !errors.Is(err, fractalid.ErrToken) || errors.Is(err, fractalid.ErrReauthorizationRequired) {
+				var te *kyc.TokenError
+				if !errors.As(err, &te) || te.StatusCode != 503 || !errors.Is(err, kyc.ErrToken) || errors.Is(err, kyc.ErrReauthorizationRequired) {
 					t.Fatalf("error %v (%T), want TokenError 503", err, err)
 				}
 			},
@@ -297,8 +298,8 @@ func TestMeFaultMatrix(t *testing.T) {
 			expired: true, method: http.MethodPost, path: tokenPath,
 			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			check: func(t *testing.T, _ *meEnv, err error) {
-				var te *fractalid.TokenError
-				if !errors.As(err, &te) || !errors.Is(err, fractalid.ErrToken) {
+				var te *kyc.TokenError
+				if !errors.As(err, &te) || !errors.Is(err, kyc.ErrToken) {
 					t.Fatalf("error %v (%T), want TokenError", err, err)
 				}
 			},
@@ -309,7 +310,7 @@ func TestMeFaultMatrix(t *testing.T) {
 			expired: true, method: http.MethodPost, path: tokenPath,
 			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead},
 			check: func(t *testing.T, e *meEnv, err error) {
-				if !errors.Is(err, fractalid.ErrToken) || errors.Is(err, fractalid.ErrReauthorizationRequired) {
+				if !errors.Is(err, kyc.ErrToken) || errors.Is(err, kyc.ErrReauthorizationRequired) {
 					t.Fatalf("error %v (%T), want TokenError", err, err)
 				}
 				// The old refresh token still works until the new access
@@ -326,12 +327,12 @@ func TestMeFaultMatrix(t *testing.T) {
 			expired: true,
 			prepare: func(e *meEnv) { e.srv.RevokeToken(e.tok.RefreshToken) },
 			check: func(t *testing.T, e *meEnv, err error) {
-				var re *fractalid.ReauthorizationRequiredError
-				if !errors.As(err, &re) || !errors.Is(err, fractalid.ErrReauthorizationRequired) || !errors.Is(err, fractalid.ErrToken) {
+				var re *kyc.ReauthorizationRequiredError
+				if !errors.As(err, &re) || !errors.Is(err, kyc.ErrReauthorizationRequired) || !errors.Is(err, kyc.ErrToken) {
 					t.Fatalf("error %v (%T), want ReauthorizationRequiredError", err, err)
 				}
 				// The refusal is final: the next call fails without a token request.
-				if _, err := e.client.Me(t.Context()); !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+				if _, err := e.client.Me(t.Context()); !errors.Is(err, kyc.ErrReauthorizationRequired) {
 					t.Fatalf("second call: %v", err)
 				}
 			},
@@ -341,7 +342,7 @@ func TestMeFaultMatrix(t *testing.T) {
 			name:    "401 on a revoked user, refresh refused: ReauthorizationRequiredError",
 			prepare: func(e *meEnv) { e.srv.RevokeUser(e.user.ID()) },
 			check: func(t *testing.T, _ *meEnv, err error) {
-				if !errors.Is(err, fractalid.ErrReauthorizationRequired) || !errors.Is(err, fractalid.ErrUnauthorized) {
+				if !errors.Is(err, kyc.ErrReauthorizationRequired) || !errors.Is(err, kyc.ErrUnauthorized) {
 					t.Fatalf("error %v (%T), want ReauthorizationRequiredError", err, err)
 				}
 			},
@@ -432,11 +433,11 @@ func TestMeReusesOneConnection(t *testing.T) {
 		u, err := e.client.Me(t.Context())
 		switch i % 4 {
 		case 1:
-			if !errors.Is(err, fractalid.ErrNotFound) {
+			if !errors.Is(err, kyc.ErrNotFound) {
 				t.Fatalf("call %d: %v, want 404", i, err)
 			}
 		case 3:
-			if !errors.Is(err, fractalid.ErrForbidden) {
+			if !errors.Is(err, kyc.ErrForbidden) {
 				t.Fatalf("call %d: %v, want 403", i, err)
 			}
 		default:

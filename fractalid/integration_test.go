@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 	"github.com/kycgo/kyc/option"
@@ -51,7 +52,7 @@ func TestFlowAgainstFake(t *testing.T) {
 	if len(fractalid.GrantedScopes(tok)) == 0 {
 		t.Error("no granted scopes")
 	}
-	if _, err := cfg.Exchange(ctx, code); !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	if _, err := cfg.Exchange(ctx, code); !errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Errorf("reused code: %v", err)
 	}
 

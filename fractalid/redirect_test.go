@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/option"
 )
@@ -98,8 +99,8 @@ func TestRedirectsKeepCredentials(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = c.Me(t.Context())
-			var re *fractalid.RedirectError
-			if !errors.As(err, &re) || !errors.Is(err, fractalid.ErrRedirectRefused) || re.StatusCode != status {
+			var re *kyc.RedirectError
+			if !errors.As(err, &re) || !errors.Is(err, kyc.ErrRedirectRefused) || re.StatusCode != status {
 				t.Errorf("Me, %d to %s: %v (%T)", status, target, err, err)
 			}
 			// The statistics client's token request.

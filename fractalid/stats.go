@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/option"
 )
@@ -147,7 +148,7 @@ func NewStatsClient(opts ...option.ClientOption) (*StatsClient, error) {
 	var ts oauth2.TokenSource
 	switch {
 	case s.TokenSource != nil && v.clientID != "":
-		return nil, fmt.Errorf("fractalid: %w: WithCredentials and option.WithTokenSource are exclusive", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: WithCredentials and option.WithTokenSource are exclusive", kyc.ErrInvalidArgument)
 	case s.TokenSource != nil:
 		ts = s.TokenSource
 	case v.clientID != "":
@@ -165,7 +166,7 @@ func NewStatsClient(opts ...option.ClientOption) (*StatsClient, error) {
 		// Non-caching: the core caches the token and fetches a new one when the API refuses it.
 		ts = apiclient.ClientCredentialsSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc), cc)
 	default:
-		return nil, fmt.Errorf("fractalid: %w: WithCredentials or option.WithTokenSource is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("fractalid: %w: WithCredentials or option.WithTokenSource is required", kyc.ErrInvalidArgument)
 	}
 	core := append([]apiclient.Option{apiclient.WithMaxResponseBytes(statsDefaultMaxResponseBytes)}, s.CoreOptions()...)
 	core = append(core,

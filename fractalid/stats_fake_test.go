@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 	"github.com/kycgo/kyc/kyctest"
@@ -127,9 +128,9 @@ func TestStatsFaultsAgainstFake(t *testing.T) {
 		{"503 burst is retried", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, nil, 3},
 		{"html 502 is retried", kyctest.Fault{Kind: kyctest.FaultHTMLError}, nil, 2},
 		{"reset after read is retried (GET)", kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, nil, 2},
-		{"truncated body", kyctest.Fault{Kind: kyctest.FaultTruncate}, fractalid.ErrDecode, 1},
-		{"oversized body", kyctest.Fault{Kind: kyctest.FaultOversize, Size: 2 << 20}, fractalid.ErrResponseTooLarge, 1},
-		{"long Retry-After not waited for", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "3600"}, fractalid.ErrRateLimited, 1},
+		{"truncated body", kyctest.Fault{Kind: kyctest.FaultTruncate}, kyc.ErrDecode, 1},
+		{"oversized body", kyctest.Fault{Kind: kyctest.FaultOversize, Size: 2 << 20}, kyc.ErrResponseTooLarge, 1},
+		{"long Retry-After not waited for", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "3600"}, kyc.ErrRateLimited, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,8 +184,8 @@ func TestStatsUserTokenIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.TotalVerifications(t.Context())
-	var apiErr *fractalid.APIError
-	if !errors.As(err, &apiErr) || !errors.Is(err, fractalid.ErrInsufficientScope) || !errors.Is(err, fractalid.ErrForbidden) {
+	var apiErr *kyc.APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, fractalid.ErrInsufficientScope) || !errors.Is(err, kyc.ErrForbidden) {
 		t.Fatalf("err = %v, want insufficient_scope", err)
 	}
 	if apiErr.StatusCode != 403 || apiErr.RequiredPermission != string(fractalid.ScopeClientStats) {
@@ -204,7 +205,7 @@ func TestStatsWrongSecretAgainstFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.TotalVerifications(t.Context())
-	var te *fractalid.TokenError
+	var te *kyc.TokenError
 	if !errors.As(err, &te) || te.Code != "invalid_client" {
 		t.Fatalf("err = %v, want TokenError invalid_client", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 	"github.com/kycgo/kyc/kyctest"
@@ -78,7 +79,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				ae := apiErrorOf(t, err)
-				if ae.StatusCode != 503 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) {
+				if ae.StatusCode != 503 || ae.Attempts != 3 || !errors.Is(err, kyc.ErrServer) {
 					t.Fatalf("status %d attempts %d: %v", ae.StatusCode, ae.Attempts, err)
 				}
 			},
@@ -120,7 +121,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultHang, Times: 3},
 			opts:  []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
-				var te *fractalid.TransportError
+				var te *kyc.TransportError
 				if !errors.As(err, &te) || !te.Timeout() || te.Attempts != 3 {
 					t.Fatalf("error %v (%T), want a timeout TransportError after 3 attempts", err, err)
 				}
@@ -131,7 +132,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			name:  "truncated JSON (TotalVerifications): DecodeError, no counts",
 			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
-				if !errors.Is(err, fractalid.ErrDecode) {
+				if !errors.Is(err, kyc.ErrDecode) {
 					t.Fatalf("error %v (%T), want ErrDecode", err, err)
 				}
 			},
@@ -142,7 +143,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			users: true,
 			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
-				if !errors.Is(err, fractalid.ErrDecode) {
+				if !errors.Is(err, kyc.ErrDecode) {
 					t.Fatalf("error %v (%T), want ErrDecode", err, err)
 				}
 			},
@@ -153,7 +154,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 504, Times: 3},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
 				ae := apiErrorOf(t, err)
-				if ae.StatusCode != 504 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) || htmlPageEchoed(err) {
+				if ae.StatusCode != 504 || ae.Attempts != 3 || !errors.Is(err, kyc.ErrServer) || htmlPageEchoed(err) {
 					t.Fatalf("status %d attempts %d: %q", ae.StatusCode, ae.Attempts, err)
 				}
 			},
@@ -165,7 +166,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10},
 			opts:  []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
-				if !errors.Is(err, fractalid.ErrResponseTooLarge) {
+				if !errors.Is(err, kyc.ErrResponseTooLarge) {
 					t.Fatalf("error %v (%T), want ErrResponseTooLarge", err, err)
 				}
 			},
@@ -176,8 +177,8 @@ func TestStatsFaultMatrix(t *testing.T) {
 			method: http.MethodPost, path: tokenPath,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
-				var te *fractalid.TokenError
-				if !errors.As(err, &te) || te.StatusCode != 503 || !errors.Is(err, fractalid.ErrToken) {
+				var te *kyc.TokenError
+				if !errors.As(err, &te) || te.StatusCode != 503 || !errors.Is(err, kyc.ErrToken) {
 					t.Fatalf("error %v (%T), want TokenError 503", err, err)
 				}
 			},
@@ -188,7 +189,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			method: http.MethodPost, path: tokenPath,
 			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
-				if !errors.Is(err, fractalid.ErrToken) {
+				if !errors.Is(err, kyc.ErrToken) {
 					t.Fatalf("error %v (%T), want TokenError", err, err)
 				}
 			},
@@ -199,7 +200,7 @@ func TestStatsFaultMatrix(t *testing.T) {
 			method: http.MethodPost, path: tokenPath,
 			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
-				if !errors.Is(err, fractalid.ErrToken) {
+				if !errors.Is(err, kyc.ErrToken) {
 					t.Fatalf("error %v (%T), want TokenError", err, err)
 				}
 			},
@@ -209,8 +210,8 @@ func TestStatsFaultMatrix(t *testing.T) {
 			name:   "invalid_client (wrong secret): TokenError, not a re-authorization",
 			secret: "not-the-secret",
 			check: func(t *testing.T, _ *fractalidtest.Server, err error) {
-				var te *fractalid.TokenError
-				if !errors.As(err, &te) || te.Code != "invalid_client" || errors.Is(err, fractalid.ErrReauthorizationRequired) {
+				var te *kyc.TokenError
+				if !errors.As(err, &te) || te.Code != "invalid_client" || errors.Is(err, kyc.ErrReauthorizationRequired) {
 					t.Fatalf("error %v (%T), want TokenError invalid_client", err, err)
 				}
 			},
@@ -306,7 +307,7 @@ func TestStatsReusesOneConnection(t *testing.T) {
 		} else {
 			_, err = c.TotalVerifications(t.Context())
 		}
-		if (i%2 == 1) != errors.Is(err, fractalid.ErrForbidden) || (i%2 == 0 && err != nil) {
+		if (i%2 == 1) != errors.Is(err, kyc.ErrForbidden) || (i%2 == 0 && err != nil) {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}

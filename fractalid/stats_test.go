@@ -21,6 +21,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/option"
 )
@@ -298,7 +299,7 @@ func TestStatsDecodeFailures(t *testing.T) {
 			mt, c := statsMock(t)
 			mt.RegisterResponder(http.MethodGet, statsResourceURL+tt.path, httpmock.NewStringResponder(200, tt.body))
 			got, err := tt.call(t.Context(), c)
-			if !errors.Is(err, fractalid.ErrDecode) {
+			if !errors.Is(err, kyc.ErrDecode) {
 				t.Fatalf("err = %v, want ErrDecode", err)
 			}
 			if v := reflect.ValueOf(got); !v.IsNil() {
@@ -320,17 +321,17 @@ func TestStatsAPIErrors(t *testing.T) {
 		notInErr string
 	}{
 		{"expired token", 401, `{"error":"invalid_token","error_description":"The access token expired"}`, nil,
-			fractalid.ErrUnauthorized, "invalid_token", "The access token expired", "expired"},
+			kyc.ErrUnauthorized, "invalid_token", "The access token expired", "expired"},
 		{"missing scope in header", 403, ``, http.Header{"Www-Authenticate": {`Bearer realm="Doorkeeper", error="insufficient_scope", error_description="The request requires higher privileges"`}},
 			fractalid.ErrInsufficientScope, "insufficient_scope", "The request requires higher privileges", "higher privileges"},
 		{"missing scope reported as 401", 401, `{"error":"insufficient_scope"}`, nil,
-			fractalid.ErrForbidden, "insufficient_scope", "", ""},
+			kyc.ErrForbidden, "insufficient_scope", "", ""},
 		{"echoed input not kept as code", 400, `{"error":"unknown user \"bob@example.com\""}`, nil,
-			fractalid.ErrBadRequest, "", "", "example.com"},
+			kyc.ErrBadRequest, "", "", "example.com"},
 		{"plain text 500", 500, `internal error for user@example.com`, nil,
-			fractalid.ErrServer, "", "", "example.com"},
+			kyc.ErrServer, "", "", "example.com"},
 		{"message field", 404, `{"message":"Not found"}`, nil,
-			fractalid.ErrNotFound, "", "Not found", ""},
+			kyc.ErrNotFound, "", "Not found", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -347,7 +348,7 @@ func TestStatsAPIErrors(t *testing.T) {
 			if got != nil {
 				t.Errorf("result %v with error", got)
 			}
-			var apiErr *fractalid.APIError
+			var apiErr *kyc.APIError
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %T %v, want *APIError", err, err)
 			}
@@ -378,9 +379,9 @@ func TestStatsTokenErrors(t *testing.T) {
 		wantCode string
 		is       error
 	}{
-		{"invalid client", 401, `{"error":"invalid_client","error_description":"Client authentication failed"}`, "invalid_client", fractalid.ErrToken},
-		{"invalid scope", 400, `{"error":"invalid_scope"}`, "invalid_scope", fractalid.ErrToken},
-		{"token endpoint down", 503, `<html>down</html>`, "", fractalid.ErrToken},
+		{"invalid client", 401, `{"error":"invalid_client","error_description":"Client authentication failed"}`, "invalid_client", kyc.ErrToken},
+		{"invalid scope", 400, `{"error":"invalid_scope"}`, "invalid_scope", kyc.ErrToken},
+		{"token endpoint down", 503, `<html>down</html>`, "", kyc.ErrToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -397,7 +398,7 @@ func TestStatsTokenErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = c.TotalVerifications(t.Context())
-			var te *fractalid.TokenError
+			var te *kyc.TokenError
 			if !errors.As(err, &te) || !errors.Is(err, tt.is) {
 				t.Fatalf("err = %T %v, want *TokenError", err, err)
 			}
@@ -451,7 +452,7 @@ func TestNewStatsClientOptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := fractalid.NewStatsClient(tt.opts...)
 			if tt.wantErr {
-				if err == nil || !errors.Is(err, fractalid.ErrInvalidArgument) {
+				if err == nil || !errors.Is(err, kyc.ErrInvalidArgument) {
 					t.Fatalf("err = %v, want ErrInvalidArgument", err)
 				}
 				if c != nil {

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/kycgo/kyc"
-	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
 	"github.com/kycgo/kyc/kyctest"
 	"github.com/kycgo/kyc/option"
@@ -59,9 +58,9 @@ func ExampleFault_retriesExhausted() {
 	srv.InjectFault(http.MethodGet, path, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 5})
 
 	_, err := client.UserStatus(context.Background(), "user-1")
-	var apiErr *ekycadmin.APIError
+	var apiErr *kyc.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.StatusCode, "attempts:", apiErr.Attempts, "server error:", errors.Is(err, ekycadmin.ErrServer))
+		fmt.Println(apiErr.StatusCode, "attempts:", apiErr.Attempts, "server error:", errors.Is(err, kyc.ErrServer))
 	}
 	fmt.Println("requests:", srv.Count(http.MethodGet, path), "faults left:", srv.PendingFaults())
 	// Output:

@@ -31,7 +31,7 @@
 // retry policy gets a retry engine of its own over the client's connection
 // pool). As everywhere in kyc-go, options validate themselves: a
 // constructor or call given an invalid one fails before sending anything,
-// with an error matching the vendor's ErrInvalidArgument.
+// with an error matching kyc.ErrInvalidArgument.
 //
 // Options apply in order; for a setting given twice the last one wins.
 package option
@@ -263,7 +263,7 @@ func WithUserAgent(suffix string) ClientOption {
 
 // WithMaxResponseBytes caps JSON response bodies (default 10 MiB; the
 // Fractal ID statistics client 64 MiB). A larger body fails with an error
-// matching ErrResponseTooLarge, and no partly decoded result.
+// matching kyc.ErrResponseTooLarge, and no partly decoded result.
 func WithMaxResponseBytes(n int64) ClientOption {
 	return client(func(s *apiclient.Settings) error {
 		if n <= 0 {

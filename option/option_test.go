@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/integrations/incode"
@@ -41,7 +42,7 @@ func TestInvalidOptionsFailConstruction(t *testing.T) {
 		"http base, no flag": option.WithBaseURL("http://api.example.com"),
 		"malformed base URL": option.WithBaseURL("https://exa mple.com/%zz"),
 	} {
-		if err := newEKYC(o); !errors.Is(err, ekycadmin.ErrInvalidArgument) {
+		if err := newEKYC(o); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("%s: %v, want ErrInvalidArgument", name, err)
 		}
 	}
@@ -79,10 +80,10 @@ func TestSharedOptionsWorkEverywhere(t *testing.T) {
 		t.Errorf("incode.NewClient: %v", err)
 	}
 	// Options that make no sense for a client are refused, not ignored.
-	if _, err := fractalid.NewClient(ts, option.WithTokenSource(ts)); !errors.Is(err, fractalid.ErrInvalidArgument) {
+	if _, err := fractalid.NewClient(ts, option.WithTokenSource(ts)); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("fractalid.NewClient with option.WithTokenSource: %v", err)
 	}
-	if _, err := fractalid.NewClient(ts, fractalid.WithCredentials("id", "secret")); !errors.Is(err, fractalid.ErrInvalidArgument) {
+	if _, err := fractalid.NewClient(ts, fractalid.WithCredentials("id", "secret")); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("fractalid.NewClient with WithCredentials: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
 	"github.com/kycgo/kyc/kyctest"
@@ -26,9 +27,9 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-func apiError(t *testing.T, err error) *ekycadmin.APIError {
+func apiError(t *testing.T, err error) *kyc.APIError {
 	t.Helper()
-	var e *ekycadmin.APIError
+	var e *kyc.APIError
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v (%T) is not an *APIError", err, err)
 	}
@@ -148,7 +149,7 @@ func TestPermissionRefusal(t *testing.T) {
 			if e.StatusCode != 401 || !reflect.DeepEqual(e.MissingPermissions, []string{string(cl.perm)}) || e.RequiredPermission != string(cl.perm) {
 				t.Fatalf("status %d, missing %v, required %q", e.StatusCode, e.MissingPermissions, e.RequiredPermission)
 			}
-			if !errors.Is(err, ekycadmin.ErrForbidden) || !errors.Is(err, ekycadmin.ErrUnauthorized) {
+			if !errors.Is(err, kyc.ErrForbidden) || !errors.Is(err, kyc.ErrUnauthorized) {
 				t.Fatalf("%v matches neither ErrForbidden nor ErrUnauthorized", err)
 			}
 			if srv.SessionCount("u") != 1 {
@@ -179,8 +180,8 @@ func TestPermissionDenialStyles(t *testing.T) {
 			srv := ekycadmintest.NewServer(t, ekycadmintest.WithPermissionDenial(tt.style))
 			_, err := srv.ClientWith(nil).UserStatus(ctx(t), "u")
 			e := apiError(t, err)
-			if e.StatusCode != tt.status || e.Code != tt.code || !errors.Is(err, ekycadmin.ErrForbidden) || e.Attempts != 1 {
-				t.Fatalf("status %d code %q attempts %d forbidden %v", e.StatusCode, e.Code, e.Attempts, errors.Is(err, ekycadmin.ErrForbidden))
+			if e.StatusCode != tt.status || e.Code != tt.code || !errors.Is(err, kyc.ErrForbidden) || e.Attempts != 1 {
+				t.Fatalf("status %d code %q attempts %d forbidden %v", e.StatusCode, e.Code, e.Attempts, errors.Is(err, kyc.ErrForbidden))
 			}
 		})
 	}
@@ -197,8 +198,8 @@ func TestTokenRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = c.UserStatus(ctx(t), "u")
-		var te *ekycadmin.TokenError
-		if !errors.As(err, &te) || te.Code != "invalid_client" || te.StatusCode != 401 || !errors.Is(err, ekycadmin.ErrToken) {
+		var te *kyc.TokenError
+		if !errors.As(err, &te) || te.Code != "invalid_client" || te.StatusCode != 401 || !errors.Is(err, kyc.ErrToken) {
 			t.Fatalf("error %v", err)
 		}
 		if srv.Count("", ekycadmintest.PathUsers) != 0 || srv.Count("POST", ekycadmintest.PathToken) != 1 {
@@ -216,7 +217,7 @@ func TestTokenRefusals(t *testing.T) {
 		srv.RevokeClient(id)
 		_, err := c.UserStatus(ctx(t), "u")
 		e := apiError(t, err)
-		if e.StatusCode != 401 || e.Code != "invalid_token" || len(e.MissingPermissions) != 0 || errors.Is(err, ekycadmin.ErrForbidden) {
+		if e.StatusCode != 401 || e.Code != "invalid_token" || len(e.MissingPermissions) != 0 || errors.Is(err, kyc.ErrForbidden) {
 			t.Fatalf("revoked token: status %d code %q", e.StatusCode, e.Code)
 		}
 	})
@@ -255,7 +256,7 @@ func TestTokenRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv.RevokeToken(tok)
-		if _, err := c.UserStatus(ctx(t), "u"); !errors.Is(err, ekycadmin.ErrUnauthorized) {
+		if _, err := c.UserStatus(ctx(t), "u"); !errors.Is(err, kyc.ErrUnauthorized) {
 			t.Fatalf("revoked static token: %v", err)
 		}
 		if r := srv.Requests(); r[0].Header.Get("Authorization") != "[redacted]" || !r[0].HasAuth {
@@ -267,11 +268,11 @@ func TestTokenRefusals(t *testing.T) {
 		srv := ekycadmintest.NewServer(t)
 		id, secret := srv.Credentials()
 		c, _ := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
-		if _, err := c.UserStatus(ctx(t), "u"); !errors.Is(err, ekycadmin.ErrForbidden) {
+		if _, err := c.UserStatus(ctx(t), "u"); !errors.Is(err, kyc.ErrForbidden) {
 			t.Fatalf("no permission: %v", err)
 		}
 		srv.SetPermissions(id, ekycadmintest.PermissionGet)
-		if _, err := c.UserStatus(ctx(t), "u"); !errors.Is(err, ekycadmin.ErrForbidden) {
+		if _, err := c.UserStatus(ctx(t), "u"); !errors.Is(err, kyc.ErrForbidden) {
 			t.Fatalf("the cached token gained a permission: %v", err)
 		}
 		c2, _ := ekycadmin.NewClient(option.WithBaseURL(srv.BaseURL()), ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
@@ -311,7 +312,7 @@ func TestCreateValidation(t *testing.T) {
 				return
 			}
 			e := apiError(t, err)
-			if s != nil || e.StatusCode != 400 || e.Code != tt.reason || !errors.Is(err, tt.kind) || !errors.Is(err, ekycadmin.ErrPersonIncomplete) || !errors.Is(err, ekycadmin.ErrBadRequest) {
+			if s != nil || e.StatusCode != 400 || e.Code != tt.reason || !errors.Is(err, tt.kind) || !errors.Is(err, ekycadmin.ErrPersonIncomplete) || !errors.Is(err, kyc.ErrBadRequest) {
 				t.Fatalf("status %d code %q, %v", e.StatusCode, e.Code, err)
 			}
 			if srv.SessionCount("u") != 0 || srv.Sessions("u") != nil {
@@ -328,7 +329,7 @@ func TestUnknownUser(t *testing.T) {
 		srv := ekycadmintest.NewServer(t)
 		_, err := srv.Client().CreateSession(ctx(t), "ghost", nil)
 		e := apiError(t, err)
-		if e.StatusCode != 500 || e.Code != "ApiException" || !errors.Is(err, ekycadmin.ErrServer) || e.Attempts != 1 || srv.Count("POST", ekycadmintest.PathUsers) != 1 {
+		if e.StatusCode != 500 || e.Code != "ApiException" || !errors.Is(err, kyc.ErrServer) || e.Attempts != 1 || srv.Count("POST", ekycadmintest.PathUsers) != 1 {
 			t.Fatalf("status %d code %q attempts %d", e.StatusCode, e.Code, e.Attempts)
 		}
 	})
@@ -336,7 +337,7 @@ func TestUnknownUser(t *testing.T) {
 		t.Parallel()
 		srv := ekycadmintest.NewServer(t, ekycadmintest.WithUnknownUserStatus(404))
 		_, err := srv.Client().CreateSession(ctx(t), "ghost", nil)
-		if !errors.Is(err, ekycadmin.ErrNotFound) || errors.Is(err, ekycadmin.ErrNoSessions) {
+		if !errors.Is(err, kyc.ErrNotFound) || errors.Is(err, ekycadmin.ErrNoSessions) {
 			t.Fatalf("error %v", err)
 		}
 	})
@@ -346,7 +347,7 @@ func TestUnknownUser(t *testing.T) {
 		c := srv.Client()
 		us, err := c.UserSessions(ctx(t), "ghost")
 		e := apiError(t, err)
-		if us != nil || e.StatusCode != 404 || e.Code != ekycadmin.ReasonNoSessions || !errors.Is(err, ekycadmin.ErrNoSessions) || !errors.Is(err, ekycadmin.ErrNotFound) {
+		if us != nil || e.StatusCode != 404 || e.Code != ekycadmin.ReasonNoSessions || !errors.Is(err, ekycadmin.ErrNoSessions) || !errors.Is(err, kyc.ErrNotFound) {
 			t.Fatalf("status %d code %q", e.StatusCode, e.Code)
 		}
 		st, err := c.UserStatus(ctx(t), "ghost")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
 	"github.com/kycgo/kyc/kyctest"
@@ -51,9 +52,9 @@ func ExampleServer_Credentials() {
 		ekycadmin.WithTokenURL(srv.TokenURL()), ekycadmin.WithCredentials(id, secret))
 
 	_, err := client.CreateSession(context.Background(), "user-1", nil)
-	var apiErr *ekycadmin.APIError
+	var apiErr *kyc.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.StatusCode, apiErr.MissingPermissions, errors.Is(err, ekycadmin.ErrForbidden))
+		fmt.Println(apiErr.StatusCode, apiErr.MissingPermissions, errors.Is(err, kyc.ErrForbidden))
 	}
 	// Output:
 	// 401 [ekyc.session.create] true
@@ -72,7 +73,7 @@ func ExampleServer_InjectFault() {
 	srv.InjectFault("POST", ekycadmintest.SessionsPath("user-1"), kyctest.Fault{Kind: kyctest.FaultResetAfterRead})
 
 	_, err := client.CreateSession(context.Background(), "user-1", nil)
-	var te *ekycadmin.TransportError
+	var te *kyc.TransportError
 	fmt.Println("transport error:", errors.As(err, &te))
 	fmt.Println("requests:", srv.Count("POST", ekycadmintest.SessionsPath("user-1")), "sessions:", srv.SessionCount("user-1"))
 	// Output:
@@ -91,7 +92,7 @@ func ExampleServer_AddUser() {
 	client := srv.Client()
 
 	_, err := client.CreateSession(context.Background(), "user-2", nil)
-	var apiErr *ekycadmin.APIError
+	var apiErr *kyc.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, apiErr.Code)
 	}

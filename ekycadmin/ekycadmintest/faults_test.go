@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
 	"github.com/kycgo/kyc/kyctest"
@@ -48,7 +49,7 @@ func TestCreateSessionFaults(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, RetryAfter: "1"},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				e := apiError(t, err)
-				if e.StatusCode != 503 || e.RetryAfter != time.Second || e.Attempts != 1 || !errors.Is(err, ekycadmin.ErrServer) {
+				if e.StatusCode != 503 || e.RetryAfter != time.Second || e.Attempts != 1 || !errors.Is(err, kyc.ErrServer) {
 					t.Fatalf("status %d retry-after %v attempts %d", e.StatusCode, e.RetryAfter, e.Attempts)
 				}
 				if srv.SessionCount("u") != 0 {
@@ -66,7 +67,7 @@ func TestCreateSessionFaults(t *testing.T) {
 			name:  "429: not retried",
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "0"},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
-				if e := apiError(t, err); e.StatusCode != 429 || !errors.Is(err, ekycadmin.ErrRateLimited) || e.Attempts != 1 {
+				if e := apiError(t, err); e.StatusCode != 429 || !errors.Is(err, kyc.ErrRateLimited) || e.Attempts != 1 {
 					t.Fatalf("%v", err)
 				}
 			},
@@ -76,7 +77,7 @@ func TestCreateSessionFaults(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
 				e := apiError(t, err)
-				if e.StatusCode != 502 || e.Code != "" || e.Attempts != 1 || !errors.Is(err, ekycadmin.ErrServer) {
+				if e.StatusCode != 502 || e.Code != "" || e.Attempts != 1 || !errors.Is(err, kyc.ErrServer) {
 					t.Fatalf("status %d code %q attempts %d", e.StatusCode, e.Code, e.Attempts)
 				}
 			},
@@ -86,7 +87,7 @@ func TestCreateSessionFaults(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultHang},
 			opts:  []option.ClientOption{option.WithTimeout(200 * time.Millisecond)},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
-				var te *ekycadmin.TransportError
+				var te *kyc.TransportError
 				if !errors.As(err, &te) || !te.Timeout() || te.Attempts != 1 {
 					t.Fatalf("error %v (%T)", err, err)
 				}
@@ -96,7 +97,7 @@ func TestCreateSessionFaults(t *testing.T) {
 			name:  "reset before the body is read: error, no session",
 			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
-				var te *ekycadmin.TransportError
+				var te *kyc.TransportError
 				if !errors.As(err, &te) || te.Attempts != 1 {
 					t.Fatalf("error %v (%T)", err, err)
 				}
@@ -106,7 +107,7 @@ func TestCreateSessionFaults(t *testing.T) {
 			name:  "reset after the request was read: error, but one session exists",
 			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
-				var te *ekycadmin.TransportError
+				var te *kyc.TransportError
 				if !errors.As(err, &te) || te.Attempts != 1 {
 					t.Fatalf("error %v (%T)", err, err)
 				}
@@ -124,7 +125,7 @@ func TestCreateSessionFaults(t *testing.T) {
 			name:  "truncated reply: decode error, no half session, but the session exists",
 			fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
-				if !errors.Is(err, ekycadmin.ErrDecode) {
+				if !errors.Is(err, kyc.ErrDecode) {
 					t.Fatalf("error %v (%T), want ErrDecode", err, err)
 				}
 				if srv.SessionCount("u") != 1 {
@@ -137,7 +138,7 @@ func TestCreateSessionFaults(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10},
 			opts:  []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
 			check: func(t *testing.T, err error, srv *ekycadmintest.Server) {
-				if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
+				if !errors.Is(err, kyc.ErrResponseTooLarge) {
 					t.Fatalf("error %v (%T), want ErrResponseTooLarge", err, err)
 				}
 			},
@@ -207,14 +208,14 @@ func TestReadFaults(t *testing.T) {
 		// count is exact.
 		{faultCase: faultCase{name: "reset after read four times: transport error after 3 attempts", fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead, Times: 4},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
-				var te *ekycadmin.TransportError
+				var te *kyc.TransportError
 				if !errors.As(err, &te) || te.Attempts != 3 {
 					t.Fatalf("error %v (%T)", err, err)
 				}
 			}}, requests: 3, requestsMax: 4},
 		{faultCase: faultCase{name: "truncated: decode error, not retried", fault: kyctest.Fault{Kind: kyctest.FaultTruncate},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
-				var de *ekycadmin.DecodeError
+				var de *kyc.DecodeError
 				if !errors.As(err, &de) || de.StatusCode != 200 {
 					t.Fatalf("error %v (%T)", err, err)
 				}
@@ -222,7 +223,7 @@ func TestReadFaults(t *testing.T) {
 		{faultCase: faultCase{name: "oversized: too large, not retried", fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 4096},
 			opts: []option.ClientOption{option.WithMaxResponseBytes(1024)},
 			check: func(t *testing.T, err error, _ *ekycadmintest.Server) {
-				if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
+				if !errors.Is(err, kyc.ErrResponseTooLarge) {
 					t.Fatalf("error %v (%T)", err, err)
 				}
 			}}, requests: 1},
@@ -258,7 +259,7 @@ func TestOversizedListPage(t *testing.T) {
 	srv, c := setup(t)
 	srv.InjectFault("GET", ekycadmintest.PathList, kyctest.Fault{Kind: kyctest.FaultOversize}) // 16 MiB > the 10 MiB default cap
 	for _, err := range c.AllSessions(context.Background(), nil) {
-		if !errors.Is(err, ekycadmin.ErrResponseTooLarge) {
+		if !errors.Is(err, kyc.ErrResponseTooLarge) {
 			t.Fatalf("error %v", err)
 		}
 	}
@@ -272,24 +273,24 @@ func TestTokenEndpointFaults(t *testing.T) {
 		check func(t *testing.T, err error)
 	}{
 		{"503", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503}, func(t *testing.T, err error) {
-			var te *ekycadmin.TokenError
+			var te *kyc.TokenError
 			if !errors.As(err, &te) || te.StatusCode != 503 {
 				t.Fatalf("error %v (%T)", err, err)
 			}
 		}},
 		{"HTML 502", kyctest.Fault{Kind: kyctest.FaultHTMLError}, func(t *testing.T, err error) {
-			var te *ekycadmin.TokenError
+			var te *kyc.TokenError
 			if !errors.As(err, &te) || te.StatusCode != 502 {
 				t.Fatalf("error %v (%T)", err, err)
 			}
 		}},
 		{"reset after read", kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, func(t *testing.T, err error) {
-			if !errors.Is(err, ekycadmin.ErrToken) {
+			if !errors.Is(err, kyc.ErrToken) {
 				t.Fatalf("error %v (%T)", err, err)
 			}
 		}},
 		{"truncated", kyctest.Fault{Kind: kyctest.FaultTruncate}, func(t *testing.T, err error) {
-			if !errors.Is(err, ekycadmin.ErrToken) {
+			if !errors.Is(err, kyc.ErrToken) {
 				t.Fatalf("error %v (%T)", err, err)
 			}
 		}},

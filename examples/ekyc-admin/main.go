@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/integrations"
 	"github.com/kycgo/kyc/option"
@@ -204,7 +205,7 @@ func report(stderr io.Writer, name string, err error) int {
 	}
 	fmt.Fprintf(stderr, "ekyc-admin %s: %v\n", name, err)
 	var ue *usageError
-	if errors.As(err, &ue) || errors.Is(err, ekycadmin.ErrInvalidArgument) {
+	if errors.As(err, &ue) || errors.Is(err, kyc.ErrInvalidArgument) {
 		return exitUsage
 	}
 	if h := hint(name, err); h != "" {
@@ -216,17 +217,17 @@ func report(stderr io.Writer, name string, err error) int {
 // hint explains the usual causes of an error in the words of the operator.
 func hint(name string, err error) string {
 	var (
-		apiErr   *ekycadmin.APIError
-		tokenErr *ekycadmin.TokenError
-		trErr    *ekycadmin.TransportError
+		apiErr   *kyc.APIError
+		tokenErr *kyc.TokenError
+		trErr    *kyc.TransportError
 		pageErr  *ekycadmin.PaginationError
 	)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
-	case errors.Is(err, ekycadmin.ErrReauthorizationRequired), errors.As(err, &tokenErr):
+	case errors.Is(err, kyc.ErrReauthorizationRequired), errors.As(err, &tokenErr):
 		return "could not obtain an access token: check " + envClientID + ", " + envClientSecret + " and the token URL"
-	case errors.Is(err, ekycadmin.ErrForbidden):
+	case errors.Is(err, kyc.ErrForbidden):
 		perms := ""
 		if errors.As(err, &apiErr) {
 			perms = strings.Join(apiErr.MissingPermissions, ", ")
@@ -242,11 +243,11 @@ func hint(name string, err error) string {
 		return "the user has no sessions yet (create one with: ekyc-admin create -user ID)"
 	case errors.Is(err, ekycadmin.ErrPersonIncomplete):
 		return "the identity must have a given name, a family name and a date of birth, and be at least 14, before it can be verified"
-	case errors.Is(err, ekycadmin.ErrUnauthorized):
+	case errors.Is(err, kyc.ErrUnauthorized):
 		return "the access token was refused: check the credential and that -base-url and -token-url belong to the same deployment"
-	case errors.Is(err, ekycadmin.ErrNotFound):
+	case errors.Is(err, kyc.ErrNotFound):
 		return "not found: check the user id and -base-url"
-	case name == "create" && (errors.Is(err, ekycadmin.ErrServer) || errors.As(err, &trErr)):
+	case name == "create" && (errors.Is(err, kyc.ErrServer) || errors.As(err, &trErr)):
 		// CreateSession is not retried once the request may have reached
 		// the server: it is not idempotent.
 		return "the session may or may not have been created: check with \"ekyc-admin status -user ID\" before creating again"

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/option"
 )
@@ -253,7 +254,7 @@ func report(stderr io.Writer, err error) int {
 	}
 	fmt.Fprintln(stderr, "export-csv:", err)
 	var ue *usageError
-	if errors.As(err, &ue) || errors.Is(err, fractalid.ErrInvalidArgument) {
+	if errors.As(err, &ue) || errors.Is(err, kyc.ErrInvalidArgument) {
 		return exitUsage
 	}
 	if h := hint(err); h != "" {
@@ -264,19 +265,19 @@ func report(stderr io.Writer, err error) int {
 
 func hint(err error) string {
 	var (
-		tokenErr *fractalid.TokenError
-		trErr    *fractalid.TransportError
+		tokenErr *kyc.TokenError
+		trErr    *kyc.TransportError
 	)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
 	case errors.As(err, &tokenErr):
 		return "could not obtain an access token: check " + envClientID + ", " + envClientSecret + " and " + envEnvironment
-	case errors.Is(err, fractalid.ErrForbidden):
+	case errors.Is(err, kyc.ErrForbidden):
 		return "the application may not read statistics: its token needs the client.stats:read scope"
-	case errors.Is(err, fractalid.ErrUnauthorized):
+	case errors.Is(err, kyc.ErrUnauthorized):
 		return "the access token was refused: check that the credentials belong to " + envEnvironment + "'s deployment"
-	case errors.Is(err, fractalid.ErrResponseTooLarge):
+	case errors.Is(err, kyc.ErrResponseTooLarge):
 		return "the list is larger than the statistics client accepts (64 MiB by default)"
 	case errors.As(err, &trErr):
 		return "could not reach the server: check the network and " + envResourceURL

@@ -29,6 +29,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
 	"github.com/kycgo/kyc/option"
@@ -130,7 +131,7 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "3. one-time token exchanged: user %s, state %s\n", sess.UserID, sess.State)
-	if _, err := c.Session(ctx, ret.OneTimeToken); errors.Is(err, kraken.ErrNotFound) {
+	if _, err := c.Session(ctx, ret.OneTimeToken); errors.Is(err, kyc.ErrNotFound) {
 		fmt.Fprintln(out, "   a second exchange of the same token is refused:", err)
 	}
 	st, err := c.Status(ctx, sess.UserID)

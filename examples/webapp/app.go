@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/option"
 )
@@ -273,7 +274,7 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request, code string) *failu
 	defer cancel()
 	tok, err := a.cfg.Exchange(ctx, code)
 	if err != nil {
-		if errors.Is(err, fractalid.ErrReauthorizationRequired) {
+		if errors.Is(err, kyc.ErrReauthorizationRequired) {
 			return &failure{http.StatusBadRequest, "Your sign-in expired",
 				"This sign-in was already used or has expired. Please start again.", "code exchange", err}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/stores/pgstore"
@@ -227,7 +228,7 @@ func (u *userRereader) reread(ctx context.Context, ev *webhooks.Event) error {
 		return err
 	}
 	me, err := client.Me(ctx)
-	if errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	if errors.Is(err, kyc.ErrReauthorizationRequired) {
 		u.logger.WarnContext(ctx, "the user must authorize again; not re-read", "uid", uid)
 		return nil
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/kycgo/kyc"
-	"github.com/kycgo/kyc/fractalid/credentials"
 	"github.com/kycgo/kyc/kyctest"
 	"github.com/kycgo/kyc/option"
 )
@@ -33,7 +32,7 @@ func TestGetProofCallOptions(t *testing.T) {
 	srv.ResetLog()
 	srv.InjectFault("GET", "/", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503})
 	_, err := c.GetProof(ctx, msg, sig, w.Address(), option.NoRetries())
-	if !errors.Is(err, credentials.ErrServer) || srv.Count("GET", "/") != 1 {
+	if !errors.Is(err, kyc.ErrServer) || srv.Count("GET", "/") != 1 {
 		t.Fatalf("NoRetries: %v after %d requests", err, srv.Count("GET", "/"))
 	}
 	srv.InjectFault("GET", "/", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503})
@@ -45,7 +44,7 @@ func TestGetProofCallOptions(t *testing.T) {
 	srv.InjectFault("GET", "/", kyctest.Fault{Kind: kyctest.FaultHang, Delay: 5 * time.Second})
 	start := time.Now()
 	_, err = c.GetProof(ctx, msg, sig, w.Address(), option.WithTimeout(50*time.Millisecond), option.NoRetries())
-	var te *credentials.TransportError
+	var te *kyc.TransportError
 	if !errors.As(err, &te) || !te.Timeout() || time.Since(start) > 3*time.Second {
 		t.Fatalf("per-call timeout: %v after %s", err, time.Since(start))
 	}
@@ -66,7 +65,7 @@ func TestGetProofCallOptions(t *testing.T) {
 
 	// An invalid per-call option fails before sending.
 	srv.ResetLog()
-	if _, err := c.GetProof(ctx, msg, sig, w.Address(), option.WithTimeout(-1)); !errors.Is(err, credentials.ErrInvalidArgument) || srv.Count("", "*") != 0 {
+	if _, err := c.GetProof(ctx, msg, sig, w.Address(), option.WithTimeout(-1)); !errors.Is(err, kyc.ErrInvalidArgument) || srv.Count("", "*") != 0 {
 		t.Errorf("invalid call option: %v", err)
 	}
 }

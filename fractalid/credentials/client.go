@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/option"
 )
@@ -103,21 +104,21 @@ func (c *Client) String() string { return "credentials.Client{URL: " + c.env.URL
 //
 // Errors: *Error for the documented codes (errors.Is with ErrUserNotFound,
 // ErrUserPending, ErrInvalidSignature, ErrInvalidClientID, ...),
-// *APIError for other replies, *DecodeError when a 200 body is not a
-// whole proof (no partial proof is ever returned), *TransportError.
+// *kyc.APIError for other replies, *kyc.DecodeError when a 200 body is not a
+// whole proof (no partial proof is ever returned), *kyc.TransportError.
 func (c *Client) GetProof(ctx context.Context, message string, signature Signature, wallet Address, opts ...option.CallOption) (*Proof, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("credentials: %w: nil context", ErrInvalidArgument)
+		return nil, fmt.Errorf("credentials: %w: nil context", kyc.ErrInvalidArgument)
 	}
 	call, err := apiclient.Call("credentials", opts)
 	if err != nil {
 		return nil, err
 	}
 	if message == "" {
-		return nil, fmt.Errorf("credentials: %w: empty message", ErrInvalidArgument)
+		return nil, fmt.Errorf("credentials: %w: empty message", kyc.ErrInvalidArgument)
 	}
 	if wallet.IsZero() {
-		return nil, fmt.Errorf("credentials: %w: no expected wallet", ErrInvalidArgument)
+		return nil, fmt.Errorf("credentials: %w: no expected wallet", kyc.ErrInvalidArgument)
 	}
 	if !c.noMessageCheck {
 		if _, err := ParseMessage(message); err != nil {
@@ -126,7 +127,7 @@ func (c *Client) GetProof(ctx context.Context, message string, signature Signatu
 	}
 	signer, err := RecoverPersonalSigner([]byte(message), signature)
 	if err != nil {
-		return nil, fmt.Errorf("credentials: %w: %w", ErrInvalidArgument, err)
+		return nil, fmt.Errorf("credentials: %w: %w", kyc.ErrInvalidArgument, err)
 	}
 	if signer != wallet {
 		return nil, &WalletMismatchError{Expected: wallet, Got: signer}
@@ -152,7 +153,7 @@ func (c *Client) GetProof(ctx context.Context, message string, signature Signatu
 	}
 	p, perr := w.proof()
 	if perr != nil {
-		return nil, &DecodeError{Method: http.MethodGet, Path: u.Path, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: perr}
+		return nil, &kyc.DecodeError{Method: http.MethodGet, Path: u.Path, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: perr}
 	}
 	if p.Wallet != wallet {
 		return nil, &WalletMismatchError{Expected: wallet, Got: p.Wallet, FromServer: true}

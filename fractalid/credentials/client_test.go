@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/credentials"
 	"github.com/kycgo/kyc/fractalid/credentials/credentialstest"
@@ -118,7 +119,7 @@ func TestGetProofChecksTheWalletBeforeSending(t *testing.T) {
 		t.Errorf("bad format: %v", err)
 	}
 	_, err = c.GetProof(context.Background(), msg, sig, credentials.Address{})
-	if !errors.Is(err, credentials.ErrInvalidArgument) {
+	if !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("zero wallet: %v", err)
 	}
 	if n := srv.Count("", "*"); n != 0 {
@@ -169,14 +170,14 @@ func TestGetProofDocumentedErrors(t *testing.T) {
 				t.Fatalf("GetProof = %v, %v; want %v", p, err, tc.want)
 			}
 			var ce *credentials.Error
-			var ae *credentials.APIError
+			var ae *kyc.APIError
 			if !errors.As(err, &ce) || !errors.As(err, &ae) || ae.StatusCode != tc.status {
 				t.Fatalf("%v: not an *Error wrapping an *APIError with status %d", err, tc.status)
 			}
 			if tc.address != (ce.Address == w.Address()) {
 				t.Errorf("address in the reply: %v, want %v", !ce.Address.IsZero(), tc.address)
 			}
-			if tc.status == 404 && !errors.Is(err, credentials.ErrNotFound) || tc.status == 400 && !errors.Is(err, credentials.ErrBadRequest) {
+			if tc.status == 404 && !errors.Is(err, kyc.ErrNotFound) || tc.status == 400 && !errors.Is(err, kyc.ErrBadRequest) {
 				t.Errorf("%v does not match its status sentinel", err)
 			}
 			if !strings.Contains(err.Error(), `"`+ce.Code+`"`) || strings.Contains(strings.ToLower(err.Error()+ce.GoString()), w.Address().Hex()[2:]) {
@@ -274,20 +275,20 @@ func TestGetProofFaults(t *testing.T) {
 			}
 			switch name {
 			case "truncated", "half a proof", "proof is junk", "HTML 200":
-				if !errors.Is(err, credentials.ErrDecode) {
+				if !errors.Is(err, kyc.ErrDecode) {
 					t.Errorf("%v is not a decode error", err)
 				}
 			case "oversized":
-				if !errors.Is(err, credentials.ErrResponseTooLarge) {
+				if !errors.Is(err, kyc.ErrResponseTooLarge) {
 					t.Errorf("%v", err)
 				}
 			case "HTML 502":
-				if !errors.Is(err, credentials.ErrServer) {
+				if !errors.Is(err, kyc.ErrServer) {
 					t.Errorf("%v", err)
 				}
 			case "unknown code", "free-text code":
 				var ce *credentials.Error
-				if !errors.As(err, &ce) || !errors.Is(err, credentials.ErrBadRequest) || errors.Is(err, credentials.ErrInvalidSignature) {
+				if !errors.As(err, &ce) || !errors.Is(err, kyc.ErrBadRequest) || errors.Is(err, credentials.ErrInvalidSignature) {
 					t.Errorf("%v", err)
 				}
 				if name == "free-text code" && (ce.Code != "" || strings.Contains(err.Error(), "xxxx")) {
@@ -321,7 +322,7 @@ func TestNewClientOptions(t *testing.T) {
 		"no env URL":    credentials.WithEnvironment(credentials.Environment{}),
 		"UA line break": option.WithUserAgent("a\nb"),
 	} {
-		if _, err := credentials.NewClient(o); !errors.Is(err, credentials.ErrInvalidArgument) {
+		if _, err := credentials.NewClient(o); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

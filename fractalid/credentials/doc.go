@@ -22,6 +22,18 @@
 // Address.Checksum and Proof.MarshalJSON give the values where they are
 // needed. Signatures are not secrets but print as a short fingerprint.
 //
+// # Errors
+//
+// The error types and sentinels every client shares are declared in
+// package kyc; the Credentials API's own codes (ErrUserNotFound,
+// ErrUserPending, ErrInvalidSignature, ...) and *Error here. Any non-2xx
+// reply is a *kyc.APIError; one in the API's error shape comes as an
+// *Error that wraps it (errors.As finds both). kyc.ErrBadRequest matches
+// every 400 reply and kyc.ErrNotFound every 404 (ErrUserNotFound and
+// ErrUserPending included); a *kyc.DecodeError is a 2xx body that is not
+// a complete proof; kyc.ErrInvalidArgument is an invalid option, message
+// or signature refused before any request is sent.
+//
 // Package credentialstest is an in-process fake of the API that checks
 // the message and the wallet signature and signs proofs with its own key.
 package credentials

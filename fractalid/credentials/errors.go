@@ -9,37 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/kycgo/kyc/internal/apiclient"
-)
-
-// Errors re-exported from the SDK's HTTP core, so callers never import it.
-type (
-	// APIError is any non-2xx reply. Replies in the Credentials API's
-	// error shape come as an *Error that wraps it.
-	APIError = apiclient.APIError
-	// DecodeError is a 2xx reply whose body is not a complete proof.
-	DecodeError = apiclient.DecodeError
-	// TransportError is a failure to get any HTTP reply.
-	TransportError = apiclient.TransportError
-)
-
-// Sentinels of the HTTP core, matched with errors.Is.
-var (
-	// ErrBadRequest matches every 400 reply.
-	ErrBadRequest = apiclient.ErrBadRequest
-	// ErrNotFound matches every 404 reply (ErrUserNotFound and ErrUserPending included).
-	ErrNotFound = apiclient.ErrNotFound
-	// ErrRateLimited matches 429 replies.
-	ErrRateLimited = apiclient.ErrRateLimited
-	// ErrServer matches 5xx replies.
-	ErrServer = apiclient.ErrServer
-	// ErrResponseTooLarge is returned when a reply exceeds the size cap.
-	ErrResponseTooLarge = apiclient.ErrResponseTooLarge
-	// ErrDecode is matched by every *DecodeError.
-	ErrDecode = apiclient.ErrDecode
-	// ErrInvalidArgument is returned before any request is sent, for an
-	// invalid option, message or signature.
-	ErrInvalidArgument = apiclient.ErrInvalidArgument
+	"github.com/kycgo/kyc"
 )
 
 // The documented `error` codes of the Credentials API. An *Error from the
@@ -119,7 +89,7 @@ var (
 // Error is a reply in the Credentials API's error shape, {"error": code}
 // (400) or {"address": ..., "error": code} (404). errors.Is matches the
 // sentinel of its code (ErrUserNotFound, ErrInvalidSignature, ...) and,
-// through the wrapped *APIError, ErrBadRequest or ErrNotFound.
+// through the wrapped *kyc.APIError, kyc.ErrBadRequest or kyc.ErrNotFound.
 //
 // Error() prints the method, path, status and code only, never the address.
 type Error struct {
@@ -130,14 +100,14 @@ type Error struct {
 	// signature (404 replies). Personal data: it is never printed.
 	Address Address
 	// APIError is the reply (status, headers, request id, body excerpt).
-	APIError *APIError
+	APIError *kyc.APIError
 }
 
 // Error implements error without the address.
 func (e *Error) Error() string {
 	a := e.APIError
 	if a == nil {
-		a = &APIError{}
+		a = &kyc.APIError{}
 	}
 	s := fmt.Sprintf("credentials: %s %s: %d %s", a.Method, a.Path, a.StatusCode, http.StatusText(a.StatusCode))
 	if e.Code != "" {
@@ -172,7 +142,7 @@ func (e *Error) Is(target error) bool {
 	return ok && s == target
 }
 
-// Unwrap returns the *APIError.
+// Unwrap returns the *kyc.APIError.
 func (e *Error) Unwrap() error {
 	if e.APIError == nil {
 		return nil
@@ -230,7 +200,7 @@ func (e *WalletMismatchError) Is(target error) bool { return target == ErrWallet
 func (e *WalletMismatchError) Unwrap() error { return e.Err }
 
 // MessageError is a message that BuildMessage or ParseMessage refuses.
-// errors.Is matches ErrInvalidArgument and Err (ErrInvalidLevel,
+// errors.Is matches kyc.ErrInvalidArgument and Err (ErrInvalidLevel,
 // ErrInvalidCountry, ErrInvalidConfiguration, ErrEmptyCountryList or
 // ErrInvalidMessageSchema).
 type MessageError struct {
@@ -247,8 +217,8 @@ func (e *MessageError) Error() string {
 	return "credentials: invalid message: " + e.Field + ": " + e.Reason
 }
 
-// Is matches ErrInvalidArgument.
-func (e *MessageError) Is(target error) bool { return target == ErrInvalidArgument }
+// Is matches kyc.ErrInvalidArgument.
+func (e *MessageError) Is(target error) bool { return target == kyc.ErrInvalidArgument }
 
 // Unwrap returns the sentinel.
 func (e *MessageError) Unwrap() error { return e.Err }
@@ -279,8 +249,8 @@ type errorBody struct {
 }
 
 // decodeError is the apiclient ErrorDecoder: a body with an "error"
-// member becomes an *Error; anything else stays the plain *APIError.
-func decodeError(e *APIError, body []byte) error {
+// member becomes an *Error; anything else stays the plain *kyc.APIError.
+func decodeError(e *kyc.APIError, body []byte) error {
 	ce, ok := parseErrorBody(body)
 	if !ok {
 		return e
@@ -297,7 +267,7 @@ func parseErrorBody(body []byte) (*Error, bool) {
 	}
 	var b errorBody
 	if err := json.Unmarshal(body, &b); err != nil {
-		return nil, false //nolint:nilerr // not the API's shape: the caller keeps the plain APIError
+		return nil, false //nolint:nilerr // not the API's shape: the caller keeps the plain kyc.APIError
 	}
 	if b.Error == nil {
 		return nil, false

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid/credentials"
 )
 
@@ -103,7 +104,7 @@ func FuzzParseMessage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		spec, err := credentials.ParseMessage(text)
 		if err != nil {
-			if spec != nil || !errors.Is(err, credentials.ErrInvalidArgument) {
+			if spec != nil || !errors.Is(err, kyc.ErrInvalidArgument) {
 				t.Fatalf("%v, %v", spec, err)
 			}
 			return

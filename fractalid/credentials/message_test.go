@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/credentials"
 )
@@ -126,7 +127,7 @@ func TestBuildMessageRefusesWhatTheAPIRefuses(t *testing.T) {
 			spec := docSpec()
 			tc.edit(&spec)
 			got, err := credentials.BuildMessage(spec)
-			if !errors.Is(err, tc.want) || !errors.Is(err, credentials.ErrInvalidArgument) {
+			if !errors.Is(err, tc.want) || !errors.Is(err, kyc.ErrInvalidArgument) {
 				t.Fatalf("BuildMessage = %q, %v; want %v", got, err, tc.want)
 			}
 			var me *credentials.MessageError

@@ -3,6 +3,7 @@ package credentials
 import (
 	"errors"
 	"fmt"
+	"github.com/kycgo/kyc"
 	"slices"
 	"time"
 )
@@ -82,11 +83,11 @@ func NewVerifier(opts ...VerifierOption) (*Verifier, error) {
 			continue
 		}
 		if err := o(v); err != nil {
-			return nil, fmt.Errorf("credentials: %w: %w", ErrInvalidArgument, err)
+			return nil, fmt.Errorf("credentials: %w: %w", kyc.ErrInvalidArgument, err)
 		}
 	}
 	if len(v.signers) == 0 {
-		return nil, fmt.Errorf("credentials: %w: no signing address (WithEnvironmentSigner or WithSigners)", ErrInvalidArgument)
+		return nil, fmt.Errorf("credentials: %w: no signing address (WithEnvironmentSigner or WithSigners)", kyc.ErrInvalidArgument)
 	}
 	v.signers = slices.Compact(v.signers)
 	return v, nil
@@ -106,7 +107,7 @@ func NewVerifier(opts ...VerifierOption) (*Verifier, error) {
 // now < ApprovedAt + maxAge.
 func (v *Verifier) Verify(p *Proof, wallet Address) error {
 	if wallet.IsZero() {
-		return &ProofError{Reason: "no expected wallet given", Err: ErrInvalidArgument}
+		return &ProofError{Reason: "no expected wallet given", Err: kyc.ErrInvalidArgument}
 	}
 	if err := v.check(p); err != nil {
 		return err
@@ -154,7 +155,7 @@ func (v *Verifier) String() string {
 // Errors are *ProofError (ErrMalformedProof, ErrWrongSigner, ErrProofExpired).
 func VerifyProof(p *Proof, expectedSigner Address) error {
 	if expectedSigner.IsZero() {
-		return &ProofError{Reason: "no expected signer given", Err: ErrInvalidArgument}
+		return &ProofError{Reason: "no expected signer given", Err: kyc.ErrInvalidArgument}
 	}
 	v := &Verifier{signers: []Address{expectedSigner}, now: time.Now}
 	return v.check(p)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid/credentials"
 	"github.com/kycgo/kyc/fractalid/credentials/credentialstest"
 )
@@ -164,7 +165,7 @@ func TestVerifyBindsTheWallet(t *testing.T) {
 	if strings.Contains(strings.ToLower(err.Error()), other.Hex()[2:]) || strings.Contains(strings.ToLower(err.Error()), w.Address().Hex()[2:]) {
 		t.Errorf("the error prints an address: %v", err)
 	}
-	if err := v.Verify(p, credentials.Address{}); !errors.Is(err, credentials.ErrInvalidArgument) {
+	if err := v.Verify(p, credentials.Address{}); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("zero wallet: %v", err)
 	}
 	if err := v.Verify(nil, w.Address()); !errors.Is(err, credentials.ErrMalformedProof) {
@@ -173,7 +174,7 @@ func TestVerifyBindsTheWallet(t *testing.T) {
 	if err := v.Verify(&credentials.Proof{}, w.Address()); !errors.Is(err, credentials.ErrMalformedProof) {
 		t.Errorf("empty proof: %v", err)
 	}
-	if err := credentials.VerifyProof(p, credentials.Address{}); !errors.Is(err, credentials.ErrInvalidArgument) {
+	if err := credentials.VerifyProof(p, credentials.Address{}); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("VerifyProof without a signer: %v", err)
 	}
 	for name, opts := range map[string][]credentials.VerifierOption{
@@ -184,7 +185,7 @@ func TestVerifyBindsTheWallet(t *testing.T) {
 		"negative maxAge": {credentials.WithSigners(srv.SignerAddress()), credentials.WithMaxAge(-time.Second)},
 		"signerless env":  {credentials.WithEnvironmentSigner(credentials.Environment{})},
 	} {
-		if _, err := credentials.NewVerifier(opts...); !errors.Is(err, credentials.ErrInvalidArgument) {
+		if _, err := credentials.NewVerifier(opts...); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

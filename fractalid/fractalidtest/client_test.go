@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 	"github.com/kycgo/kyc/kyctest"
@@ -369,11 +370,11 @@ func TestRefreshRotation(t *testing.T) {
 	}
 	oldTS, _ := cfg.TokenSource(expired(first), &memStore{})
 	_, err = oldTS.Token()
-	var re *fractalid.ReauthorizationRequiredError
-	if !errors.As(err, &re) || !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	var re *kyc.ReauthorizationRequiredError
+	if !errors.As(err, &re) || !errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Fatalf("old refresh token after rotation: %v, want ReauthorizationRequired", err)
 	}
-	if _, err := meWith(t, srv, first); !errors.Is(err, fractalid.ErrUnauthorized) {
+	if _, err := meWith(t, srv, first); !errors.Is(err, kyc.ErrUnauthorized) {
 		t.Fatalf("old access token after rotation: %v, want ErrUnauthorized", err)
 	}
 	// The rotated refresh token keeps working.
@@ -396,7 +397,7 @@ func TestRefreshRevokedImmediately(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, _ := cfg.TokenSource(expired(first), &memStore{})
-	if _, err := again.Token(); !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	if _, err := again.Token(); !errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -408,11 +409,11 @@ func TestRevokedUserMustReauthorize(t *testing.T) {
 	cfg := srv.Config()
 	tok := login(t, srv, cfg, u.ID())
 	srv.RevokeUser(u.ID())
-	if _, err := meWith(t, srv, tok); !errors.Is(err, fractalid.ErrUnauthorized) {
+	if _, err := meWith(t, srv, tok); !errors.Is(err, kyc.ErrUnauthorized) {
 		t.Fatalf("Me: %v", err)
 	}
 	ts, _ := cfg.TokenSource(expired(tok), &memStore{})
-	if _, err := ts.Token(); !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	if _, err := ts.Token(); !errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Fatalf("refresh: %v", err)
 	}
 }
@@ -437,7 +438,7 @@ func TestCodeRules(t *testing.T) {
 	}
 	wantReauth := func(t *testing.T, err error) {
 		t.Helper()
-		var re *fractalid.ReauthorizationRequiredError
+		var re *kyc.ReauthorizationRequiredError
 		if !errors.As(err, &re) {
 			t.Fatalf("err = %v, want *ReauthorizationRequiredError (invalid_grant)", err)
 		}
@@ -465,8 +466,8 @@ func TestCodeRules(t *testing.T) {
 		bad := *cfg
 		bad.ClientSecret = "wrong"
 		_, err := bad.Exchange(ctx, code())
-		var te *fractalid.TokenError
-		if !errors.As(err, &te) || errors.Is(err, fractalid.ErrReauthorizationRequired) {
+		var te *kyc.TokenError
+		if !errors.As(err, &te) || errors.Is(err, kyc.ErrReauthorizationRequired) {
 			t.Fatalf("err = %v, want a *TokenError (invalid_client)", err)
 		}
 	})
@@ -486,7 +487,7 @@ func TestCodeExpiry(t *testing.T) {
 		t.Fatalf("code just before expiry: %v", err)
 	}
 	srv.Advance(time.Second)
-	if _, err := cfg.Exchange(ctx, late); !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	if _, err := cfg.Exchange(ctx, late); !errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Fatalf("code after 10 minutes: %v", err)
 	}
 }
@@ -505,8 +506,8 @@ func TestAccessTokenExpiry(t *testing.T) {
 	}
 	srv.Advance(time.Second)
 	_, err = meWith(t, srv, tok)
-	var ae *fractalid.APIError
-	if !errors.Is(err, fractalid.ErrUnauthorized) || !errors.As(err, &ae) || ae.StatusCode != 401 || ae.Header.Get("WWW-Authenticate") == "" {
+	var ae *kyc.APIError
+	if !errors.Is(err, kyc.ErrUnauthorized) || !errors.As(err, &ae) || ae.StatusCode != 401 || ae.Header.Get("WWW-Authenticate") == "" {
 		t.Fatalf("expired token: %v", err)
 	}
 }
@@ -571,7 +572,7 @@ func TestClientCredentialsTokenOnUsersMe(t *testing.T) {
 	t.Parallel()
 	srv := fractalidtest.NewServer(t)
 	_, err := meWith(t, srv, srv.IssueClientToken())
-	if !errors.Is(err, fractalid.ErrForbidden) || !errors.Is(err, fractalid.ErrInsufficientScope) {
+	if !errors.Is(err, kyc.ErrForbidden) || !errors.Is(err, fractalid.ErrInsufficientScope) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -632,7 +633,7 @@ func TestStatsThroughClient(t *testing.T) {
 	// Wrong credentials: invalid_client, a token error, no stats request.
 	srv.ResetLog()
 	_, err = newStats(t, srv, "wrong").TotalVerifications(ctx)
-	if !errors.Is(err, fractalid.ErrToken) || srv.Count(http.MethodGet, "/v2/stats/*") != 0 {
+	if !errors.Is(err, kyc.ErrToken) || srv.Count(http.MethodGet, "/v2/stats/*") != 0 {
 		t.Fatalf("wrong secret: %v", err)
 	}
 }
@@ -658,8 +659,8 @@ func TestFaults(t *testing.T) {
 			name:  "503 burst longer than the retries",
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3},
 			check: func(t *testing.T, err error) {
-				var ae *fractalid.APIError
-				if !errors.As(err, &ae) || ae.StatusCode != 503 || ae.Attempts != 3 || !errors.Is(err, fractalid.ErrServer) {
+				var ae *kyc.APIError
+				if !errors.As(err, &ae) || ae.StatusCode != 503 || ae.Attempts != 3 || !errors.Is(err, kyc.ErrServer) {
 					t.Fatalf("err = %v", err)
 				}
 			},
@@ -675,8 +676,8 @@ func TestFaults(t *testing.T) {
 			name:  "HTML 502 page from a proxy",
 			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Times: 3},
 			check: func(t *testing.T, err error) {
-				var ae *fractalid.APIError
-				if !errors.As(err, &ae) || ae.StatusCode != 502 || !errors.Is(err, fractalid.ErrServer) {
+				var ae *kyc.APIError
+				if !errors.As(err, &ae) || ae.StatusCode != 502 || !errors.Is(err, kyc.ErrServer) {
 					t.Fatalf("err = %v", err)
 				}
 			},
@@ -692,7 +693,7 @@ func TestFaults(t *testing.T) {
 			name:  "reset before read, every attempt",
 			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead, Times: 3},
 			check: func(t *testing.T, err error) {
-				var te *fractalid.TransportError
+				var te *kyc.TransportError
 				if !errors.As(err, &te) {
 					t.Fatalf("err = %v, want *TransportError", err)
 				}
@@ -709,7 +710,7 @@ func TestFaults(t *testing.T) {
 			name:  "truncated body",
 			fault: kyctest.Fault{Kind: kyctest.FaultTruncate, Times: 3},
 			check: func(t *testing.T, err error) {
-				if !errors.Is(err, fractalid.ErrDecode) {
+				if !errors.Is(err, kyc.ErrDecode) {
 					t.Fatalf("err = %v, want ErrDecode", err)
 				}
 			},
@@ -720,7 +721,7 @@ func TestFaults(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 2 << 20},
 			opts:  []option.ClientOption{option.WithMaxResponseBytes(1 << 20)},
 			check: func(t *testing.T, err error) {
-				if !errors.Is(err, fractalid.ErrResponseTooLarge) {
+				if !errors.Is(err, kyc.ErrResponseTooLarge) {
 					t.Fatalf("err = %v, want ErrResponseTooLarge", err)
 				}
 			},
@@ -804,7 +805,7 @@ func TestTokenEndpointFaults(t *testing.T) {
 			}
 			srv.InjectFault(http.MethodPost, "/oauth/token", f)
 			_, err = cfg.Exchange(context.Background(), code)
-			if !errors.Is(err, fractalid.ErrToken) || errors.Is(err, fractalid.ErrReauthorizationRequired) {
+			if !errors.Is(err, kyc.ErrToken) || errors.Is(err, kyc.ErrReauthorizationRequired) {
 				t.Fatalf("err = %v, want a token error", err)
 			}
 			if n := srv.Count(http.MethodPost, "/oauth/token"); n != 1 {
@@ -830,7 +831,7 @@ func TestStatsFaults(t *testing.T) {
 	}
 	srv.InjectFault(http.MethodGet, "/v2/stats/user-verifications", kyctest.Fault{Kind: kyctest.FaultTruncate, Times: 3})
 	rows, err := sc.UserVerifications(context.Background())
-	if !errors.Is(err, fractalid.ErrDecode) || rows != nil {
+	if !errors.Is(err, kyc.ErrDecode) || rows != nil {
 		t.Fatalf("truncated rows: %v, %v", rows, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 )
@@ -137,12 +138,12 @@ func TestPKCEThroughTheSDK(t *testing.T) {
 	// No verifier: invalid_request (a *TokenError, not a re-authorization).
 	code := approve(t, srv, pkceURL)
 	_, err := cfg.Exchange(ctx, code)
-	var te *fractalid.TokenError
-	if !errors.As(err, &te) || te.Code != "invalid_request" || errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	var te *kyc.TokenError
+	if !errors.As(err, &te) || te.Code != "invalid_request" || errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Errorf("exchange without verifier: %v", err)
 	}
 	// Wrong verifier: invalid_grant.
-	if _, err := cfg.ExchangeWithVerifier(ctx, code, fractalid.GenerateVerifier()); !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	if _, err := cfg.ExchangeWithVerifier(ctx, code, fractalid.GenerateVerifier()); !errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Errorf("wrong verifier: %v", err)
 	}
 	// Right verifier: a token.
@@ -153,7 +154,7 @@ func TestPKCEThroughTheSDK(t *testing.T) {
 	// A verifier for a code issued without a challenge: refused.
 	plainURL, _ := cfg.AuthCodeURL("st")
 	plainCode := approve(t, srv, plainURL)
-	if _, err := cfg.ExchangeWithVerifier(ctx, plainCode, verifier); !errors.Is(err, fractalid.ErrReauthorizationRequired) {
+	if _, err := cfg.ExchangeWithVerifier(ctx, plainCode, verifier); !errors.Is(err, kyc.ErrReauthorizationRequired) {
 		t.Errorf("verifier without challenge: %v", err)
 	}
 	// The default flow is unchanged: no challenge in the URL, no verifier sent.
@@ -165,10 +166,10 @@ func TestPKCEThroughTheSDK(t *testing.T) {
 	}
 	// Invalid verifiers are refused before anything is sent.
 	for _, v := range []string{"", "short", strings.Repeat("a", 129), strings.Repeat("a", 42) + " "} {
-		if _, err := cfg.AuthCodeURL("st", fractalid.WithPKCE(v)); !errors.Is(err, fractalid.ErrInvalidArgument) {
+		if _, err := cfg.AuthCodeURL("st", fractalid.WithPKCE(v)); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("WithPKCE(%q): %v", v, err)
 		}
-		if _, err := cfg.ExchangeWithVerifier(ctx, "code", v); !errors.Is(err, fractalid.ErrInvalidArgument) {
+		if _, err := cfg.ExchangeWithVerifier(ctx, "code", v); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("ExchangeWithVerifier(%q): %v", v, err)
 		}
 	}

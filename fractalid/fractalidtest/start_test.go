@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 )
@@ -46,7 +47,7 @@ func TestClientCredentialsHonourApplicationScopes(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = stats.TotalVerifications(context.Background())
-	var te *fractalid.TokenError
+	var te *kyc.TokenError
 	if !errors.As(err, &te) || te.Code != "invalid_scope" {
 		t.Fatalf("err = %v", err)
 	}

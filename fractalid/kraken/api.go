@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/internal/logvalue"
 	"github.com/kycgo/kyc/option"
@@ -48,9 +49,9 @@ type Session struct {
 // for the user id and KYC state: GET /public/kyc/token/{oneTimeToken}
 // (documented). Whether the token is single-use, and its lifetime, are not
 // documented; a used or unknown token is expected to give an error
-// matching ErrNotFound. A value that cannot be a one-time token (fewer
+// matching kyc.ErrNotFound. A value that cannot be a one-time token (fewer
 // than 16 or more than 512 characters, or characters other than letters,
-// digits, '-', '.', '_' and '~') is refused with ErrInvalidArgument before
+// digits, '-', '.', '_' and '~') is refused with kyc.ErrInvalidArgument before
 // any request. The token never appears in errors or logs.
 func (c *Client) Session(ctx context.Context, oneTimeToken string, opts ...option.CallOption) (*Session, error) {
 	call, err := apiclient.Call("kraken", opts)
@@ -70,7 +71,7 @@ func (c *Client) Session(ctx context.Context, oneTimeToken string, opts ...optio
 		return nil, scrub(err, oneTimeToken)
 	}
 	if s.UserID == "" {
-		return nil, &DecodeError{Method: http.MethodGet, Path: redactedSessionPath, StatusCode: http.StatusOK, Err: errors.New("reply has no userId")}
+		return nil, &kyc.DecodeError{Method: http.MethodGet, Path: redactedSessionPath, StatusCode: http.StatusOK, Err: errors.New("reply has no userId")}
 	}
 	return &s, nil
 }
@@ -90,12 +91,12 @@ const minTokenLen = 16
 // redirect's query unchanged. The refusal never quotes the value.
 func checkOneTimeToken(tok string) error {
 	if len(tok) < minTokenLen || len(tok) > maxTokenLen {
-		return fmt.Errorf("kraken: %w: a one-time token has %d to %d characters, this one %d", ErrInvalidArgument, minTokenLen, maxTokenLen, len(tok))
+		return fmt.Errorf("kraken: %w: a one-time token has %d to %d characters, this one %d", kyc.ErrInvalidArgument, minTokenLen, maxTokenLen, len(tok))
 	}
 	for i := 0; i < len(tok); i++ {
 		c := tok[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
-			return fmt.Errorf("kraken: %w: a one-time token has letters, digits, '-', '.', '_' and '~' only", ErrInvalidArgument)
+			return fmt.Errorf("kraken: %w: a one-time token has letters, digits, '-', '.', '_' and '~' only", kyc.ErrInvalidArgument)
 		}
 	}
 	return nil
@@ -130,7 +131,7 @@ func (c *Client) Status(ctx context.Context, userID string, opts ...option.CallO
 	}
 	st := &Status{}
 	if err := json.Unmarshal(raw, st); err != nil || st.Status == "" {
-		return nil, &DecodeError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK, Err: errors.New("reply has no status string")}
+		return nil, &kyc.DecodeError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK, Err: errors.New("reply has no status string")}
 	}
 	st.Raw = raw
 	return st, nil
@@ -280,7 +281,7 @@ func (c *Client) Data(ctx context.Context, userID string, opts ...option.CallOpt
 		return nil, err
 	}
 	if len(raw) == 0 || raw[0] != '{' {
-		return nil, &DecodeError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK, Err: errors.New("reply is not a JSON object")}
+		return nil, &kyc.DecodeError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK, Err: errors.New("reply is not a JSON object")}
 	}
 	d := &Data{Raw: raw}
 	decodeLenient(raw, d)
@@ -336,7 +337,7 @@ const (
 // File streams one of the user's document images into w and returns the
 // number of bytes written: GET /public/kyc/{userId}/file/{kind}. The body
 // is capped (WithMaxFileBytes, default 50 MiB): beyond the cap it stops
-// with an error matching ErrResponseTooLarge, after writing the bytes up
+// with an error matching kyc.ErrResponseTooLarge, after writing the bytes up
 // to the cap. Each attempt, body included, is bounded by option.WithTimeout
 // (default 30s): raise it for one call with
 // c.File(ctx, id, kind, w, option.WithTimeout(5*time.Minute)).
@@ -349,7 +350,7 @@ func (c *Client) File(ctx context.Context, userID string, kind FileKind, w io.Wr
 		return 0, err
 	}
 	if w == nil {
-		return 0, fmt.Errorf("kraken: %w: nil writer", ErrInvalidArgument)
+		return 0, fmt.Errorf("kraken: %w: nil writer", kyc.ErrInvalidArgument)
 	}
 	if err := checkToken("file kind", string(kind)); err != nil {
 		return 0, err
@@ -368,8 +369,8 @@ func (c *Client) File(ctx context.Context, userID string, kind FileKind, w io.Wr
 	defer func() { _ = resp.Body.Close() }()
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
-		if errors.Is(err, ErrResponseTooLarge) {
-			return n, &SizeError{Method: http.MethodGet, Path: path, Limit: c.maxFileBytes}
+		if errors.Is(err, kyc.ErrResponseTooLarge) {
+			return n, &kyc.SizeError{Method: http.MethodGet, Path: path, Limit: c.maxFileBytes}
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return n, fmt.Errorf("kraken: file %s: %w", kind, ctxErr)
@@ -381,7 +382,7 @@ func (c *Client) File(ctx context.Context, userID string, kind FileKind, w io.Wr
 
 // scrub removes secret from an error the core returned for a call whose
 // path holds it. The path of every typed error in the chain, the URL of a
-// *url.Error and an *APIError's Message and Body are redacted in place
+// *url.Error and a *kyc.APIError's Message and Body are redacted in place
 // (the errors were made for this call). Should the text still hold the
 // secret, the error is wrapped: Error, every fmt verb and slog show the
 // text with the secret replaced, while errors.Is and errors.As still reach
@@ -402,17 +403,17 @@ func scrub(err error, secret string) error {
 func redactChain(err error, secret string) {
 	for err != nil {
 		switch e := err.(type) { //nolint:errorlint // the loop walks the chain one error at a time
-		case *APIError:
+		case *kyc.APIError:
 			e.Path = redactPath(e.Path)
 			e.Message = strings.ReplaceAll(e.Message, secret, "[redacted]")
 			e.Body = bytes.ReplaceAll(e.Body, []byte(secret), []byte("[redacted]"))
-		case *DecodeError:
+		case *kyc.DecodeError:
 			e.Path = redactPath(e.Path)
-		case *SizeError:
+		case *kyc.SizeError:
 			e.Path = redactPath(e.Path)
-		case *TransportError:
+		case *kyc.TransportError:
 			e.Path = redactPath(e.Path)
-		case *RedirectError:
+		case *kyc.RedirectError:
 			e.Path = redactPath(e.Path)
 		case *url.Error:
 			e.URL = redactPath(e.URL)

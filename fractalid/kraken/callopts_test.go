@@ -45,7 +45,7 @@ func TestPerCallOptions(t *testing.T) {
 		t.Fatalf("retried status: %v", err)
 	}
 	srv.InjectFault(http.MethodGet, "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503})
-	if _, err := c.Status(ctx, sess.UserID); !errors.Is(err, kraken.ErrServer) {
+	if _, err := c.Status(ctx, sess.UserID); !errors.Is(err, kyc.ErrServer) {
 		t.Fatalf("the client's no-retry policy was changed: %v", err)
 	}
 
@@ -65,7 +65,7 @@ func TestPerCallOptions(t *testing.T) {
 
 	// An invalid per-call option fails before anything is sent.
 	before := srv.Count("", "/public/kyc/*")
-	if _, err := c.Status(ctx, sess.UserID, option.WithTimeout(-1)); !errors.Is(err, kraken.ErrInvalidArgument) {
+	if _, err := c.Status(ctx, sess.UserID, option.WithTimeout(-1)); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("invalid call option: %v", err)
 	}
 	if srv.Count("", "/public/kyc/*") != before {
@@ -80,7 +80,7 @@ func TestClientOptionsOfOtherPackagesAreRefused(t *testing.T) {
 		"option.WithTokenSource":     option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"})),
 	} {
 		_, err := kraken.NewClient(srv.Config(), o)
-		if !errors.Is(err, kraken.ErrInvalidArgument) {
+		if !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -110,8 +110,8 @@ func TestSessionRedirectRefused(t *testing.T) {
 	c := newClient(t, srv, option.WithBaseURL(redirector.URL))
 	const ott = "one-time-token-that-must-not-leak-123"
 	_, err := c.Session(context.Background(), ott)
-	var re *kraken.RedirectError
-	if !errors.Is(err, kraken.ErrRedirectRefused) || !errors.As(err, &re) {
+	var re *kyc.RedirectError
+	if !errors.Is(err, kyc.ErrRedirectRefused) || !errors.As(err, &re) {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), ott) || strings.Contains(re.Path, ott) {

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/option"
 )
@@ -112,10 +113,10 @@ func NewClient(cfg Config, opts ...option.ClientOption) (*Client, error) {
 		return nil, err
 	}
 	if s.TokenSource != nil {
-		return nil, fmt.Errorf("kraken: %w: the client signs its own API tokens; option.WithTokenSource is not an option of it", ErrInvalidArgument)
+		return nil, fmt.Errorf("kraken: %w: the client signs its own API tokens; option.WithTokenSource is not an option of it", kyc.ErrInvalidArgument)
 	}
 	if v.margin >= v.lifetime {
-		return nil, fmt.Errorf("kraken: %w: token refresh margin %s is not shorter than the lifetime %s", ErrInvalidArgument, v.margin, v.lifetime)
+		return nil, fmt.Errorf("kraken: %w: token refresh margin %s is not shorter than the lifetime %s", kyc.ErrInvalidArgument, v.margin, v.lifetime)
 	}
 	base := s.BaseURL
 	if base == "" {
@@ -129,7 +130,7 @@ func NewClient(cfg Config, opts ...option.ClientOption) (*Client, error) {
 	ts := apiclient.TokenSourceFunc(func() (*oauth2.Token, error) {
 		tok, exp, err := cfg.apiToken(lifetime)
 		if err != nil {
-			return nil, &TokenError{Reason: "cannot sign the API token", Err: err}
+			return nil, &kyc.TokenError{Reason: "cannot sign the API token", Err: err}
 		}
 		return &oauth2.Token{AccessToken: tok, TokenType: "Bearer", Expiry: exp}, nil
 	})

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
 	"github.com/kycgo/kyc/kyctest"
@@ -91,7 +92,7 @@ func TestExpiredTokenIsReplacedAfter401(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Advance(10 * time.Minute) // the cached token is expired for the fake
-	if _, err := c.Status(context.Background(), sess.UserID); !errors.Is(err, kraken.ErrUnauthorized) {
+	if _, err := c.Status(context.Background(), sess.UserID); !errors.Is(err, kyc.ErrUnauthorized) {
 		// our clock is 10 minutes behind: a fresh token is expired too
 		t.Fatalf("err = %v", err)
 	}
@@ -119,20 +120,20 @@ func TestFaults(t *testing.T) {
 	}
 	// An HTML error page.
 	srv.InjectFault(http.MethodGet, "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502, Times: 3})
-	if _, err := c.Status(ctx, sess.UserID); !errors.Is(err, kraken.ErrServer) {
+	if _, err := c.Status(ctx, sess.UserID); !errors.Is(err, kyc.ErrServer) {
 		t.Fatalf("html: %v", err)
 	}
 	// An oversized JSON body stops at the cap.
 	srv.InjectFault(http.MethodGet, "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultOversize, Size: 2 << 20})
 	small := newClient(t, srv, option.WithMaxResponseBytes(1<<20))
-	if _, err := small.Data(ctx, sess.UserID); !errors.Is(err, kraken.ErrResponseTooLarge) {
+	if _, err := small.Data(ctx, sess.UserID); !errors.Is(err, kyc.ErrResponseTooLarge) {
 		t.Fatalf("oversize: %v", err)
 	}
 	// A file over the cap: the bytes up to the cap, then an error.
 	capped := newClient(t, srv, kraken.WithMaxFileBytes(8))
 	var buf bytes.Buffer
 	n, err := capped.File(ctx, sess.UserID, kraken.FileIDFront, &buf)
-	if !errors.Is(err, kraken.ErrResponseTooLarge) || n != 8 || buf.Len() != 8 {
+	if !errors.Is(err, kyc.ErrResponseTooLarge) || n != 8 || buf.Len() != 8 {
 		t.Fatalf("file cap: %d, %v", n, err)
 	}
 	// A hang ends with the caller's context.
@@ -211,11 +212,11 @@ func TestDataLenient(t *testing.T) {
 		t.Errorf("data %+v raw %s", d.Info, d.Raw)
 	}
 	srv.InjectFault("", "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 200, Body: `[1]`})
-	if _, err := c.Data(context.Background(), sess.UserID); !errors.Is(err, kraken.ErrDecode) {
+	if _, err := c.Data(context.Background(), sess.UserID); !errors.Is(err, kyc.ErrDecode) {
 		t.Errorf("array: %v", err)
 	}
 	srv.InjectFault("", "/public/kyc/*", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 200, Body: `{"state":"approved"}`})
-	if _, err := c.Status(context.Background(), sess.UserID); !errors.Is(err, kraken.ErrDecode) {
+	if _, err := c.Status(context.Background(), sess.UserID); !errors.Is(err, kyc.ErrDecode) {
 		t.Errorf("status without status: %v", err)
 	}
 }
@@ -224,23 +225,23 @@ func TestClientArguments(t *testing.T) {
 	srv := krakentest.NewServer(t)
 	c := newClient(t, srv)
 	ctx := context.Background()
-	if _, err := c.Session(ctx, ""); !errors.Is(err, kraken.ErrInvalidArgument) {
+	if _, err := c.Session(ctx, ""); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Error(err)
 	}
-	if _, err := c.Status(ctx, "a b"); !errors.Is(err, kraken.ErrInvalidArgument) {
+	if _, err := c.Status(ctx, "a b"); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Error(err)
 	}
-	if _, err := c.Data(ctx, ""); !errors.Is(err, kraken.ErrInvalidArgument) {
+	if _, err := c.Data(ctx, ""); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Error(err)
 	}
-	if _, err := c.File(ctx, "u", "", io.Discard); !errors.Is(err, kraken.ErrInvalidArgument) {
+	if _, err := c.File(ctx, "u", "", io.Discard); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Error(err)
 	}
-	if _, err := c.File(ctx, "u", kraken.FileSelfie, nil); !errors.Is(err, kraken.ErrInvalidArgument) {
+	if _, err := c.File(ctx, "u", kraken.FileSelfie, nil); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Error(err)
 	}
 	// ".." is escaped, never a path step.
-	if _, err := c.Status(ctx, ".."); !errors.Is(err, kraken.ErrNotFound) {
+	if _, err := c.Status(ctx, ".."); !errors.Is(err, kyc.ErrNotFound) {
 		t.Errorf("..: %v", err)
 	}
 	cfg := srv.Config()
@@ -267,7 +268,7 @@ func TestClientArguments(t *testing.T) {
 	// option.WithBaseURL overrides the environment.
 	other := krakentest.NewServer(t, krakentest.WithClientID(srv.ClientID()), krakentest.WithPublicKey(&srv.SigningKey().PublicKey))
 	c2, _ := kraken.NewClient(cfg, option.WithBaseURL(other.URL()))
-	if _, err := c2.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) || other.Count("", "/public/kyc/*") != 1 || srv.Count("", "/public/kyc/*") != 1 {
+	if _, err := c2.Status(ctx, "nobody"); !errors.Is(err, kyc.ErrNotFound) || other.Count("", "/public/kyc/*") != 1 || srv.Count("", "/public/kyc/*") != 1 {
 		t.Errorf("override: %v", err)
 	}
 }
@@ -285,7 +286,7 @@ func TestSessionRefusesMalformedOneTimeTokens(t *testing.T) {
 		"MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr/Cskq3Jevso", "MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr+Cskq3Jevso=", "MXES5XpDzMRAHyMI3Jx5K3nrxzZ jWjEr",
 		"MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr%2FCskq3Jevso", "MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr\nCskq3Jevso", strings.Repeat("a", 513)} {
 		_, err := c.Session(ctx, tok)
-		if !errors.Is(err, kraken.ErrInvalidArgument) {
+		if !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("%q: err = %v", tok, err)
 		}
 		if len(tok) > 5 && strings.Contains(err.Error(), tok) {
@@ -297,8 +298,8 @@ func TestSessionRefusesMalformedOneTimeTokens(t *testing.T) {
 	}
 	for _, tok := range []string{"MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr-Cskq3Jevso", "0123456789abcdef", "a.b~c_d-e.f~g_h-"} {
 		_, err := c.Session(ctx, tok)
-		var ae *kraken.APIError
-		if !errors.Is(err, kraken.ErrNotFound) || !errors.As(err, &ae) || ae.StatusCode != http.StatusNotFound {
+		var ae *kyc.APIError
+		if !errors.Is(err, kyc.ErrNotFound) || !errors.As(err, &ae) || ae.StatusCode != http.StatusNotFound {
 			t.Errorf("%q: err = %v", tok, err)
 			continue
 		}
@@ -329,15 +330,15 @@ func TestAPITokenCachedUntilItsSignedExp(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := c.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) {
+	if _, err := c.Status(ctx, "nobody"); !errors.Is(err, kyc.ErrNotFound) {
 		t.Fatal(err)
 	}
 	clock.Advance(1099 * time.Millisecond) // 1 ms before exp: still valid
-	if _, err := c.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) {
+	if _, err := c.Status(ctx, "nobody"); !errors.Is(err, kyc.ErrNotFound) {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Millisecond) // now == exp: expired
-	if _, err := c.Status(ctx, "nobody"); !errors.Is(err, kraken.ErrNotFound) {
+	if _, err := c.Status(ctx, "nobody"); !errors.Is(err, kyc.ErrNotFound) {
 		t.Fatal(err)
 	}
 	if len(rec.tokens) != 3 || rec.tokens[0] != rec.tokens[1] || rec.tokens[1] == rec.tokens[2] {

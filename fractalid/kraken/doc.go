@@ -50,6 +50,24 @@
 // are single-use are not documented. Package krakentest is a fake of the
 // whole path for tests.
 //
+// # Errors
+//
+// Errors are always pointers. The error types and sentinels every client
+// shares are declared in package kyc; those of Kraken alone
+// ([ErrUnsupportedCurve], [ErrStateMismatch], [ErrRejected], ...) here.
+// For this API:
+//
+//   - a [kyc.APIError] is a non-2xx reply. The error body's shape is not
+//     documented: Code holds its "error" field and Message its "message"
+//     when they are there (Message is never part of Error());
+//   - [kyc.ErrUnauthorized] matches a refused API token (401), and
+//     [kyc.ErrNotFound] an unknown or used one-time token or an unknown
+//     user (404);
+//   - a [kyc.TokenError] is a failure to mint an API token, a
+//     [kyc.SizeError] a reply or file larger than the client's cap, and a
+//     [kyc.RedirectError] a redirect refused (to another origin or from
+//     https to http): the API token never follows one.
+//
 // Secrets stay secret: the private key, link and API tokens, one-time
 // tokens and personal data never appear in errors, logs or fmt output of
 // this package's types.

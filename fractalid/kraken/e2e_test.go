@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
 	"github.com/kycgo/kyc/option"
@@ -76,7 +77,7 @@ func TestEndToEndRedirect(t *testing.T) {
 	if err != nil || n != int64(img.Len()) || !bytes.Equal(img.Bytes(), krakentest.DefaultOutcome().Files[kraken.FileSelfie]) {
 		t.Fatalf("file: %d bytes, %v", n, err)
 	}
-	if _, err := c.File(ctx, sess.UserID, kraken.FileProofOfResidence, &img); !errors.Is(err, kraken.ErrNotFound) {
+	if _, err := c.File(ctx, sess.UserID, kraken.FileProofOfResidence, &img); !errors.Is(err, kyc.ErrNotFound) {
 		t.Errorf("missing file: %v", err)
 	}
 

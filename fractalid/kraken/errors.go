@@ -5,58 +5,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/kycgo/kyc/internal/apiclient"
-)
-
-// Error types shared by every kyc-go client, re-exported so callers never
-// import internal packages. Match them with errors.As; they are always
-// returned as pointers.
-type (
-	// APIError is a non-2xx reply from the Kraken API. The error body's
-	// shape is not documented: Code holds its "error" field and Message its
-	// "message" when they are there (Message is never part of Error()).
-	APIError = apiclient.APIError
-	// DecodeError is a 2xx reply whose body could not be decoded. No
-	// partially decoded model is returned with it.
-	DecodeError = apiclient.DecodeError
-	// TokenError is a failure to mint an API token.
-	TokenError = apiclient.TokenError
-	// TransportError is a failure to get any HTTP reply.
-	TransportError = apiclient.TransportError
-	// SizeError is a reply larger than the client's cap.
-	SizeError = apiclient.SizeError
-	// RedirectError is a redirect the client refused: to another origin
-	// (scheme, host or port) or from https to http. The API token never
-	// follows one.
-	RedirectError = apiclient.RedirectError
-)
-
-// Sentinel errors shared with the rest of kyc-go; compare with errors.Is.
-var (
-	// ErrBadRequest matches 400 and 422 replies.
-	ErrBadRequest = apiclient.ErrBadRequest
-	// ErrUnauthorized matches 401 replies (a refused API token).
-	ErrUnauthorized = apiclient.ErrUnauthorized
-	// ErrForbidden matches 403 replies.
-	ErrForbidden = apiclient.ErrForbidden
-	// ErrNotFound matches 404 replies (an unknown or used one-time token,
-	// an unknown user).
-	ErrNotFound = apiclient.ErrNotFound
-	// ErrRateLimited matches 429 replies.
-	ErrRateLimited = apiclient.ErrRateLimited
-	// ErrServer matches 5xx replies.
-	ErrServer = apiclient.ErrServer
-	// ErrResponseTooLarge is returned when a body exceeds the size cap.
-	ErrResponseTooLarge = apiclient.ErrResponseTooLarge
-	// ErrDecode matches every DecodeError.
-	ErrDecode = apiclient.ErrDecode
-	// ErrToken matches every TokenError.
-	ErrToken = apiclient.ErrToken
-	// ErrRedirectRefused matches every *RedirectError.
-	ErrRedirectRefused = apiclient.ErrRedirectRefused
-	// ErrInvalidArgument is returned before any request is sent when an
-	// argument is invalid.
-	ErrInvalidArgument = apiclient.ErrInvalidArgument
+	"github.com/kycgo/kyc"
 )
 
 // Errors of the return to the integrator's site.
@@ -95,10 +44,10 @@ func (e *MessageError) Is(target error) bool {
 	return (target == ErrMessageOrigin && e.origin) || (target == ErrUnknownMessage && e.unknown)
 }
 
-// decodeError fills an *APIError from an error body. The shape is not
+// decodeError fills a *kyc.APIError from an error body. The shape is not
 // documented; a NestJS-style {"statusCode", "message", "error"} is read
 // when present, anything else is left in Body.
-func decodeError(e *APIError, body []byte) error {
+func decodeError(e *kyc.APIError, body []byte) error {
 	var v struct {
 		Message json.RawMessage `json:"message"`
 		Error   json.RawMessage `json:"error"`

@@ -2,6 +2,7 @@ package kraken
 
 import (
 	"encoding/json"
+	"github.com/kycgo/kyc"
 	"net/http"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func FuzzDecodeError(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		e := &APIError{StatusCode: http.StatusNotFound, Method: http.MethodGet, Path: "/p"}
+		e := &kyc.APIError{StatusCode: http.StatusNotFound, Method: http.MethodGet, Path: "/p"}
 		if got := decodeError(e, b); got != e {
 			t.Fatal("another error returned")
 		}

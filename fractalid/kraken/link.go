@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/kycgo/kyc"
 )
 
 // KYC levels seen with Kraken. Any other level string is passed as given.
@@ -84,10 +85,10 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if c.Key == nil || c.Key.k == nil {
-		return fmt.Errorf("kraken: %w: no private key", ErrInvalidArgument)
+		return fmt.Errorf("kraken: %w: no private key", kyc.ErrInvalidArgument)
 	}
 	if err := c.env().Validate(); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+		return fmt.Errorf("%w: %w", kyc.ErrInvalidArgument, err)
 	}
 	return nil
 }
@@ -95,11 +96,11 @@ func (c *Config) Validate() error {
 // checkToken refuses empty values, spaces and control characters.
 func checkToken(what, v string) error {
 	if strings.TrimSpace(v) == "" {
-		return fmt.Errorf("kraken: %w: empty %s", ErrInvalidArgument, what)
+		return fmt.Errorf("kraken: %w: empty %s", kyc.ErrInvalidArgument, what)
 	}
 	for _, r := range v {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return fmt.Errorf("kraken: %w: %s contains spaces or control characters", ErrInvalidArgument, what)
+			return fmt.Errorf("kraken: %w: %s contains spaces or control characters", kyc.ErrInvalidArgument, what)
 		}
 	}
 	return nil
@@ -222,7 +223,7 @@ func (c *Config) KYCURL(level, state string, opts ...LinkOption) (string, error)
 	}
 	u, err := url.Parse(strings.TrimRight(c.env().KYCURL, "/") + "/kyc")
 	if err != nil {
-		return "", fmt.Errorf("kraken: %w: KYC URL does not parse", ErrInvalidArgument)
+		return "", fmt.Errorf("kraken: %w: KYC URL does not parse", kyc.ErrInvalidArgument)
 	}
 	// token first, as in the docs; the extra parameters after it.
 	q := "token=" + url.QueryEscape(tok)

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
 )
@@ -130,7 +131,7 @@ func TestKYCURLRefusals(t *testing.T) {
 			return c.KYCURL("basic", "")
 		},
 	} {
-		if link, err := f(); !errors.Is(err, kraken.ErrInvalidArgument) || link != "" {
+		if link, err := f(); !errors.Is(err, kyc.ErrInvalidArgument) || link != "" {
 			t.Errorf("%s: %q, %v", name, link, err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
 )
@@ -78,8 +79,8 @@ func TestFakeRefusesTokenFromAnotherKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Session(context.Background(), ott)
-	var ae *kraken.APIError
-	if !errors.Is(err, kraken.ErrUnauthorized) || !errors.As(err, &ae) {
+	var ae *kyc.APIError
+	if !errors.Is(err, kyc.ErrUnauthorized) || !errors.As(err, &ae) {
 		t.Fatalf("err = %v", err)
 	}
 	if r := lastRefusal(t, srv); !strings.Contains(r, "signature does not verify") {
@@ -164,7 +165,7 @@ func TestFakeRefusesExpTooFarAhead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Session(context.Background(), ott); !errors.Is(err, kraken.ErrUnauthorized) {
+	if _, err := c.Session(context.Background(), ott); !errors.Is(err, kyc.ErrUnauthorized) {
 		t.Fatalf("err = %v", err)
 	}
 	if r := lastRefusal(t, srv); r != "exp more than 600 s ahead" {
@@ -196,8 +197,8 @@ func TestFakeRefusesReusedOneTimeToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := c.Session(context.Background(), ott)
-	var ae *kraken.APIError
-	if !errors.Is(err, kraken.ErrNotFound) || !errors.As(err, &ae) {
+	var ae *kyc.APIError
+	if !errors.Is(err, kyc.ErrNotFound) || !errors.As(err, &ae) {
 		t.Fatalf("reuse: %v", err)
 	}
 	if strings.Contains(err.Error(), ott) || strings.Contains(ae.Path, ott) || !strings.Contains(ae.Path, "[redacted]") {
@@ -206,7 +207,7 @@ func TestFakeRefusesReusedOneTimeToken(t *testing.T) {
 	if ae.Code != "Not Found" {
 		t.Errorf("code %q", ae.Code)
 	}
-	if _, err := c.Session(context.Background(), "never-issued-one-time-token"); !errors.Is(err, kraken.ErrNotFound) {
+	if _, err := c.Session(context.Background(), "never-issued-one-time-token"); !errors.Is(err, kyc.ErrNotFound) {
 		t.Errorf("unknown token: %v", err)
 	}
 }

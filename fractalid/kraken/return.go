@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kycgo/kyc"
 	"io"
 	"log/slog"
 	"net/http"
@@ -79,7 +80,7 @@ func checkState(got, want string, present bool, rs returnSettings) (bool, error)
 // an error too. Nothing from the request appears in the errors.
 func ParseRedirect(r *http.Request, wantState string, opts ...ReturnOption) (*Redirect, error) {
 	if r == nil || r.URL == nil {
-		return nil, fmt.Errorf("kraken: %w: nil request", ErrInvalidArgument)
+		return nil, fmt.Errorf("kraken: %w: nil request", kyc.ErrInvalidArgument)
 	}
 	return ParseRedirectQuery(r.URL.RawQuery, wantState, opts...)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kycgo/kyc"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -19,17 +20,17 @@ import (
 func TestScrubKeepsTypedErrors(t *testing.T) {
 	for _, tok := range []string{"GET", "o", "Found", "kyc", " ", "MXES5XpDzMRAHyMI3Jx5K3nrxzZjWjEr-Cskq3Jevso"} {
 		path := sessionPrefix + tok
-		api := &APIError{StatusCode: http.StatusNotFound, Method: http.MethodGet, Path: path, Code: "Not Found",
+		api := &kyc.APIError{StatusCode: http.StatusNotFound, Method: http.MethodGet, Path: path, Code: "Not Found",
 			Message: "token " + tok + " not found", Body: []byte(`{"message":"token ` + tok + ` not found"}`)}
 		cases := map[string]struct {
 			err  error
 			want []error
 		}{
-			"api":     {api, []error{ErrNotFound}},
-			"wrapped": {fmt.Errorf("kraken: session %s: %w", tok, &APIError{StatusCode: http.StatusNotFound, Method: http.MethodGet, Path: path}), []error{ErrNotFound}},
-			"transport": {&TransportError{Method: http.MethodGet, Path: path, Err: &url.Error{Op: "Get", URL: "http://127.0.0.1:1" + path, Err: context.Canceled}},
+			"api":     {api, []error{kyc.ErrNotFound}},
+			"wrapped": {fmt.Errorf("kraken: session %s: %w", tok, &kyc.APIError{StatusCode: http.StatusNotFound, Method: http.MethodGet, Path: path}), []error{kyc.ErrNotFound}},
+			"transport": {&kyc.TransportError{Method: http.MethodGet, Path: path, Err: &url.Error{Op: "Get", URL: "http://127.0.0.1:1" + path, Err: context.Canceled}},
 				[]error{context.Canceled}},
-			"decode": {&DecodeError{Method: http.MethodGet, Path: path, StatusCode: 200, Err: errors.New("unexpected EOF")}, []error{ErrDecode}},
+			"decode": {&kyc.DecodeError{Method: http.MethodGet, Path: path, StatusCode: 200, Err: errors.New("unexpected EOF")}, []error{kyc.ErrDecode}},
 		}
 		for name, c := range cases {
 			err := scrub(c.err, tok)
@@ -38,7 +39,7 @@ func TestScrubKeepsTypedErrors(t *testing.T) {
 					t.Errorf("%q %s: %v does not match %v", tok, name, err, s)
 				}
 			}
-			var ae *APIError
+			var ae *kyc.APIError
 			if (name == "api" || name == "wrapped") && (!errors.As(err, &ae) || ae.StatusCode != http.StatusNotFound || strings.Contains(ae.Path, tok) && len(tok) > 5) {
 				t.Errorf("%q %s: no *APIError with a redacted path in %v", tok, name, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
 	"github.com/kycgo/kyc/kyctest"
@@ -26,20 +27,20 @@ func TestApproveNeverDuplicated(t *testing.T) {
 		check   func(*testing.T, error)
 		created int
 	}{
-		{name: "503 burst", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3}, check: faultCheckAPI(503, incode.ErrServer, 0)},
-		{name: "429 with Retry-After", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, incode.ErrRateLimited, time.Second)},
+		{name: "503 burst", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 3}, check: faultCheckAPI(503, kyc.ErrServer, 0)},
+		{name: "429 with Retry-After", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, kyc.ErrRateLimited, time.Second)},
 		{name: "500 in Incode's shape", fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500,
 			Body: `{"timestamp":1688044216480,"status":500,"error":"Internal Server Error","message":"Unexpected error occured","path":"/omni/process/approve"}`}, //nolint:misspell // verbatim from Incode
-			check: faultCheckAPI(500, incode.ErrServer, 0)},
-		{name: "HTML 502", fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: faultCheckAPI(502, incode.ErrServer, 0)},
+			check: faultCheckAPI(500, kyc.ErrServer, 0)},
+		{name: "HTML 502", fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: faultCheckAPI(502, kyc.ErrServer, 0)},
 		{name: "reset before read", fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: faultCheckTransport(false)},
 		{name: "reset after the server approved", fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: faultCheckTransport(false), created: 1},
-		{name: "truncated reply after the server approved", fault: kyctest.Fault{Kind: kyctest.FaultTruncate}, check: faultCheckIs(incode.ErrDecode), created: 1},
+		{name: "truncated reply after the server approved", fault: kyctest.Fault{Kind: kyctest.FaultTruncate}, check: faultCheckIs(kyc.ErrDecode), created: 1},
 		{name: "reply slower than the timeout", fault: kyctest.Fault{Kind: kyctest.FaultHang},
 			opts: []option.ClientOption{option.WithTimeout(150 * time.Millisecond)}, check: faultCheckTransport(true)},
 		{name: "oversized reply", fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10},
-			opts: []option.ClientOption{option.WithMaxResponseBytes(16 << 10)}, check: faultCheckIs(incode.ErrResponseTooLarge)},
-		{name: "executive token refused (401): not resent with a new one", revoke: true, check: faultCheckIs(incode.ErrUnauthorized)},
+			opts: []option.ClientOption{option.WithMaxResponseBytes(16 << 10)}, check: faultCheckIs(kyc.ErrResponseTooLarge)},
+		{name: "executive token refused (401): not resent with a new one", revoke: true, check: faultCheckIs(kyc.ErrUnauthorized)},
 		{name: "no fault", check: func(t *testing.T, err error) {
 			if err != nil {
 				t.Fatal(err)
@@ -108,7 +109,7 @@ func TestApproveBeforeFinishAndReadRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Approve(ctx, incode.ByInterviewID(sess.InterviewID)); !errors.Is(err, incode.ErrBadRequest) {
+	if _, err := c.Approve(ctx, incode.ByInterviewID(sess.InterviewID)); !errors.Is(err, kyc.ErrBadRequest) {
 		t.Fatalf("approve before finish: %v", err)
 	}
 	srv.InjectFault(http.MethodGet, incode.TokenOnlyPrefix+incode.ScorePath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2})
@@ -119,7 +120,7 @@ func TestApproveBeforeFinishAndReadRetries(t *testing.T) {
 		t.Fatalf("%d score requests, want 3", n)
 	}
 	srv.InjectFault(http.MethodPost, incode.SessionStatusSetPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503})
-	if _, err := c.CloseSession(ctx, sess.Token); !errors.Is(err, incode.ErrServer) {
+	if _, err := c.CloseSession(ctx, sess.Token); !errors.Is(err, kyc.ErrServer) {
 		t.Fatalf("close on 503: %v", err)
 	}
 	if n := srv.Count(http.MethodPost, incode.SessionStatusSetPath); n != 1 {

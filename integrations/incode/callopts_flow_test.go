@@ -80,7 +80,7 @@ func TestHostedFlowCallOptions(t *testing.T) {
 			t.Errorf("%s: response %+v, want the request ID %q", call.name, resp, lastID(call.path))
 		}
 		before := srv.Count("", call.path)
-		if err := call.do(option.WithTimeout(-time.Second)); !errors.Is(err, incode.ErrInvalidArgument) || srv.Count("", call.path) != before {
+		if err := call.do(option.WithTimeout(-time.Second)); !errors.Is(err, kyc.ErrInvalidArgument) || srv.Count("", call.path) != before {
 			t.Errorf("%s with an invalid option: %v", call.name, err)
 		}
 	}
@@ -88,7 +88,7 @@ func TestHostedFlowCallOptions(t *testing.T) {
 	path := incode.TokenOnlyPrefix + incode.ScorePath
 	srv.ResetLog()
 	srv.InjectFault(http.MethodGet, path, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503})
-	if _, err := c.Score(ctx, h.Target(), option.NoRetries()); !errors.Is(err, incode.ErrServer) || srv.Count("", path) != 1 {
+	if _, err := c.Score(ctx, h.Target(), option.NoRetries()); !errors.Is(err, kyc.ErrServer) || srv.Count("", path) != 1 {
 		t.Fatalf("NoRetries: %v after %d requests", err, srv.Count("", path))
 	}
 	srv.InjectFault(http.MethodGet, path, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503})
@@ -98,7 +98,7 @@ func TestHostedFlowCallOptions(t *testing.T) {
 	// A per-call timeout on a read the server holds.
 	srv.InjectFault(http.MethodGet, incode.OCRDataPath, kyctest.Fault{Kind: kyctest.FaultHang, Times: 3})
 	_, err = c.OCRData(ctx, h.Target(), option.WithTimeout(50*time.Millisecond), option.NoRetries())
-	var te *incode.TransportError
+	var te *kyc.TransportError
 	if !errors.As(err, &te) || !te.Timeout() {
 		t.Fatalf("per-call timeout: %v", err)
 	}

@@ -51,7 +51,7 @@ func TestCallOptionsApplyToOneCall(t *testing.T) {
 		})
 		wg.Go(func() { _, errB = c.RequestNewOnboarding(t.Context(), hint) })
 		wg.Wait()
-		var te *incode.TransportError
+		var te *kyc.TransportError
 		if !errors.As(errA, &te) || !te.Timeout() || fl.Attempts(incode.StartPath) != 1 {
 			t.Fatalf("StartOnboarding with a 50ms per-call timeout: %v (%T), want a timeout after 1 attempt", errA, errA)
 		}
@@ -68,7 +68,7 @@ func TestCallOptionsApplyToOneCall(t *testing.T) {
 		wg.Go(func() { _, errA = c.StartOnboarding(t.Context(), &incode.StartRequest{}, option.NoRetries()) })
 		wg.Go(func() { _, errB = c.RequestNewOnboarding(t.Context(), hint, option.WithResponseInto(&respB)) })
 		wg.Wait()
-		var te *incode.TransportError
+		var te *kyc.TransportError
 		if !errors.As(errA, &te) || te.Attempts != 1 || fl.Attempts(incode.StartPath) != 1 {
 			t.Fatalf("StartOnboarding with NoRetries: %v (%T), want a transport error after 1 attempt", errA, errA)
 		}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/option"
 )
@@ -203,16 +204,16 @@ func NewClient(opts ...option.ClientOption) (*Client, error) {
 		v.env.APIURL = s.BaseURL
 	}
 	if v.apiKey == "" {
-		return nil, fmt.Errorf("incode: %w: WithAPIKey is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: WithAPIKey is required", kyc.ErrInvalidArgument)
 	}
 	if s.TokenSource != nil && v.clientID != "" {
-		return nil, fmt.Errorf("incode: %w: WithClientCredentials and option.WithTokenSource are exclusive", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: WithClientCredentials and option.WithTokenSource are exclusive", kyc.ErrInvalidArgument)
 	}
 	if v.execTS != nil && v.execEmail != "" {
-		return nil, fmt.Errorf("incode: %w: WithExecutiveLogin and WithExecutiveTokenSource are exclusive", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: WithExecutiveLogin and WithExecutiveTokenSource are exclusive", kyc.ErrInvalidArgument)
 	}
 	if v.execMargin >= v.execLifetime {
-		return nil, fmt.Errorf("incode: %w: the executive renew margin must be shorter than the token lifetime", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: the executive renew margin must be shorter than the token lifetime", kyc.ErrInvalidArgument)
 	}
 	base := append(s.CoreOptions(),
 		apiclient.WithBaseURL(v.env.APIURL),
@@ -277,8 +278,8 @@ func NewClient(opts ...option.ClientOption) (*Client, error) {
 
 // TokenSource returns the client's token source (client credentials
 // against {auth}/oauth2/token, reused until shortly before expiry), or nil
-// when the client has no credentials. Its errors are *TokenError, or
-// *ReauthorizationRequiredError for invalid_grant.
+// when the client has no credentials. Its errors are *kyc.TokenError, or
+// *kyc.ReauthorizationRequiredError for invalid_grant.
 func (c *Client) TokenSource() oauth2.TokenSource {
 	if c.ts == nil {
 		return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/option"
 )
@@ -221,7 +222,7 @@ func TestRequestNewOnboardingInvalid(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _, rec := newMock(t, tt.opts...)
 			_, err := c.RequestNewOnboarding(context.Background(), tt.req)
-			if !errors.Is(err, incode.ErrInvalidArgument) {
+			if !errors.Is(err, kyc.ErrInvalidArgument) {
 				t.Fatalf("err = %v, want ErrInvalidArgument", err)
 			}
 			if n := len(rec.all()); n != 0 {
@@ -240,7 +241,7 @@ func TestRequestNewOnboardingNeedsCredentials(t *testing.T) {
 		t.Error("TokenSource without credentials")
 	}
 	_, err = c.RequestNewOnboarding(context.Background(), &incode.OnboardingRequest{LoginHint: "a@b"})
-	if !errors.Is(err, incode.ErrInvalidArgument) {
+	if !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -273,7 +274,7 @@ func TestNewClientOptions(t *testing.T) {
 				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
 			}
 			if err != nil {
-				if !errors.Is(err, incode.ErrInvalidArgument) {
+				if !errors.Is(err, kyc.ErrInvalidArgument) {
 					t.Errorf("err %v is not ErrInvalidArgument", err)
 				}
 				if strings.Contains(err.Error(), "SENTINEL") {
@@ -328,7 +329,7 @@ func TestStartOnboardingNeedsConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.StartOnboarding(context.Background(), nil); !errors.Is(err, incode.ErrInvalidArgument) {
+	if _, err := c.StartOnboarding(context.Background(), nil); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -364,7 +365,7 @@ func TestDecodeFailures(t *testing.T) {
 					t.Errorf("half-filled link %v", l)
 				}
 			}
-			if !errors.Is(err, incode.ErrDecode) {
+			if !errors.Is(err, kyc.ErrDecode) {
 				t.Fatalf("err = %v, want ErrDecode", err)
 			}
 		})
@@ -380,28 +381,28 @@ func TestErrorDecoding(t *testing.T) {
 		sentinel   error
 		check      func(t *testing.T, e *incode.Error)
 	}{
-		{"validation 400", 400, `{"timestamp":1714557600123,"status":400,"error":"Bad Request","message":"loginHint ada@example.com invalid","path":"/omni/b2b/onboarding/request-new"}`, true, incode.ErrBadRequest,
+		{"validation 400", 400, `{"timestamp":1714557600123,"status":400,"error":"Bad Request","message":"loginHint ada@example.com invalid","path":"/omni/b2b/onboarding/request-new"}`, true, kyc.ErrBadRequest,
 			func(t *testing.T, e *incode.Error) {
 				if e.Status != 400 || e.Reason != "Bad Request" || e.Path != "/omni/b2b/onboarding/request-new" || e.Timestamp.UnixMilli() != 1714557600123 || !strings.Contains(e.Message, "loginHint") {
 					t.Errorf("fields = %+v", e)
 				}
 			}},
-		{"401 string timestamp", 401, `{"timestamp":"2024-05-01T10:00:00.123+0000","status":401,"error":"Unauthorized","message":"bad key","path":"/omni/start"}`, true, incode.ErrUnauthorized,
+		{"401 string timestamp", 401, `{"timestamp":"2024-05-01T10:00:00.123+0000","status":401,"error":"Unauthorized","message":"bad key","path":"/omni/start"}`, true, kyc.ErrUnauthorized,
 			func(t *testing.T, e *incode.Error) {
 				if e.Timestamp.IsZero() || e.Timestamp.Year() != 2024 {
 					t.Errorf("timestamp = %v", e.Timestamp)
 				}
 			}},
-		{"500 message only", 500, `{"message":"boom"}`, true, incode.ErrServer, nil},
-		{"status as string", 404, `{"status":"404","error":"Not Found"}`, true, incode.ErrNotFound,
+		{"500 message only", 500, `{"message":"boom"}`, true, kyc.ErrServer, nil},
+		{"status as string", 404, `{"status":"404","error":"Not Found"}`, true, kyc.ErrNotFound,
 			func(t *testing.T, e *incode.Error) {
 				if e.Status != 404 {
 					t.Errorf("status = %d", e.Status)
 				}
 			}},
-		{"html 502", 502, `<html><body>Bad gateway</body></html>`, false, incode.ErrServer, nil},
-		{"other json", 403, `{"code":"nope"}`, false, incode.ErrForbidden, nil},
-		{"empty", 429, ``, false, incode.ErrRateLimited, nil},
+		{"html 502", 502, `<html><body>Bad gateway</body></html>`, false, kyc.ErrServer, nil},
+		{"other json", 403, `{"code":"nope"}`, false, kyc.ErrForbidden, nil},
+		{"empty", 429, ``, false, kyc.ErrRateLimited, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -411,7 +412,7 @@ func TestErrorDecoding(t *testing.T) {
 			if !errors.Is(err, tt.sentinel) {
 				t.Fatalf("err = %v, want %v", err, tt.sentinel)
 			}
-			var apiErr *incode.APIError
+			var apiErr *kyc.APIError
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.status {
 				t.Fatalf("no *APIError with status %d in %v", tt.status, err)
 			}
@@ -477,7 +478,7 @@ func TestTokenErrorsAreTyped(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.TokenSource().Token()
-	var te *incode.TokenError
+	var te *kyc.TokenError
 	if !errors.As(err, &te) || te.Code != "invalid_client" || te.StatusCode != 401 {
 		t.Fatalf("err = %v", err)
 	}

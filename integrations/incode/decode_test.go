@@ -11,6 +11,7 @@ import (
 
 	"github.com/jarcoal/httpmock"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/option"
 )
@@ -328,8 +329,8 @@ func TestNotJSONObjectThroughClient(t *testing.T) {
 	}
 	for name, call := range calls {
 		err := call()
-		var de *incode.DecodeError
-		if !errors.As(err, &de) || !errors.Is(err, incode.ErrDecode) || !errors.Is(err, incode.ErrNotJSONObject) {
+		var de *kyc.DecodeError
+		if !errors.As(err, &de) || !errors.Is(err, kyc.ErrDecode) || !errors.Is(err, incode.ErrNotJSONObject) {
 			t.Errorf("%s: %v (%T), want a DecodeError caused by ErrNotJSONObject", name, err, err)
 		}
 	}

@@ -8,62 +8,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kycgo/kyc/internal/apiclient"
-)
-
-// Errors re-exported from the SDK's HTTP core, so callers never import it.
-type (
-	// APIError is any non-2xx reply. Replies in Incode's error shape come
-	// as an *Error that wraps it (errors.As finds both).
-	APIError = apiclient.APIError
-	// DecodeError is a 2xx reply whose body is not the expected JSON.
-	DecodeError = apiclient.DecodeError
-	// TransportError is a failure to get any HTTP reply.
-	TransportError = apiclient.TransportError
-	// RedirectError is a redirect the client refused: to another origin
-	// (scheme, host or port), from https to http, or one that would send
-	// the request body to another origin. Credentials never follow one.
-	RedirectError = apiclient.RedirectError
-	// TokenError is a failure to obtain a client-credentials token.
-	TokenError = apiclient.TokenError
-	// ReauthorizationRequiredError is a token request refused with invalid_grant.
-	ReauthorizationRequiredError = apiclient.ReauthorizationRequiredError
-)
-
-// Sentinels, matched with errors.Is.
-var (
-	// ErrBadRequest matches 400 and 422 replies (validation errors).
-	ErrBadRequest = apiclient.ErrBadRequest
-	// ErrUnauthorized matches 401 replies (a wrong API key or token).
-	ErrUnauthorized = apiclient.ErrUnauthorized
-	// ErrForbidden matches 403 replies.
-	ErrForbidden = apiclient.ErrForbidden
-	// ErrNotFound matches 404 replies.
-	ErrNotFound = apiclient.ErrNotFound
-	// ErrConflict matches 409 replies.
-	ErrConflict = apiclient.ErrConflict
-	// ErrRateLimited matches 429 replies.
-	ErrRateLimited = apiclient.ErrRateLimited
-	// ErrServer matches 5xx replies.
-	ErrServer = apiclient.ErrServer
-	// ErrResponseTooLarge is returned when a reply exceeds the size cap.
-	ErrResponseTooLarge = apiclient.ErrResponseTooLarge
-	// ErrDecode is matched by every *DecodeError.
-	ErrDecode = apiclient.ErrDecode
-	// ErrToken is matched by every *TokenError.
-	ErrToken = apiclient.ErrToken
-	// ErrRedirectRefused matches every *RedirectError.
-	ErrRedirectRefused = apiclient.ErrRedirectRefused
-	// ErrReauthorizationRequired is matched by *ReauthorizationRequiredError.
-	ErrReauthorizationRequired = apiclient.ErrReauthorizationRequired
-	// ErrInvalidArgument is returned before any request is sent, for an
-	// invalid option or request.
-	ErrInvalidArgument = apiclient.ErrInvalidArgument
+	"github.com/kycgo/kyc"
 )
 
 // Error is a reply in Incode's error shape,
 // {"timestamp": ..., "status": ..., "error": ..., "message": ..., "path": ...}.
-// It wraps the *APIError of the reply, so errors.Is(err, ErrBadRequest) and
+// It wraps the *kyc.APIError of the reply, so errors.Is(err, kyc.ErrBadRequest) and
 // errors.As(err, &apiErr) work through it.
 //
 // Every member of the body is optional. Error() prints the method, path,
@@ -71,9 +21,9 @@ var (
 // and free-text reasons are left out because they may echo what was sent
 // (an email address, a phone number).
 //
-// errors.Is tells the credential apart: ErrUnauthorized (401, "invalid or
+// errors.Is tells the credential apart: kyc.ErrUnauthorized (401, "invalid or
 // missing access token": the session token, the executive token or the
-// Bearer token was refused) and ErrForbidden (403, "invalid or missing api
+// Bearer token was refused) and kyc.ErrForbidden (403, "invalid or missing api
 // key").
 type Error struct {
 	// Timestamp is when Incode produced the error (epoch milliseconds or an
@@ -82,7 +32,7 @@ type Error struct {
 	// Status is the "status" member: usually the HTTP status, but Incode
 	// also puts its own codes here (for example 4005 spoof attempt, 4019
 	// face not found, 6000 processing error), which arrive with a 4xx
-	// HTTP status. The HTTP status stays in APIError.StatusCode.
+	// HTTP status. The HTTP status stays in kyc.APIError.StatusCode.
 	Status int
 	// Reason is the "error" member: the HTTP reason phrase ("Bad Request")
 	// or, with Incode's own codes, a short text ("Face not found."). Error()
@@ -93,7 +43,7 @@ type Error struct {
 	// Path is the request path Incode reports.
 	Path string
 	// APIError is the reply (status, headers, request id, body excerpt).
-	APIError *APIError
+	APIError *kyc.APIError
 }
 
 // GoString implements fmt.GoStringer so that %#v leaves the message out
@@ -121,7 +71,7 @@ func safeReason(reason string) string {
 func (e *Error) Error() string {
 	a := e.APIError
 	if a == nil {
-		a = &APIError{StatusCode: e.Status}
+		a = &kyc.APIError{StatusCode: e.Status}
 	}
 	s := fmt.Sprintf("incode: %s %s: %d", a.Method, a.Path, a.StatusCode)
 	// Only a standard reason phrase is printed: with Incode's own codes the
@@ -141,7 +91,7 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Unwrap returns the *APIError.
+// Unwrap returns the *kyc.APIError.
 func (e *Error) Unwrap() error {
 	if e.APIError == nil {
 		return nil
@@ -164,15 +114,15 @@ const maxFieldLen = 1024
 
 // decodeError is the apiclient ErrorDecoder: a body in Incode's shape
 // becomes an *Error, anything else (an HTML page from a proxy, an empty
-// body) stays the plain *APIError.
-func decodeError(e *APIError, body []byte) error {
+// body) stays the plain *kyc.APIError.
+func decodeError(e *kyc.APIError, body []byte) error {
 	ie, ok := parseErrorBody(body)
 	if !ok {
 		return e
 	}
 	ie.APIError = e
-	// The APIError carries Incode's own code (never the free-text reason,
-	// which APIError.Error would print).
+	// The kyc.APIError carries Incode's own code (never the free-text reason,
+	// which kyc.APIError.Error would print).
 	if ie.Status != 0 && ie.Status != e.StatusCode {
 		e.Code = strconv.Itoa(ie.Status)
 	}
@@ -189,7 +139,7 @@ func parseErrorBody(body []byte) (*Error, bool) {
 	}
 	var b errorBody
 	if json.Unmarshal(body, &b) != nil {
-		return nil, false //nolint:nilerr // not Incode's shape: the caller keeps the plain APIError
+		return nil, false //nolint:nilerr // not Incode's shape: the caller keeps the plain kyc.APIError
 	}
 	status, statusOK := parseInt(b.Status)
 	if b.Error == nil && b.Message == nil && !statusOK {

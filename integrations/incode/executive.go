@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/option"
 )
@@ -213,7 +214,7 @@ func (l *executiveLogin) logIn(ctx context.Context) (*oauth2.Token, error) {
 
 // refusedLogin reports a login Incode refused for its credentials.
 func refusedLogin(err error) bool {
-	var a *APIError
+	var a *kyc.APIError
 	if !errors.As(err, &a) {
 		return false
 	}
@@ -226,7 +227,7 @@ func refusedLogin(err error) bool {
 
 // ExecutiveLoginError is a refused executive login. It matches
 // ErrExecutiveLoginRefused and wraps Incode's reply (an *Error or
-// *APIError, so ErrUnauthorized or ErrForbidden match too). It never
+// *kyc.APIError, so kyc.ErrUnauthorized or kyc.ErrForbidden match too). It never
 // prints the e-mail or the password.
 type ExecutiveLoginError struct {
 	// Err is the refusal.

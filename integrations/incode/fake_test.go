@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
 	"github.com/kycgo/kyc/kyctest"
@@ -91,14 +92,14 @@ func TestFakeValidationErrors(t *testing.T) {
 		if !errors.As(err, &ie) || ie.Status != 400 || ie.Path != incode.RequestNewPath || ie.Message == "" || ie.Timestamp.IsZero() {
 			t.Errorf("%s: err = %v (%+v)", tt.name, err, ie)
 		}
-		if !errors.Is(err, incode.ErrBadRequest) {
+		if !errors.Is(err, kyc.ErrBadRequest) {
 			t.Errorf("%s: not ErrBadRequest", tt.name)
 		}
 	}
 	if n := len(srv.Onboardings()); n != 0 {
 		t.Errorf("%d onboardings created by invalid requests", n)
 	}
-	if _, err := c.StartOnboarding(ctx, &incode.StartRequest{ConfigurationID: "unknown"}); !errors.Is(err, incode.ErrBadRequest) {
+	if _, err := c.StartOnboarding(ctx, &incode.StartRequest{ConfigurationID: "unknown"}); !errors.Is(err, kyc.ErrBadRequest) {
 		t.Errorf("start with unknown configuration: %v", err)
 	}
 }
@@ -110,13 +111,13 @@ func TestFakeWrongCredentials(t *testing.T) {
 	badKey := fakeClient(t, srv, incode.WithAPIKey("wrong"))
 	_, err := badKey.StartOnboarding(ctx, nil)
 	var ie *incode.Error
-	if !errors.Is(err, incode.ErrForbidden) || !errors.As(err, &ie) {
+	if !errors.Is(err, kyc.ErrForbidden) || !errors.As(err, &ie) {
 		t.Errorf("wrong key: %v", err)
 	}
 	badSecret := fakeClient(t, srv, incode.WithClientCredentials(srv.ClientID(), "wrong"))
 	_, err = badSecret.RequestNewOnboarding(ctx, &incode.OnboardingRequest{LoginHint: "a@b"})
-	var te *incode.TokenError
-	if !errors.Is(err, incode.ErrToken) || !errors.As(err, &te) || te.Code != "invalid_client" {
+	var te *kyc.TokenError
+	if !errors.Is(err, kyc.ErrToken) || !errors.As(err, &te) || te.Code != "invalid_client" {
 		t.Errorf("wrong secret: %v", err)
 	}
 	if srv.Count("", incode.RequestNewPath) != 0 {
@@ -129,7 +130,7 @@ func TestFakeWrongCredentials(t *testing.T) {
 	}
 	srv.RevokeTokens()
 	srv.ResetLog()
-	if _, err := c.RequestNewOnboarding(ctx, &incode.OnboardingRequest{LoginHint: "a@b"}); !errors.Is(err, incode.ErrUnauthorized) {
+	if _, err := c.RequestNewOnboarding(ctx, &incode.OnboardingRequest{LoginHint: "a@b"}); !errors.Is(err, kyc.ErrUnauthorized) {
 		t.Errorf("revoked token: %v", err)
 	}
 	if n := srv.Count("", incode.RequestNewPath); n != 1 {
@@ -148,8 +149,8 @@ func TestFakeFaultsNoDuplicateOnboarding(t *testing.T) {
 		wantOnboardings int
 		wantErr         error
 	}{
-		{"503", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, RetryAfter: "0"}, 0, incode.ErrServer},
-		{"502 html", kyctest.Fault{Kind: kyctest.FaultHTMLError}, 0, incode.ErrServer},
+		{"503", kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, RetryAfter: "0"}, 0, kyc.ErrServer},
+		{"502 html", kyctest.Fault{Kind: kyctest.FaultHTMLError}, 0, kyc.ErrServer},
 		{"reset after read", kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, 1, nil},
 		{"truncated reply", kyctest.Fault{Kind: kyctest.FaultTruncate}, 1, nil},
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
 	"github.com/kycgo/kyc/kyctest"
@@ -54,7 +55,7 @@ func faultCheckIs(target error) func(*testing.T, error) {
 
 func faultCheckAPI(status int, target error, retryAfter time.Duration) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
-		var e *incode.APIError
+		var e *kyc.APIError
 		if !errors.As(err, &e) || e.StatusCode != status || e.Attempts != 1 || !errors.Is(err, target) {
 			t.Fatalf("error %v (%T), want APIError %d after 1 attempt matching %v", err, err, status, target)
 		}
@@ -69,7 +70,7 @@ func faultCheckAPI(status int, target error, retryAfter time.Duration) func(*tes
 
 func faultCheckTransport(timeout bool) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
-		var te *incode.TransportError
+		var te *kyc.TransportError
 		if !errors.As(err, &te) || te.Attempts != 1 || te.Timeout() != timeout {
 			t.Fatalf("error %v (%T), want a TransportError after 1 attempt (timeout %v)", err, err, timeout)
 		}
@@ -78,8 +79,8 @@ func faultCheckTransport(timeout bool) func(*testing.T, error) {
 
 func faultCheckToken(status int, code string) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
-		var te *incode.TokenError
-		if !errors.As(err, &te) || !errors.Is(err, incode.ErrToken) || te.StatusCode != status || te.Code != code {
+		var te *kyc.TokenError
+		if !errors.As(err, &te) || !errors.Is(err, kyc.ErrToken) || te.StatusCode != status || te.Code != code {
 			t.Fatalf("error %v (%T), want TokenError %d %q", err, err, status, code)
 		}
 	}
@@ -132,11 +133,11 @@ func TestIncodeFaultMatrix(t *testing.T) {
 		requests, tokens, created int
 	}{
 		{name: "5xx burst: APIError, not retried (POST), nothing created",
-			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, check: faultCheckAPI(503, incode.ErrServer, 0), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503, Times: 2}, check: faultCheckAPI(503, kyc.ErrServer, 0), requests: 1, tokens: 1},
 		{name: "429 Retry-After in seconds: APIError with RetryAfter, not retried",
-			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, incode.ErrRateLimited, time.Second), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: "1"}, check: faultCheckAPI(429, kyc.ErrRateLimited, time.Second), requests: 1, tokens: 1},
 		{name: "429 Retry-After as an HTTP date: APIError with RetryAfter, not retried",
-			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: date}, check: faultCheckAPI(429, incode.ErrRateLimited, 21*time.Second), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 429, RetryAfter: date}, check: faultCheckAPI(429, kyc.ErrRateLimited, 21*time.Second), requests: 1, tokens: 1},
 		{name: "reset before the request is read: TransportError, nothing created",
 			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: faultCheckTransport(false), requests: 1, tokens: 1},
 		{name: "reset after the request is read: TransportError, exactly one created",
@@ -145,24 +146,24 @@ func TestIncodeFaultMatrix(t *testing.T) {
 			fault: kyctest.Fault{Kind: kyctest.FaultHang}, opts: []option.ClientOption{option.WithTimeout(150 * time.Millisecond)},
 			check: faultCheckTransport(true), requests: 1, tokens: 1},
 		{name: "truncated JSON: DecodeError, no half result, exactly one created",
-			fault: kyctest.Fault{Kind: kyctest.FaultTruncate}, check: faultCheckIs(incode.ErrDecode), requests: 1, tokens: 1, created: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultTruncate}, check: faultCheckIs(kyc.ErrDecode), requests: 1, tokens: 1, created: 1},
 		{name: "HTML error page: APIError, page not in Error(), nothing created",
-			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: faultCheckAPI(502, incode.ErrServer, 0), requests: 1, tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultHTMLError, Status: 502}, check: faultCheckAPI(502, kyc.ErrServer, 0), requests: 1, tokens: 1},
 		{name: "body over the size cap: ErrResponseTooLarge, nothing created",
 			fault: kyctest.Fault{Kind: kyctest.FaultOversize, Size: 64 << 10}, opts: []option.ClientOption{option.WithMaxResponseBytes(16 << 10)},
-			check: faultCheckIs(incode.ErrResponseTooLarge), requests: 1, tokens: 1},
+			check: faultCheckIs(kyc.ErrResponseTooLarge), requests: 1, tokens: 1},
 		{name: "context cancelled while the server holds the request: context.Canceled, nothing created",
 			fault: kyctest.Fault{Kind: kyctest.FaultHang}, cancel: true, check: faultCheckIs(context.Canceled), requests: 1, tokens: 1},
 		{name: "token endpoint 503: TokenError, one token request, nothing sent", b2bOnly: true, tokenFault: true,
 			fault: kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503}, check: faultCheckToken(503, ""), tokens: 1},
 		{name: "token endpoint resets before reading: TokenError, one token request", b2bOnly: true, tokenFault: true,
-			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: faultCheckIs(incode.ErrToken), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetBeforeRead}, check: faultCheckIs(kyc.ErrToken), tokens: 1},
 		{name: "token reply lost after the token was issued: TokenError, one token request", b2bOnly: true, tokenFault: true,
-			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: faultCheckIs(incode.ErrToken), tokens: 1},
+			fault: kyctest.Fault{Kind: kyctest.FaultResetAfterRead}, check: faultCheckIs(kyc.ErrToken), tokens: 1},
 		{name: "invalid_client (wrong secret): TokenError, not a re-authorization", b2bOnly: true, badSecret: true,
 			check: func(t *testing.T, err error) {
 				faultCheckToken(401, "invalid_client")(t, err)
-				if errors.Is(err, incode.ErrReauthorizationRequired) {
+				if errors.Is(err, kyc.ErrReauthorizationRequired) {
 					t.Fatalf("invalid_client matched ErrReauthorizationRequired: %v", err)
 				}
 			}, tokens: 1},
@@ -313,7 +314,7 @@ func TestIncodeReusesOneConnection(t *testing.T) {
 			_, err = c.StartOnboarding(ctx, &incode.StartRequest{CountryCode: "ALL"})
 		case 1:
 			_, err = c.StartOnboarding(ctx, &incode.StartRequest{ConfigurationID: "000000000000000000000000"})
-			if !errors.Is(err, incode.ErrBadRequest) {
+			if !errors.Is(err, kyc.ErrBadRequest) {
 				t.Fatalf("call %d: %v, want 400", i, err)
 			}
 			err = nil
@@ -321,7 +322,7 @@ func TestIncodeReusesOneConnection(t *testing.T) {
 			_, err = c.RequestNewOnboarding(ctx, &incode.OnboardingRequest{LoginHint: "ada@example.com"})
 		case 3:
 			_, err = c.RequestNewOnboarding(ctx, &incode.OnboardingRequest{LoginHint: "ada@example.com", Notification: &incode.Notification{Type: incode.NotifySMS}})
-			if !errors.Is(err, incode.ErrBadRequest) {
+			if !errors.Is(err, kyc.ErrBadRequest) {
 				t.Fatalf("call %d: %v, want 400", i, err)
 			}
 			err = nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
 	"github.com/kycgo/kyc/kyctest"
@@ -340,7 +341,7 @@ func TestExecutiveTokenCachedRenewedAndNeverRetriedBlindly(t *testing.T) {
 	for range 3 {
 		_, err := bad.Score(ctx, byID)
 		var le *incode.ExecutiveLoginError
-		if !errors.Is(err, incode.ErrExecutiveLoginRefused) || !errors.Is(err, incode.ErrUnauthorized) || !errors.As(err, &le) {
+		if !errors.Is(err, incode.ErrExecutiveLoginRefused) || !errors.Is(err, kyc.ErrUnauthorized) || !errors.As(err, &le) {
 			t.Fatalf("wrong password: %v", err)
 		}
 		if strings.Contains(err.Error(), "wrong-password") || strings.Contains(err.Error(), srv.ExecutiveEmail()) {
@@ -360,7 +361,7 @@ func TestExecutiveTokenCachedRenewedAndNeverRetriedBlindly(t *testing.T) {
 	// A 503 on the login is not sticky (and a POST is not retried).
 	srv.InjectFault(http.MethodPost, incode.ExecutiveLoginPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 503})
 	fresh := fakeClient(t, srv, option.WithRetryPolicy(faultRetries))
-	if _, err := fresh.Score(ctx, byID); !errors.Is(err, incode.ErrServer) || errors.Is(err, incode.ErrExecutiveLoginRefused) {
+	if _, err := fresh.Score(ctx, byID); !errors.Is(err, kyc.ErrServer) || errors.Is(err, incode.ErrExecutiveLoginRefused) {
 		t.Fatalf("503 login: %v", err)
 	}
 	if _, err := fresh.Score(ctx, byID); err != nil {
@@ -371,7 +372,7 @@ func TestExecutiveTokenCachedRenewedAndNeverRetriedBlindly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := noExec.Score(ctx, byID); !errors.Is(err, incode.ErrInvalidArgument) {
+	if _, err := noExec.Score(ctx, byID); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Fatalf("no executive credentials: %v", err)
 	}
 	if noExec.ExecutiveTokenSource() != nil {
@@ -420,16 +421,16 @@ func TestErrorsTellTokenFromAPIKey(t *testing.T) {
 	}
 	_, err = c.Score(ctx, incode.BySessionToken(incode.NewSecret("not-a-token")))
 	var ie *incode.Error
-	if !errors.Is(err, incode.ErrUnauthorized) || errors.Is(err, incode.ErrForbidden) || !errors.As(err, &ie) || ie.Status != 401 {
+	if !errors.Is(err, kyc.ErrUnauthorized) || errors.Is(err, kyc.ErrForbidden) || !errors.As(err, &ie) || ie.Status != 401 {
 		t.Fatalf("bad session token: %v", err)
 	}
 	badKey := fakeClient(t, srv, incode.WithAPIKey("wrong-key"))
 	_, err = badKey.OCRData(ctx, sess.Target())
-	if !errors.Is(err, incode.ErrForbidden) || errors.Is(err, incode.ErrUnauthorized) {
+	if !errors.Is(err, kyc.ErrForbidden) || errors.Is(err, kyc.ErrUnauthorized) {
 		t.Fatalf("bad API key: %v", err)
 	}
 	srv.RevokeSessionToken(sess.InterviewID)
-	if _, err := c.OnboardingStatus(ctx, sess.Target()); !errors.Is(err, incode.ErrUnauthorized) {
+	if _, err := c.OnboardingStatus(ctx, sess.Target()); !errors.Is(err, kyc.ErrUnauthorized) {
 		t.Fatalf("revoked session token: %v", err)
 	}
 	// Incode's own codes are kept beside the HTTP status; the free-text
@@ -440,20 +441,20 @@ func TestErrorsTellTokenFromAPIKey(t *testing.T) {
 	} {
 		srv.InjectFault(http.MethodGet, incode.TokenOnlyPrefix+incode.ScorePath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 400, Body: body})
 		_, err := c.Score(ctx, incode.BySessionToken(incode.NewSecret("x")))
-		if !errors.As(err, &ie) || ie.Status != 4019 || ie.APIError.StatusCode != 400 || !errors.Is(err, incode.ErrBadRequest) {
+		if !errors.As(err, &ie) || ie.Status != 4019 || ie.APIError.StatusCode != 400 || !errors.Is(err, kyc.ErrBadRequest) {
 			t.Fatalf("custom code: %v", err)
 		}
 		if strings.Contains(err.Error(), "Face") || !strings.Contains(err.Error(), "4019") {
 			t.Fatalf("Error() = %q", err)
 		}
 	}
-	if _, err := c.Score(ctx, incode.Target{}); !errors.Is(err, incode.ErrInvalidArgument) {
+	if _, err := c.Score(ctx, incode.Target{}); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Fatalf("empty target: %v", err)
 	}
-	if _, err := c.OnboardingURL(ctx, incode.NewSecret("a\r\nb"), ""); !errors.Is(err, incode.ErrInvalidArgument) {
+	if _, err := c.OnboardingURL(ctx, incode.NewSecret("a\r\nb"), ""); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Fatalf("token with a line break: %v", err)
 	}
-	if _, err := c.FinishStatus(ctx, incode.Secret{}); !errors.Is(err, incode.ErrInvalidArgument) {
+	if _, err := c.FinishStatus(ctx, incode.Secret{}); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Fatalf("empty token: %v", err)
 	}
 }
@@ -467,7 +468,7 @@ func TestOnboardingURLClientID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.OnboardingURL(ctx, sess.Token, ""); !errors.Is(err, incode.ErrBadRequest) {
+	if _, err := c.OnboardingURL(ctx, sess.Token, ""); !errors.Is(err, kyc.ErrBadRequest) {
 		t.Fatalf("without clientId on a server that requires it: %v", err)
 	}
 	if u, err := c.OnboardingURL(ctx, sess.Token, sess.ClientID); err != nil || u == "" {
@@ -481,7 +482,7 @@ func TestOnboardingURLClientID(t *testing.T) {
 	// with the error, so the caller need not start a second one.
 	srv.InjectFault(http.MethodGet, incode.TokenOnlyPrefix+incode.OnboardingURLPath, kyctest.Fault{Kind: kyctest.FaultStatus, Status: 500})
 	h, err := c.StartHostedOnboarding(ctx, nil)
-	if err == nil || h == nil || h.Token.IsZero() || h.URL != "" || !errors.Is(err, incode.ErrServer) {
+	if err == nil || h == nil || h.Token.IsZero() || h.URL != "" || !errors.Is(err, kyc.ErrServer) {
 		t.Fatalf("link failure: %v, %v", h, err)
 	}
 	if u, err := c.OnboardingURL(ctx, h.Token, h.Session.ClientID); err != nil || u == "" {
@@ -515,7 +516,7 @@ func TestFinishAndCloseSession(t *testing.T) {
 	if _, err := srv.Advance(sess.InterviewID); !errors.Is(err, incodetest.ErrSessionClosed) && !errors.Is(err, incodetest.ErrFlowEnded) {
 		t.Fatalf("advance after close: %v", err)
 	}
-	if _, err := c.FinishStatus(ctx, sess.Token); !errors.Is(err, incode.ErrBadRequest) {
+	if _, err := c.FinishStatus(ctx, sess.Token); !errors.Is(err, kyc.ErrBadRequest) {
 		t.Fatalf("finish after close: %v", err)
 	}
 	d, err := c.Decide(ctx, sess.Target())
@@ -582,7 +583,7 @@ func TestExecutiveTokenSourceAndSessionApprove(t *testing.T) {
 	}
 	base := []option.ClientOption{incode.WithEnvironment(srv.Environment()), option.WithHTTPClient(srv.HTTPClient()), incode.WithAPIKey(srv.APIKey())}
 	if _, err := incode.NewClient(append(base, incode.WithExecutiveTokenSource(owner.ExecutiveTokenSource()),
-		incode.WithExecutiveLogin("a@example.com", incode.NewSecret("p")))...); !errors.Is(err, incode.ErrInvalidArgument) {
+		incode.WithExecutiveLogin("a@example.com", incode.NewSecret("p")))...); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Fatalf("login and source together: %v", err)
 	}
 	shared, err := incode.NewClient(append(base, incode.WithExecutiveTokenSource(owner.ExecutiveTokenSource()))...)
@@ -599,7 +600,7 @@ func TestExecutiveTokenSourceAndSessionApprove(t *testing.T) {
 	}
 	srv.RevokeExecutiveTokens()
 	srv.ResetLog()
-	if _, err := shared.Score(ctx, incode.ByInterviewID(sess.InterviewID)); !errors.Is(err, incode.ErrUnauthorized) || srv.Count("", incode.ScorePath) != 1 {
+	if _, err := shared.Score(ctx, incode.ByInterviewID(sess.InterviewID)); !errors.Is(err, kyc.ErrUnauthorized) || srv.Count("", incode.ScorePath) != 1 {
 		t.Fatalf("revoked shared token: %v after %d requests", err, srv.Count("", incode.ScorePath))
 	}
 	// The refusal reached the owner's cache: the next call gets a new token

@@ -3,6 +3,7 @@ package incode
 import (
 	"errors"
 	"fmt"
+	"github.com/kycgo/kyc"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,12 +22,12 @@ func FuzzDecodeError(f *testing.F) {
 		if status < 400 || status > 599 {
 			status = 400 + (status&0x7fffffff)%200
 		}
-		e := &APIError{StatusCode: status, Method: http.MethodPost, Path: "/omni/start", Body: body}
+		e := &kyc.APIError{StatusCode: status, Method: http.MethodPost, Path: "/omni/start", Body: body}
 		err := decodeError(e, body)
 		if err == nil {
 			t.Fatal("nil error")
 		}
-		var api *APIError
+		var api *kyc.APIError
 		if !errors.As(err, &api) || api.StatusCode != status {
 			t.Fatalf("no *APIError with status %d", status)
 		}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/internal/secret"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/option"
@@ -154,14 +155,14 @@ func (l OnboardingLink) LogValue() slog.Value {
 // the session may exist; do not blindly call again.
 func (c *Client) RequestNewOnboarding(ctx context.Context, req *OnboardingRequest, opts ...option.CallOption) (*OnboardingLink, error) {
 	if c.b2b == nil {
-		return nil, fmt.Errorf("incode: %w: RequestNewOnboarding needs client credentials (WithClientCredentials or option.WithTokenSource)", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: RequestNewOnboarding needs client credentials (WithClientCredentials or option.WithTokenSource)", kyc.ErrInvalidArgument)
 	}
 	call, err := apiclient.Call("incode", opts)
 	if err != nil {
 		return nil, err
 	}
 	if req == nil {
-		return nil, fmt.Errorf("incode: %w: nil request", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: nil request", kyc.ErrInvalidArgument)
 	}
 	body, err := c.requestNewBody(req)
 	if err != nil {
@@ -192,13 +193,13 @@ func (c *Client) requestNewBody(req *OnboardingRequest) (map[string]any, error) 
 		ref = c.integrationID
 	}
 	if ref == "" {
-		return nil, fmt.Errorf("incode: %w: no integration reference (set OnboardingRequest.IntegrationReference or WithIntegrationID)", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: no integration reference (set OnboardingRequest.IntegrationReference or WithIntegrationID)", kyc.ErrInvalidArgument)
 	}
 	if err := checkID(ref); err != nil {
-		return nil, fmt.Errorf("incode: %w: integration reference %w", ErrInvalidArgument, err)
+		return nil, fmt.Errorf("incode: %w: integration reference %w", kyc.ErrInvalidArgument, err)
 	}
 	if strings.TrimSpace(req.LoginHint) == "" {
-		return nil, fmt.Errorf("incode: %w: LoginHint is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: LoginHint is required", kyc.ErrInvalidArgument)
 	}
 	body := map[string]any{
 		"integrationReference": ref,
@@ -206,12 +207,12 @@ func (c *Client) requestNewBody(req *OnboardingRequest) (map[string]any, error) 
 	}
 	if n := req.Notification; n != nil {
 		if n.Type == "" {
-			return nil, fmt.Errorf("incode: %w: Notification.Type is required", ErrInvalidArgument)
+			return nil, fmt.Errorf("incode: %w: Notification.Type is required", kyc.ErrInvalidArgument)
 		}
 		body["notification"] = n
 	}
 	if req.LinkLifetimeMinutes < 0 {
-		return nil, fmt.Errorf("incode: %w: LinkLifetimeMinutes must not be negative", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: LinkLifetimeMinutes must not be negative", kyc.ErrInvalidArgument)
 	}
 	if req.LinkLifetimeMinutes > 0 {
 		field := req.LinkLifetimeField
@@ -219,10 +220,10 @@ func (c *Client) requestNewBody(req *OnboardingRequest) (map[string]any, error) 
 			field = c.lifetimeField
 		}
 		if err := checkFieldName(field); err != nil {
-			return nil, fmt.Errorf("incode: %w: %w", ErrInvalidArgument, err)
+			return nil, fmt.Errorf("incode: %w: %w", kyc.ErrInvalidArgument, err)
 		}
 		if _, taken := body[field]; taken || field == "notification" || field == "externalCustomerId" {
-			return nil, fmt.Errorf("incode: %w: link lifetime field %q collides with another field", ErrInvalidArgument, field)
+			return nil, fmt.Errorf("incode: %w: link lifetime field %q collides with another field", kyc.ErrInvalidArgument, field)
 		}
 		body[field] = req.LinkLifetimeMinutes
 	}
@@ -316,10 +317,10 @@ func (c *Client) StartOnboarding(ctx context.Context, req *StartRequest, opts ..
 		body.ConfigurationID = c.configurationID
 	}
 	if body.ConfigurationID == "" {
-		return nil, fmt.Errorf("incode: %w: no configuration ID (set StartRequest.ConfigurationID or WithConfigurationID)", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: no configuration ID (set StartRequest.ConfigurationID or WithConfigurationID)", kyc.ErrInvalidArgument)
 	}
 	if err := checkID(body.ConfigurationID); err != nil {
-		return nil, fmt.Errorf("incode: %w: configuration ID %w", ErrInvalidArgument, err)
+		return nil, fmt.Errorf("incode: %w: configuration ID %w", kyc.ErrInvalidArgument, err)
 	}
 	var w sessionWire
 	resp, err := c.omni.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: StartPath, Body: &body,

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/option"
 )
@@ -115,8 +116,8 @@ func TestRedirectsKeepCredentials(t *testing.T) {
 					t.Fatal(err)
 				}
 				_, err = c.RequestNewOnboarding(t.Context(), &incode.OnboardingRequest{LoginHint: rdLoginHint})
-				var re *incode.RedirectError
-				if !errors.As(err, &re) || !errors.Is(err, incode.ErrRedirectRefused) || re.StatusCode != hop.status {
+				var re *kyc.RedirectError
+				if !errors.As(err, &re) || !errors.Is(err, kyc.ErrRedirectRefused) || re.StatusCode != hop.status {
 					t.Fatalf("error %v (%T), want *RedirectError for %d", err, err, hop.status)
 				}
 				if msg := err.Error(); strings.Contains(msg, "rd.person") || strings.Contains(msg, "email") {

@@ -166,7 +166,7 @@ func (s Score) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("overall", string(s.OverallStatus())), slog.Bool("ready", s.Ready()))
 }
 
-// ErrNotJSONObject is the cause of a DecodeError for a reply that is not a
+// ErrNotJSONObject is the cause of a kyc.DecodeError for a reply that is not a
 // JSON object.
 var ErrNotJSONObject = errors.New("reply is not a JSON object")
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/apiclient"
 	"github.com/kycgo/kyc/option"
 )
@@ -178,7 +179,7 @@ func (c *Client) call(ctx context.Context, rt route, t Target, query url.Values,
 			req.Route = req.Path
 		} else if rt.idParam != "" && t.interviewID != "" {
 			if err := checkID(t.interviewID); err != nil {
-				return nil, fmt.Errorf("incode: %w: interview id %w", ErrInvalidArgument, err)
+				return nil, fmt.Errorf("incode: %w: interview id %w", kyc.ErrInvalidArgument, err)
 			}
 			query.Set(rt.idParam, t.interviewID)
 		}
@@ -187,16 +188,16 @@ func (c *Client) call(ctx context.Context, rt route, t Target, query url.Values,
 		return api.Do(ctx, req, out)
 	}
 	if rt.noExecutive {
-		return nil, fmt.Errorf("incode: %w: %s needs the session token (BySessionToken or Session.Target)", ErrInvalidArgument, rt.path)
+		return nil, fmt.Errorf("incode: %w: %s needs the session token (BySessionToken or Session.Target)", kyc.ErrInvalidArgument, rt.path)
 	}
 	if t.interviewID == "" {
-		return nil, fmt.Errorf("incode: %w: no session: use BySessionToken or ByInterviewID", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: no session: use BySessionToken or ByInterviewID", kyc.ErrInvalidArgument)
 	}
 	if err := checkID(t.interviewID); err != nil {
-		return nil, fmt.Errorf("incode: %w: interview id %w", ErrInvalidArgument, err)
+		return nil, fmt.Errorf("incode: %w: interview id %w", kyc.ErrInvalidArgument, err)
 	}
 	if c.exec == nil {
-		return nil, fmt.Errorf("incode: %w: reading by interview id needs the executive token (WithExecutiveLogin or WithExecutiveTokenSource)", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: reading by interview id needs the executive token (WithExecutiveLogin or WithExecutiveTokenSource)", kyc.ErrInvalidArgument)
 	}
 	if rt.idParam != "" {
 		query.Set(rt.idParam, t.interviewID)
@@ -209,7 +210,7 @@ func (c *Client) call(ctx context.Context, rt route, t Target, query url.Values,
 		}
 		req.Header.Set(SessionTokenHeader, tok.AccessToken)
 		resp, err := c.omni.Do(ctx, req, out)
-		if err == nil || !errors.Is(err, ErrUnauthorized) {
+		if err == nil || !errors.Is(err, kyc.ErrUnauthorized) {
 			return resp, err
 		}
 		// The token was refused (expired early, or revoked): drop it so
@@ -226,7 +227,7 @@ func (c *Client) call(ctx context.Context, rt route, t Target, query url.Values,
 func checkToken(tok Secret) error {
 	v := tok.Reveal()
 	if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\r\n\x00") || len(v) > 8<<10 {
-		return fmt.Errorf("incode: %w: the session token is empty or not a valid header value", ErrInvalidArgument)
+		return fmt.Errorf("incode: %w: the session token is empty or not a valid header value", kyc.ErrInvalidArgument)
 	}
 	return nil
 }
@@ -240,7 +241,7 @@ func decodeFailure(method, path string, resp *apiclient.Response, why error) err
 		status = resp.StatusCode
 		ct = resp.Header.Get("Content-Type")
 	}
-	return &DecodeError{Method: method, Path: path, StatusCode: status, ContentType: ct, Err: why}
+	return &kyc.DecodeError{Method: method, Path: path, StatusCode: status, ContentType: ct, Err: why}
 }
 
 // OnboardingURL returns the URL of the hosted flow for a started session
@@ -257,7 +258,7 @@ func (c *Client) OnboardingURL(ctx context.Context, sessionToken Secret, clientI
 	q := url.Values{}
 	if clientID != "" {
 		if err := checkID(clientID); err != nil {
-			return "", fmt.Errorf("incode: %w: client id %w", ErrInvalidArgument, err)
+			return "", fmt.Errorf("incode: %w: client id %w", kyc.ErrInvalidArgument, err)
 		}
 		q.Set("clientId", clientID)
 	}

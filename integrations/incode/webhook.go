@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/internal/secret"
 )
 
@@ -388,7 +389,7 @@ func NewWebhookHandler(name string, want Secret, fn func(context.Context, *Webho
 		return nil, ErrNoSecret
 	}
 	if fn == nil {
-		return nil, fmt.Errorf("incode: %w: nil webhook function", ErrInvalidArgument)
+		return nil, fmt.Errorf("incode: %w: nil webhook function", kyc.ErrInvalidArgument)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {

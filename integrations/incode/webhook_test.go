@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/incode"
 )
 
@@ -180,7 +181,7 @@ func TestSessionEventPrintingHidesLoginHint(t *testing.T) {
 
 func TestErrorGoStringHidesMessage(t *testing.T) {
 	e := &incode.Error{Status: 400, Reason: "Bad Request", Message: "loginHint jane.roe@corp.example is invalid", Path: incode.RequestNewPath,
-		APIError: &incode.APIError{StatusCode: 400, Method: http.MethodPost, Path: incode.RequestNewPath, Message: "jane.roe@corp.example", Body: []byte("jane.roe@corp.example")}}
+		APIError: &kyc.APIError{StatusCode: 400, Method: http.MethodPost, Path: incode.RequestNewPath, Message: "jane.roe@corp.example", Body: []byte("jane.roe@corp.example")}}
 	out := fmt.Sprintf("%v %+v %#v", e, e, e)
 	if strings.Contains(out, "jane") || !strings.Contains(out, "Bad Request") || !strings.Contains(out, incode.RequestNewPath) {
 		t.Errorf("output = %s", out)

@@ -3,6 +3,7 @@ package apiclient
 import (
 	"bytes"
 	"errors"
+	"github.com/kycgo/kyc"
 	"io"
 	"net/http"
 	"strings"
@@ -84,7 +85,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			closeBody(resp.Body)
 			return nil, ferr
 		}
-		var re *ReauthorizationRequiredError
+		var re *kyc.ReauthorizationRequiredError
 		if werr := WrapTokenError(ferr); errors.As(werr, &re) {
 			// The grant behind the token is gone: say so rather than 401.
 			closeBody(resp.Body)

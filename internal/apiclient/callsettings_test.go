@@ -56,7 +56,7 @@ func TestCallSettingsAreIsolated(t *testing.T) {
 			}
 			var out struct{ Tag string }
 			_, err := c.Do(context.Background(), &Request{Method: http.MethodGet, Path: "/x", Call: call}, &out)
-			var ae *APIError
+			var ae *kyc.APIError
 			switch {
 			case i%2 == 0 && (!errors.As(err, &ae) || ae.StatusCode != 503 || ae.Attempts != 1 || resp.RequestID != tag+"-1"):
 				errs <- fmt.Errorf("%s without retries: %w, response %v", tag, err, resp)

@@ -149,20 +149,20 @@ func NewHTTPClient(opts ...Option) (*http.Client, error) {
 // loopback or allowHTTP, no query, fragment or user info.
 func ParseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
 	if raw == "" {
-		return nil, fmt.Errorf("kyc: %w: base URL is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("kyc: %w: base URL is required", kyc.ErrInvalidArgument)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("kyc: %w: base URL does not parse", ErrInvalidArgument)
+		return nil, fmt.Errorf("kyc: %w: base URL does not parse", kyc.ErrInvalidArgument)
 	}
 	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("kyc: %w: base URL must be an absolute http(s) URL", ErrInvalidArgument)
+		return nil, fmt.Errorf("kyc: %w: base URL must be an absolute http(s) URL", kyc.ErrInvalidArgument)
 	}
 	if u.Scheme == "http" && !allowHTTP && !IsLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("kyc: %w: base URL must use https (host %q is not loopback)", ErrInvalidArgument, u.Hostname())
+		return nil, fmt.Errorf("kyc: %w: base URL must use https (host %q is not loopback)", kyc.ErrInvalidArgument, u.Hostname())
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("kyc: %w: base URL must not carry user info, query or fragment", ErrInvalidArgument)
+		return nil, fmt.Errorf("kyc: %w: base URL must not carry user info, query or fragment", kyc.ErrInvalidArgument)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
@@ -189,10 +189,10 @@ func (c *Client) TokenFetchTimeout() time.Duration { return c.fetchMax }
 func (c *Client) HTTPClient() *http.Client { return c.hc }
 
 // Do sends req and decodes a 2xx JSON body into out (out may be nil).
-// A non-2xx reply becomes an *APIError (through the vendor's ErrorDecoder).
+// A non-2xx reply becomes a *kyc.APIError (through the vendor's ErrorDecoder).
 func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("kyc: %w: nil context", ErrInvalidArgument)
+		return nil, fmt.Errorf("kyc: %w: nil context", kyc.ErrInvalidArgument)
 	}
 	if c.tracer == nil {
 		meta, _, err := c.do(ctx, req, out)
@@ -221,12 +221,12 @@ func (c *Client) do(ctx context.Context, req *Request, out any) (*Response, *cal
 }
 
 // Stream sends req and, on a 2xx reply, returns the body for the caller to
-// read and close; reads beyond the size cap fail with ErrResponseTooLarge.
+// read and close; reads beyond the size cap fail with kyc.ErrResponseTooLarge.
 // A non-2xx reply becomes an error as in Do. With tracing on, the call's
 // span ends when the body is closed.
 func (c *Client) Stream(ctx context.Context, req *Request, limit int64) (*http.Response, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("kyc: %w: nil context", ErrInvalidArgument)
+		return nil, fmt.Errorf("kyc: %w: nil context", kyc.ErrInvalidArgument)
 	}
 	var span trace.Span
 	if c.tracer != nil {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/kycgo/kyc"
 	"golang.org/x/oauth2"
 )
 
@@ -95,7 +96,7 @@ func TestJoinPath(t *testing.T) {
 		if (err != nil) != tc.err || got != tc.want {
 			t.Errorf("JoinPath(%q) = %q, %v; want %q, err=%v", tc.in, got, err, tc.want, tc.err)
 		}
-		if err != nil && !errors.Is(err, ErrInvalidArgument) {
+		if err != nil && !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("JoinPath error %v does not match ErrInvalidArgument", err)
 		}
 	}
@@ -161,12 +162,12 @@ func TestDecodeFailures(t *testing.T) {
 		ctype  string
 		target error
 	}{
-		{"truncated", 200, `{"id":"1","na`, "application/json", ErrDecode},
-		{"empty", 200, ``, "application/json", ErrDecode},
-		{"html", 200, `<html><body>Bad gateway</body></html>`, "text/html", ErrDecode},
-		{"trailing garbage", 200, `{"id":"1"} {"id":"2"}`, "application/json", ErrDecode},
-		{"wrong type", 200, `{"id":5}`, "application/json", ErrDecode},
-		{"too large", 200, `{"id":"` + strings.Repeat("x", 200) + `"}`, "application/json", ErrResponseTooLarge},
+		{"truncated", 200, `{"id":"1","na`, "application/json", kyc.ErrDecode},
+		{"empty", 200, ``, "application/json", kyc.ErrDecode},
+		{"html", 200, `<html><body>Bad gateway</body></html>`, "text/html", kyc.ErrDecode},
+		{"trailing garbage", 200, `{"id":"1"} {"id":"2"}`, "application/json", kyc.ErrDecode},
+		{"wrong type", 200, `{"id":5}`, "application/json", kyc.ErrDecode},
+		{"too large", 200, `{"id":"` + strings.Repeat("x", 200) + `"}`, "application/json", kyc.ErrResponseTooLarge},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,8 +213,8 @@ func TestAPIErrorMapping(t *testing.T) {
 		status int
 		target error
 	}{
-		{400, ErrBadRequest}, {422, ErrBadRequest}, {401, ErrUnauthorized}, {403, ErrForbidden},
-		{404, ErrNotFound}, {409, ErrConflict}, {429, ErrRateLimited}, {500, ErrServer}, {501, ErrServer},
+		{400, kyc.ErrBadRequest}, {422, kyc.ErrBadRequest}, {401, kyc.ErrUnauthorized}, {403, kyc.ErrForbidden},
+		{404, kyc.ErrNotFound}, {409, kyc.ErrConflict}, {429, kyc.ErrRateLimited}, {500, kyc.ErrServer}, {501, kyc.ErrServer},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
@@ -224,7 +225,7 @@ func TestAPIErrorMapping(t *testing.T) {
 				return r, nil
 			})
 			_, err := c.Do(context.Background(), &Request{Path: "/x", Query: url.Values{"email": {"a@b.test"}}}, nil)
-			var apiErr *APIError
+			var apiErr *kyc.APIError
 			if !errors.As(err, &apiErr) || !errors.Is(err, tc.target) {
 				t.Fatalf("err = %v (%T)", err, err)
 			}
@@ -236,8 +237,8 @@ func TestAPIErrorMapping(t *testing.T) {
 					t.Errorf("error %q leaks %q", err, leak)
 				}
 			}
-			for _, other := range []error{ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrRateLimited, ErrServer} {
-				if other != tc.target && errors.Is(err, other) && !(other == ErrServer && tc.status >= 500) {
+			for _, other := range []error{kyc.ErrBadRequest, kyc.ErrUnauthorized, kyc.ErrForbidden, kyc.ErrNotFound, kyc.ErrConflict, kyc.ErrRateLimited, kyc.ErrServer} {
+				if other != tc.target && errors.Is(err, other) && !(other == kyc.ErrServer && tc.status >= 500) {
 					t.Errorf("status %d also matches %v", tc.status, other)
 				}
 			}
@@ -246,21 +247,21 @@ func TestAPIErrorMapping(t *testing.T) {
 }
 
 func TestErrorDecoderHook(t *testing.T) {
-	c, mt := newMock(t, WithRetryPolicy(NoRetries), WithErrorDecoder(func(e *APIError, body []byte) error {
+	c, mt := newMock(t, WithRetryPolicy(NoRetries), WithErrorDecoder(func(e *kyc.APIError, body []byte) error {
 		var v struct {
 			Error string `json:"error"`
 		}
 		_ = json.Unmarshal(body, &v)
 		e.Code = v.Error
 		if v.Error == "AccessDenied" {
-			e.Kinds = append(e.Kinds, ErrForbidden)
+			e.Kinds = append(e.Kinds, kyc.ErrForbidden)
 		}
 		return e
 	}))
 	mt.RegisterNoResponder(httpmock.NewStringResponder(500, `{"error":"AccessDenied"}`))
 	_, err := c.Do(context.Background(), &Request{Path: "/x", Permission: "ekyc.session.list"}, nil)
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != "AccessDenied" || !errors.Is(err, ErrForbidden) || !errors.Is(err, ErrServer) {
+	var apiErr *kyc.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "AccessDenied" || !errors.Is(err, kyc.ErrForbidden) || !errors.Is(err, kyc.ErrServer) {
 		t.Fatalf("err = %v", err)
 	}
 	if !strings.Contains(err.Error(), "ekyc.session.list") {
@@ -282,14 +283,14 @@ func TestRetryPolicy(t *testing.T) {
 		{"GET 408 then 200", "GET", []int{408, 200}, 2, nil},
 		{"GET 429 then 200", "GET", []int{429, 200}, 2, nil},
 		{"HEAD 503 then 200", "HEAD", []int{503, 200}, 2, nil},
-		{"GET 503 exhausted", "GET", []int{503, 503, 503, 503}, 3, ErrServer},
-		{"GET 500 not retried", "GET", []int{500, 200}, 1, ErrServer},
-		{"GET 501 not retried", "GET", []int{501, 200}, 1, ErrServer},
-		{"GET 401 never retried", "GET", []int{401, 200}, 1, ErrUnauthorized},
-		{"GET 404 not retried", "GET", []int{404, 200}, 1, ErrNotFound},
-		{"POST 503 not retried", "POST", []int{503, 200}, 1, ErrServer},
-		{"POST 429 not retried", "POST", []int{429, 200}, 1, ErrRateLimited},
-		{"PUT 503 not retried", "PUT", []int{503, 200}, 1, ErrServer},
+		{"GET 503 exhausted", "GET", []int{503, 503, 503, 503}, 3, kyc.ErrServer},
+		{"GET 500 not retried", "GET", []int{500, 200}, 1, kyc.ErrServer},
+		{"GET 501 not retried", "GET", []int{501, 200}, 1, kyc.ErrServer},
+		{"GET 401 never retried", "GET", []int{401, 200}, 1, kyc.ErrUnauthorized},
+		{"GET 404 not retried", "GET", []int{404, 200}, 1, kyc.ErrNotFound},
+		{"POST 503 not retried", "POST", []int{503, 200}, 1, kyc.ErrServer},
+		{"POST 429 not retried", "POST", []int{429, 200}, 1, kyc.ErrRateLimited},
+		{"PUT 503 not retried", "PUT", []int{503, 200}, 1, kyc.ErrServer},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -319,7 +320,7 @@ func TestRetryPolicy(t *testing.T) {
 				}
 				return
 			}
-			var apiErr *APIError
+			var apiErr *kyc.APIError
 			if !errors.Is(err, tc.wantErr) || !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
@@ -371,7 +372,7 @@ func TestPOSTRetriedOnlyWhenNeverSent(t *testing.T) {
 	mt2.RegisterNoResponder(httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}))
 	c2, _ := New(WithBaseURL(base), WithHTTPClient(&http.Client{Transport: mt2}), WithRetryPolicy(fast))
 	_, err = c2.Do(context.Background(), &Request{Method: "POST", Path: "/s", Body: map[string]int{"a": 1}}, nil)
-	var te *TransportError
+	var te *kyc.TransportError
 	if !errors.As(err, &te) || mt2.GetTotalCallCount() != 1 {
 		t.Fatalf("err = %v, calls = %d", err, mt2.GetTotalCallCount())
 	}
@@ -424,7 +425,7 @@ func TestRetryAfterBeyondCapFailsFast(t *testing.T) {
 		})
 		start := time.Now()
 		_, err := c.Do(context.Background(), &Request{Path: "/x"}, nil)
-		var apiErr *APIError
+		var apiErr *kyc.APIError
 		if !errors.As(err, &apiErr) || apiErr.RetryAfter != time.Hour || mt.GetTotalCallCount() != 1 {
 			t.Fatalf("err = %v calls = %d", err, mt.GetTotalCallCount())
 		}
@@ -499,7 +500,7 @@ func TestTransportErrorDoesNotLeakQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Do(context.Background(), &Request{Path: "/x", Query: url.Values{"token": {"SENTINEL-TOKEN"}}}, nil)
-	var te *TransportError
+	var te *kyc.TransportError
 	if !errors.As(err, &te) {
 		t.Fatalf("err = %v (%T)", err, err)
 	}
@@ -568,13 +569,13 @@ func TestTokenErrors(t *testing.T) {
 			c, mt := newMock(t, WithTokenSource(&countingSource{err: tc.err}))
 			mt.RegisterNoResponder(httpmock.NewStringResponder(200, `{}`))
 			_, err := c.Do(context.Background(), &Request{Path: "/me"}, nil)
-			if !errors.Is(err, ErrToken) {
+			if !errors.Is(err, kyc.ErrToken) {
 				t.Fatalf("err = %v", err)
 			}
-			if errors.Is(err, ErrReauthorizationRequired) != tc.reauth {
+			if errors.Is(err, kyc.ErrReauthorizationRequired) != tc.reauth {
 				t.Errorf("reauth = %v, want %v (%v)", !tc.reauth, tc.reauth, err)
 			}
-			var re *ReauthorizationRequiredError
+			var re *kyc.ReauthorizationRequiredError
 			if errors.As(err, &re) != tc.reauth {
 				t.Errorf("errors.As ReauthorizationRequiredError mismatch")
 			}
@@ -679,7 +680,7 @@ func TestStreamCapped(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	_, err = io.ReadAll(resp.Body)
-	if !errors.Is(err, ErrResponseTooLarge) {
+	if !errors.Is(err, kyc.ErrResponseTooLarge) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -764,7 +765,7 @@ func TestRevokedTokenRefreshedOnce(t *testing.T) {
 	// A 401 without an invalid_token challenge (missing permissions) is not retried.
 	c3, mt3 := newMock(t, WithTokenSource(&seqSource{}))
 	mt3.RegisterNoResponder(httpmock.NewStringResponder(401, `{"missing_permissions":["ekyc.session.list"]}`))
-	if _, err := c3.Do(context.Background(), &Request{Path: "/l"}, nil); !errors.Is(err, ErrUnauthorized) || mt3.GetTotalCallCount() != 1 {
+	if _, err := c3.Do(context.Background(), &Request{Path: "/l"}, nil); !errors.Is(err, kyc.ErrUnauthorized) || mt3.GetTotalCallCount() != 1 {
 		t.Fatalf("err = %v, calls = %d", err, mt3.GetTotalCallCount())
 	}
 	// The fresh token is cached for later calls.
@@ -780,7 +781,7 @@ func TestRevokedTokenRefreshedOnce(t *testing.T) {
 		return res, nil
 	})
 	_, err := c2.Do(context.Background(), &Request{Path: "/me", Permission: "p.read"}, nil)
-	if !errors.Is(err, ErrUnauthorized) || mt2.GetTotalCallCount() != 1 {
+	if !errors.Is(err, kyc.ErrUnauthorized) || mt2.GetTotalCallCount() != 1 {
 		t.Fatalf("err = %v, calls = %d", err, mt2.GetTotalCallCount())
 	}
 	if strings.Contains(err.Error(), "needs permission") {
@@ -791,7 +792,7 @@ func TestRevokedTokenRefreshedOnce(t *testing.T) {
 func TestTokenErrorNeverQuotesTheReply(t *testing.T) {
 	parse := fmt.Errorf("oauth2: cannot parse json: %w", errors.New("invalid character 'S' looking for beginning of value"))
 	err := WrapTokenError(parse)
-	if !errors.Is(err, ErrToken) || strings.Contains(err.Error(), "'S'") {
+	if !errors.Is(err, kyc.ErrToken) || strings.Contains(err.Error(), "'S'") {
 		t.Fatalf("err = %v", err)
 	}
 	refused := WrapTokenError(&url.Error{Op: "Post", URL: "https://a.test/t", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}})
@@ -804,14 +805,14 @@ func TestSizeError(t *testing.T) {
 	c, mt := newMock(t, WithMaxResponseBytes(10))
 	mt.RegisterNoResponder(httpmock.NewStringResponder(200, `{"id":"0123456789"}`))
 	_, err := c.Do(context.Background(), &Request{Path: "/x"}, &thing{})
-	var se *SizeError
-	if !errors.As(err, &se) || !errors.Is(err, ErrResponseTooLarge) || se.Limit != 10 || err.Error() != "kyc: GET /x: response body larger than 10 bytes" {
+	var se *kyc.SizeError
+	if !errors.As(err, &se) || !errors.Is(err, kyc.ErrResponseTooLarge) || se.Limit != 10 || err.Error() != "kyc: GET /x: response body larger than 10 bytes" {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestAPIErrorEveryVerb(t *testing.T) {
-	e := &APIError{StatusCode: 400, Method: "POST", Path: "/x", Message: "SENTINEL-MSG", Body: []byte("SENTINEL-BODY"), Header: http.Header{"X": {"SENTINEL-HDR"}}}
+	e := &kyc.APIError{StatusCode: 400, Method: "POST", Path: "/x", Message: "SENTINEL-MSG", Body: []byte("SENTINEL-BODY"), Header: http.Header{"X": {"SENTINEL-HDR"}}}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T"} {
 		out := fmt.Sprintf(verb, e)
 		if strings.Contains(out, "SENTINEL") || strings.Contains(out, fmt.Sprintf("%x", "SENTINEL")) {
@@ -904,7 +905,7 @@ func TestRenewRuleAndInvalidator(t *testing.T) {
 	c2, mt2 := newMock(t, WithTokenSource(&invalidatingSource{}), WithRenewRule(rule))
 	mt2.RegisterNoResponder(httpmock.NewStringResponder(401, `{"message":"no access"}`))
 	_, err := c2.Do(context.Background(), &Request{Path: "/me"}, nil)
-	var apiErr *APIError
+	var apiErr *kyc.APIError
 	if !errors.As(err, &apiErr) || string(apiErr.Body) != `{"message":"no access"}` || mt2.GetTotalCallCount() != 1 {
 		t.Fatalf("err = %v, calls = %d", err, mt2.GetTotalCallCount())
 	}
@@ -913,7 +914,7 @@ func TestRenewRuleAndInvalidator(t *testing.T) {
 	c3, mt3 := newMock(t, WithTokenSource(refusing), WithRenewRule(rule))
 	mt3.RegisterNoResponder(httpmock.NewStringResponder(401, `{"message":"token expired"}`))
 	_, err = c3.Do(context.Background(), &Request{Path: "/me"}, nil)
-	if !errors.Is(err, ErrReauthorizationRequired) || mt3.GetTotalCallCount() != 1 {
+	if !errors.Is(err, kyc.ErrReauthorizationRequired) || mt3.GetTotalCallCount() != 1 {
 		t.Fatalf("err = %v, calls = %d", err, mt3.GetTotalCallCount())
 	}
 	if _, err := New(WithBaseURL(base), WithRenewRule(nil)); err == nil {
@@ -947,7 +948,7 @@ func TestPerAttemptTimeoutCoversBody(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("returned after %v", d)
 	}
-	var de *DecodeError
+	var de *kyc.DecodeError
 	if !errors.As(err, &de) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v (%T)", err, err)
 	}

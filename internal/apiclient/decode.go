@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 	jsonv1 "github.com/go-json-experiment/json/v1"
+	"github.com/kycgo/kyc"
 )
 
 // decode reads the whole body (at most the size cap) into one buffer and
@@ -45,10 +46,10 @@ func (c *Client) decode(resp *http.Response, out any) error {
 const maxPrealloc = 64 << 20
 
 // readCapped reads body to EOF, at most limit bytes; more is
-// ErrResponseTooLarge.
+// kyc.ErrResponseTooLarge.
 func readCapped(body io.Reader, contentLength, limit int64) ([]byte, error) {
 	if contentLength > limit {
-		return nil, ErrResponseTooLarge
+		return nil, kyc.ErrResponseTooLarge
 	}
 	// over is one byte past the limit: reading it proves the body too
 	// large. A limit of math.MaxInt64 has no such byte.
@@ -69,7 +70,7 @@ func readCapped(body io.Reader, contentLength, limit int64) ([]byte, error) {
 		n, err := body.Read(buf[len(buf):min(int64(cap(buf)), over)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
-			return nil, ErrResponseTooLarge
+			return nil, kyc.ErrResponseTooLarge
 		}
 		if err == io.EOF {
 			return buf, nil
@@ -152,13 +153,13 @@ func sanitizeJSONError(err error) error {
 }
 
 func (c *Client) decodeFailure(ctx context.Context, hreq *http.Request, resp *http.Response, err error) error {
-	if errors.Is(err, ErrResponseTooLarge) {
-		return &SizeError{Method: hreq.Method, Path: hreq.URL.Path, Limit: c.maxBody}
+	if errors.Is(err, kyc.ErrResponseTooLarge) {
+		return &kyc.SizeError{Method: hreq.Method, Path: hreq.URL.Path, Limit: c.maxBody}
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("kyc: %s %s: reading response: %w", hreq.Method, hreq.URL.Path, ctxErr)
 	}
-	return &DecodeError{Method: hreq.Method, Path: hreq.URL.Path, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: err}
+	return &kyc.DecodeError{Method: hreq.Method, Path: hreq.URL.Path, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: err}
 }
 
 // maxDrain is how much of an unread body is read before closing it, so
@@ -171,7 +172,7 @@ func closeBody(rc io.ReadCloser) {
 	_ = rc.Close()
 }
 
-// limitedBody reads at most remaining bytes and reports ErrResponseTooLarge beyond.
+// limitedBody reads at most remaining bytes and reports kyc.ErrResponseTooLarge beyond.
 type limitedBody struct {
 	rc        io.ReadCloser
 	remaining int64
@@ -180,7 +181,7 @@ type limitedBody struct {
 
 func (l *limitedBody) Read(p []byte) (int, error) {
 	if l.exceeded {
-		return 0, ErrResponseTooLarge
+		return 0, kyc.ErrResponseTooLarge
 	}
 	if l.remaining <= 0 {
 		// Probe for one more byte: exactly at the cap is fine.
@@ -188,7 +189,7 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 		n, err := l.rc.Read(one[:])
 		if n > 0 {
 			l.exceeded = true
-			return 0, ErrResponseTooLarge
+			return 0, kyc.ErrResponseTooLarge
 		}
 		return 0, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/kycgo/kyc"
 	"io"
 	"math"
 	"reflect"
@@ -116,9 +117,9 @@ func TestReadCapped(t *testing.T) {
 		{"sized", strings.NewReader(body), int64(len(body)), 10_000, nil},
 		{"no length, grows", iotest.HalfReader(strings.NewReader(body)), -1, 10_000, nil},
 		{"one byte reads", iotest.OneByteReader(strings.NewReader(body)), -1, 10_000, nil},
-		{"over the cap, no length", strings.NewReader(body), -1, 9_999, ErrResponseTooLarge},
-		{"length over the cap: nothing read", iotest.ErrReader(errors.New("must not read")), 10_001, 10_000, ErrResponseTooLarge},
-		{"length lies low", strings.NewReader(body), 10, 9_999, ErrResponseTooLarge},
+		{"over the cap, no length", strings.NewReader(body), -1, 9_999, kyc.ErrResponseTooLarge},
+		{"length over the cap: nothing read", iotest.ErrReader(errors.New("must not read")), 10_001, 10_000, kyc.ErrResponseTooLarge},
+		{"length lies low", strings.NewReader(body), 10, 9_999, kyc.ErrResponseTooLarge},
 		{"cut short", io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), 10, 100, io.ErrUnexpectedEOF},
 		{"read error", iotest.ErrReader(errors.New("reset")), -1, 100, nil},
 		// The largest cap has no byte past it: no overflow, no panic.

@@ -3,6 +3,7 @@ package apiclient
 import (
 	"context"
 	"errors"
+	"github.com/kycgo/kyc"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -57,7 +58,7 @@ func TestRetriedReplyDrainedForReuse(t *testing.T) {
 			var out struct{ OK bool }
 			_, err = c.Do(context.Background(), &Request{Path: "/x"}, &out)
 			if tt.wantErr {
-				var ae *APIError
+				var ae *kyc.APIError
 				if !errors.As(err, &ae) || ae.StatusCode != 503 || ae.Attempts != 3 || len(ae.Body) != maxErrorBody {
 					t.Fatalf("error %v; want a 503 after 3 attempts with its body kept", err)
 				}

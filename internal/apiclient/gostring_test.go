@@ -3,6 +3,7 @@ package apiclient
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kycgo/kyc"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 
 func TestAPIErrorGoStringHidesBody(t *testing.T) {
 	const pii = "jane.roe@example.test"
-	e := &APIError{StatusCode: 400, Method: http.MethodPost, Path: "/v1/x", Code: "invalid_request", Message: "bad " + pii,
+	e := &kyc.APIError{StatusCode: 400, Method: http.MethodPost, Path: "/v1/x", Code: "invalid_request", Message: "bad " + pii,
 		Header: http.Header{"X-Echo": {pii}}, Body: []byte(`{"email":"` + pii + `"}`), RequestID: "req-1", Attempts: 2}
 	out := fmt.Sprintf("%v %+v %#v %s", e, e, e, e)
 	if strings.Contains(out, pii) {
@@ -30,10 +31,10 @@ func TestAPIErrorGoStringHidesBody(t *testing.T) {
 // value and inside a wrapping struct.
 func TestAPIErrorJSONHidesBody(t *testing.T) {
 	const pii = "jane.roe@example.test"
-	e := &APIError{StatusCode: 429, Method: http.MethodGet, Path: "/v1/x", Code: "rate_limited", Message: "slow down " + pii,
+	e := &kyc.APIError{StatusCode: 429, Method: http.MethodGet, Path: "/v1/x", Code: "rate_limited", Message: "slow down " + pii,
 		Header: http.Header{"Set-Cookie": {"sid=" + pii}}, Body: []byte(`{"email":"` + pii + `"}`), RequestID: "req-1",
 		RetryAfter: 1500 * time.Millisecond, Attempts: 3, MissingPermissions: []string{"sessions:write"}}
-	for name, v := range map[string]any{"pointer": e, "value": *e, "wrapped": struct{ Err *APIError }{e}} {
+	for name, v := range map[string]any{"pointer": e, "value": *e, "wrapped": struct{ Err *kyc.APIError }{e}} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

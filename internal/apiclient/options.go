@@ -39,11 +39,11 @@ type config struct {
 }
 
 // ErrorDecoder turns a non-2xx reply into the error a caller sees. It gets
-// an *APIError already filled with status, method, path, request ID,
+// a *kyc.APIError already filled with status, method, path, request ID,
 // headers and a body excerpt, and may fill vendor fields (Code, Message,
 // MissingPermissions, Kinds) from body. It returns the error to surface,
 // usually e itself.
-type ErrorDecoder func(e *APIError, body []byte) error
+type ErrorDecoder func(e *kyc.APIError, body []byte) error
 
 // WithBaseURL sets the API's base URL. It must be https unless its host is
 // a loopback address or WithInsecureHTTP is given.
@@ -62,7 +62,7 @@ func WithInsecureHTTP() Option {
 // redirect to another origin is refused unless CheckRedirect allows it,
 // and then goes without the client's credentials and headers; a redirect
 // from https to http, or one that would send the request body to another
-// origin, is always refused (see RedirectError).
+// origin, is always refused (see kyc.RedirectError).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

@@ -1,8 +1,8 @@
 package apiclient
 
 import (
-	"errors"
 	"fmt"
+	"github.com/kycgo/kyc"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,51 +27,6 @@ func originOf(u *url.URL) origin {
 	}
 	return o
 }
-
-// ErrRedirectRefused is matched by every *RedirectError.
-var ErrRedirectRefused = errors.New("kyc: redirect refused")
-
-// Why a redirect was refused (RedirectError.Reason).
-const (
-	// RedirectOtherOrigin: the target is another scheme, host or port than
-	// the request's.
-	RedirectOtherOrigin = "to another origin"
-	// RedirectDowngrade: the target is plain http after https.
-	RedirectDowngrade = "from https to http"
-	// RedirectBodyOtherOrigin: a 307 or 308 would send the request body to
-	// another origin.
-	RedirectBodyOtherOrigin = "that would resend the request body to another origin"
-)
-
-// RedirectError is a redirect the client refused to follow: to another
-// origin (scheme, host or port) than the request's, from https to http, or
-// a 307/308 that would send the request body to another origin. Credentials
-// are bound to their origin, so an API call never follows such a redirect
-// unless the caller's own CheckRedirect (on the client given with
-// WithHTTPClient) allows it, and then without the SDK's headers; a
-// downgrade to http and a body sent to another origin are refused even
-// then. Error() names the status and the target's scheme and host, never
-// its path or query.
-type RedirectError struct {
-	// Method and Path identify the call (Path never contains the query).
-	Method, Path string
-	// StatusCode is the redirect's status (301, 302, 303, 307, 308).
-	StatusCode int
-	// Scheme and Host (with the port, if any) are the redirect target's,
-	// each cut to 262 bytes (marked "...") since the server chose them.
-	Scheme, Host string
-	// Reason is one of RedirectOtherOrigin, RedirectDowngrade and
-	// RedirectBodyOtherOrigin.
-	Reason string
-}
-
-// Error implements error.
-func (e *RedirectError) Error() string {
-	return fmt.Sprintf("kyc: %s %s: refused %d redirect %s (%s://%s)", e.Method, e.Path, e.StatusCode, e.Reason, e.Scheme, e.Host)
-}
-
-// Is makes errors.Is(err, ErrRedirectRefused) true.
-func (e *RedirectError) Is(target error) bool { return target == ErrRedirectRefused }
 
 // maxHostLen is the longest DNS name (253) with a port, and room for
 // brackets of an IPv6 literal.
@@ -106,21 +61,21 @@ func redirectPolicy(user func(*http.Request, []*http.Request) error) func(*http.
 	return func(req *http.Request, via []*http.Request) error {
 		first, prev := via[0], via[len(via)-1]
 		refuse := func(reason string) error {
-			e := &RedirectError{Method: first.Method, Path: first.URL.Path, Scheme: clipHost(req.URL.Scheme), Host: clipHost(req.URL.Host), Reason: reason}
+			e := &kyc.RedirectError{Method: first.Method, Path: first.URL.Path, Scheme: clipHost(req.URL.Scheme), Host: clipHost(req.URL.Host), Reason: reason}
 			if req.Response != nil {
 				e.StatusCode = req.Response.StatusCode
 			}
 			return e
 		}
 		if req.URL.Scheme != "https" && (prev.URL.Scheme == "https" || first.URL.Scheme == "https") {
-			return refuse(RedirectDowngrade)
+			return refuse(kyc.RedirectDowngrade)
 		}
 		if originOf(req.URL) != originOf(first.URL) {
 			if req.Body != nil && req.Body != http.NoBody {
-				return refuse(RedirectBodyOtherOrigin)
+				return refuse(kyc.RedirectBodyOtherOrigin)
 			}
 			if user == nil {
-				return refuse(RedirectOtherOrigin)
+				return refuse(kyc.RedirectOtherOrigin)
 			}
 			for k := range req.Header {
 				if !keptOnOtherOrigin[k] {

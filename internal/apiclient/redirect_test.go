@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -224,7 +225,7 @@ func leaks(r seen) []string {
 // TestRedirectToOtherOriginRefused: for every kind of credential, a 302
 // (GET) or 307 (POST with a body) to another port, another host name of
 // the same machine, or plain http on the same host and port is refused
-// with a *RedirectError naming the status and the target host, and the
+// with a *kyc.RedirectError naming the status and the target host, and the
 // target receives nothing.
 func TestRedirectToOtherOriginRefused(t *testing.T) {
 	api := &recServer{}
@@ -242,9 +243,9 @@ func TestRedirectToOtherOriginRefused(t *testing.T) {
 		hc                                   *http.Client
 		target_                              *recServer
 	}{
-		{"other port", apiSrv.URL, otherSrv.URL + "/landed?email=rd.person@example.test", otherSrv.Listener.Addr().String(), RedirectOtherOrigin, apiSrv.Client(), other},
-		{"other host", apiSrv.URL, "http://localhost:" + apiPort + "/landed?email=rd.person@example.test", "localhost:" + apiPort, RedirectOtherOrigin, apiSrv.Client(), api},
-		{"https to http", dual.tls.URL, "http://127.0.0.1:" + dualPort + "/landed?email=rd.person@example.test", "127.0.0.1:" + dualPort, RedirectDowngrade, dual.tls.Client(), api},
+		{"other port", apiSrv.URL, otherSrv.URL + "/landed?email=rd.person@example.test", otherSrv.Listener.Addr().String(), kyc.RedirectOtherOrigin, apiSrv.Client(), other},
+		{"other host", apiSrv.URL, "http://localhost:" + apiPort + "/landed?email=rd.person@example.test", "localhost:" + apiPort, kyc.RedirectOtherOrigin, apiSrv.Client(), api},
+		{"https to http", dual.tls.URL, "http://127.0.0.1:" + dualPort + "/landed?email=rd.person@example.test", "127.0.0.1:" + dualPort, kyc.RedirectDowngrade, dual.tls.Client(), api},
 	}
 	for _, tg := range targets {
 		for _, kind := range credKinds() {
@@ -260,15 +261,15 @@ func TestRedirectToOtherOriginRefused(t *testing.T) {
 						t.Fatal(err)
 					}
 					err = call(t.Context(), c, rd.method)
-					var re *RedirectError
-					if !errors.As(err, &re) || !errors.Is(err, ErrRedirectRefused) {
+					var re *kyc.RedirectError
+					if !errors.As(err, &re) || !errors.Is(err, kyc.ErrRedirectRefused) {
 						t.Fatalf("error %v (%T), want *RedirectError", err, err)
 					}
 					if re.StatusCode != rd.status || re.Host != tg.wantHost || re.Method != rd.method || re.Path != "/start" {
 						t.Errorf("RedirectError %+v, want status %d host %s", *re, rd.status, tg.wantHost)
 					}
-					if tg.reason == RedirectDowngrade && re.Reason != RedirectDowngrade {
-						t.Errorf("reason %q, want %q", re.Reason, RedirectDowngrade)
+					if tg.reason == kyc.RedirectDowngrade && re.Reason != kyc.RedirectDowngrade {
+						t.Errorf("reason %q, want %q", re.Reason, kyc.RedirectDowngrade)
 					}
 					if msg := err.Error(); !strings.Contains(msg, tg.wantHost) || strings.Contains(msg, "email") || strings.Contains(msg, "landed") {
 						t.Errorf("Error() = %q: want the target host, never its path or query", msg)
@@ -355,8 +356,8 @@ func TestRedirectCallerPolicy(t *testing.T) {
 			// POST 307 to another port: the body never goes there.
 			api.set(http.StatusTemporaryRedirect, otherSrv.URL+"/landed")
 			other.set(0, "")
-			var re *RedirectError
-			if err := call(t.Context(), c, http.MethodPost); !errors.As(err, &re) || re.Reason != RedirectBodyOtherOrigin {
+			var re *kyc.RedirectError
+			if err := call(t.Context(), c, http.MethodPost); !errors.As(err, &re) || re.Reason != kyc.RedirectBodyOtherOrigin {
 				t.Errorf("307 POST to another origin: %v", err)
 			}
 			if n := len(other.landed()); n != 0 {
@@ -372,8 +373,8 @@ func TestRedirectCallerPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	api.set(http.StatusFound, "http://127.0.0.1:"+dualPort+"/landed")
-	var re *RedirectError
-	if err := call(t.Context(), c, http.MethodGet); !errors.As(err, &re) || re.Reason != RedirectDowngrade {
+	var re *kyc.RedirectError
+	if err := call(t.Context(), c, http.MethodGet); !errors.As(err, &re) || re.Reason != kyc.RedirectDowngrade {
 		t.Errorf("https to http: %v", err)
 	}
 	if n := len(api.landed()); n != 0 {
@@ -387,7 +388,7 @@ func TestRedirectCallerPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	api.set(http.StatusFound, "/landed")
-	var ae *APIError
+	var ae *kyc.APIError
 	if err := call(t.Context(), c, http.MethodGet); !errors.As(err, &ae) || ae.StatusCode != http.StatusFound || len(api.landed()) != 0 {
 		t.Errorf("ErrUseLastResponse policy: %v", err)
 	}
@@ -415,7 +416,7 @@ func TestTokenRequestRedirectRefused(t *testing.T) {
 				}
 				cc := &clientcredentials.Config{ClientID: rdClientID, ClientSecret: rdClientSec, TokenURL: ts.URL + "/token", AuthStyle: style}
 				_, err = ClientCredentialsSource(context.WithValue(context.Background(), oauth2.HTTPClient, thc), cc).Token()
-				var re *RedirectError
+				var re *kyc.RedirectError
 				if !errors.As(WrapTokenError(err), &re) || re.StatusCode != status {
 					t.Errorf("style %d, %d to %s: %v", style, status, target, err)
 				}
@@ -470,7 +471,7 @@ func TestRedirectHostClipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = call(t.Context(), c, http.MethodGet)
-	var re *RedirectError
+	var re *kyc.RedirectError
 	if !errors.As(err, &re) {
 		t.Fatalf("error %v (%T), want *RedirectError", err, err)
 	}

@@ -51,7 +51,7 @@ func JoinPath(segments ...string) (string, error) {
 	var b strings.Builder
 	for _, s := range segments {
 		if s == "" {
-			return "", fmt.Errorf("kyc: %w: empty path parameter", ErrInvalidArgument)
+			return "", fmt.Errorf("kyc: %w: empty path parameter", kyc.ErrInvalidArgument)
 		}
 		b.WriteByte('/')
 		switch s {
@@ -76,7 +76,7 @@ func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, e
 	if req.URL != "" {
 		pu, err := url.Parse(req.URL)
 		if err != nil || pu.Host == "" {
-			return nil, fmt.Errorf("kyc: %w: invalid URL", ErrInvalidArgument)
+			return nil, fmt.Errorf("kyc: %w: invalid URL", kyc.ErrInvalidArgument)
 		}
 		u = pu
 	} else {
@@ -84,7 +84,7 @@ func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, e
 		raw := c.base.EscapedPath() + req.Path
 		p, err := url.PathUnescape(raw)
 		if err != nil {
-			return nil, fmt.Errorf("kyc: %w: invalid path", ErrInvalidArgument)
+			return nil, fmt.Errorf("kyc: %w: invalid path", kyc.ErrInvalidArgument)
 		}
 		u.Path, u.RawPath = p, raw
 	}
@@ -95,7 +95,7 @@ func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, e
 	default:
 		v, err := query.Values(q)
 		if err != nil {
-			return nil, fmt.Errorf("kyc: %w: cannot encode query: %w", ErrInvalidArgument, err)
+			return nil, fmt.Errorf("kyc: %w: cannot encode query: %w", kyc.ErrInvalidArgument, err)
 		}
 		u.RawQuery = v.Encode()
 	}
@@ -111,7 +111,7 @@ func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, e
 	default:
 		buf, err := json.Marshal(b)
 		if err != nil {
-			return nil, fmt.Errorf("kyc: %w: cannot encode request body: %w", ErrInvalidArgument, err)
+			return nil, fmt.Errorf("kyc: %w: cannot encode request body: %w", kyc.ErrInvalidArgument, err)
 		}
 		body = bytes.NewReader(buf)
 		contentType = "application/json"
@@ -124,7 +124,7 @@ func (c *Client) newRequest(ctx context.Context, req *Request) (*http.Request, e
 	// again would only cost allocations.
 	hreq, err := http.NewRequestWithContext(ctx, method, "", body)
 	if err != nil {
-		return nil, fmt.Errorf("kyc: %w: cannot build request", ErrInvalidArgument)
+		return nil, fmt.Errorf("kyc: %w: cannot build request", kyc.ErrInvalidArgument)
 	}
 	hreq.URL = u
 	hreq.Host = strings.TrimSuffix(u.Host, ":") // as NewRequest does with an empty port

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"github.com/kycgo/kyc"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -209,7 +210,7 @@ func retryableTransportError(err error) bool {
 			return false
 		}
 	}
-	if errors.Is(err, ErrResponseTooLarge) {
+	if errors.Is(err, kyc.ErrResponseTooLarge) {
 		return false
 	}
 	return true

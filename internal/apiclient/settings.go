@@ -101,7 +101,7 @@ func VendorOption[T any](name string, f func(*T) error) ClientOptionFunc {
 
 // Configure applies opts, in order, to a new Settings whose Vendor is
 // vendor. A nil option is skipped. The first failing option gives an
-// error matching ErrInvalidArgument, prefixed with pkg.
+// error matching kyc.ErrInvalidArgument, prefixed with pkg.
 func Configure[O ClientApplier](pkg string, vendor any, opts []O) (*Settings, error) {
 	s := &Settings{Package: pkg, Vendor: vendor}
 	for _, o := range opts {
@@ -109,14 +109,14 @@ func Configure[O ClientApplier](pkg string, vendor any, opts []O) (*Settings, er
 			continue
 		}
 		if err := o.ApplyClient(s); err != nil {
-			return nil, fmt.Errorf("%s: %w: %w", pkg, ErrInvalidArgument, err)
+			return nil, fmt.Errorf("%s: %w: %w", pkg, kyc.ErrInvalidArgument, err)
 		}
 	}
 	return s, nil
 }
 
 // Call applies per-call opts. It returns nil (no allocation) when there is
-// none; an invalid option gives an error matching ErrInvalidArgument.
+// none; an invalid option gives an error matching kyc.ErrInvalidArgument.
 func Call[O CallApplier](pkg string, opts []O) (*CallSettings, error) {
 	if len(opts) == 0 {
 		return nil, nil
@@ -127,7 +127,7 @@ func Call[O CallApplier](pkg string, opts []O) (*CallSettings, error) {
 			continue
 		}
 		if err := o.ApplyCall(c); err != nil {
-			return nil, fmt.Errorf("%s: %w: %w", pkg, ErrInvalidArgument, err)
+			return nil, fmt.Errorf("%s: %w: %w", pkg, kyc.ErrInvalidArgument, err)
 		}
 	}
 	return c, nil

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -272,15 +273,15 @@ func FetchContext(long, ctx context.Context) (context.Context, context.CancelFun
 	}
 }
 
-// WrapTokenError turns an error from a token source into a *TokenError or,
-// for invalid_grant, a *ReauthorizationRequiredError. Errors that already
+// WrapTokenError turns an error from a token source into a *kyc.TokenError or,
+// for invalid_grant, a *kyc.ReauthorizationRequiredError. Errors that already
 // are one of those are returned unchanged.
 func WrapTokenError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var re *ReauthorizationRequiredError
-	var te *TokenError
+	var re *kyc.ReauthorizationRequiredError
+	var te *kyc.TokenError
 	if errors.As(err, &re) {
 		return re
 	}
@@ -297,13 +298,13 @@ func WrapTokenError(err error) error {
 		if code == "" {
 			code = oauthErrorCode(rerr.Body)
 		}
-		t := TokenError{Code: code, StatusCode: status, Err: err}
+		t := kyc.TokenError{Code: code, StatusCode: status, Err: err}
 		if code == "invalid_grant" {
-			return &ReauthorizationRequiredError{TokenError: t}
+			return &kyc.ReauthorizationRequiredError{TokenError: t}
 		}
 		return &t
 	}
-	return &TokenError{Err: err}
+	return &kyc.TokenError{Err: err}
 }
 
 func oauthErrorCode(body []byte) string {

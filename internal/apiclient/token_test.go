@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/kycgo/kyc"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -80,7 +81,7 @@ func TestTokenWaitEndsWithCallerContext(t *testing.T) {
 	time.AfterFunc(50*time.Millisecond, func() { cancelledAt = time.Now(); cancel() })
 	_, err = c.Do(ctx, &Request{Path: "/x"}, nil)
 	late := time.Since(cancelledAt)
-	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrToken) {
+	if !errors.Is(err, context.Canceled) || errors.Is(err, kyc.ErrToken) {
 		t.Errorf("cancelled caller: %v, want context.Canceled", err)
 	}
 	// A few milliseconds in practice; the bound leaves room for a loaded

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/kycgo/kyc"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -62,12 +63,12 @@ func endCall(span trace.Span, st *callState, meta *Response, err error) {
 
 // errorType classifies an error for the error.type attribute.
 func errorType(err error) string {
-	var ae *APIError
-	var te *TransportError
-	var de *DecodeError
-	var se *SizeError
-	var re *ReauthorizationRequiredError
-	var tk *TokenError
+	var ae *kyc.APIError
+	var te *kyc.TransportError
+	var de *kyc.DecodeError
+	var se *kyc.SizeError
+	var re *kyc.ReauthorizationRequiredError
+	var tk *kyc.TokenError
 	switch {
 	case errors.As(err, &ae):
 		return strconv.Itoa(ae.StatusCode)
@@ -88,7 +89,7 @@ func errorType(err error) string {
 			return "timeout"
 		}
 		return "transport"
-	case errors.Is(err, ErrInvalidArgument):
+	case errors.Is(err, kyc.ErrInvalidArgument):
 		return "invalid_argument"
 	}
 	return "other"
@@ -165,7 +166,7 @@ func (b *tracedBody) Close() error {
 		b.done = true
 		var rerr error
 		if b.exceeded {
-			rerr = ErrResponseTooLarge
+			rerr = kyc.ErrResponseTooLarge
 		}
 		endCall(b.span, b.st, b.meta, rerr)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 )
 
@@ -379,7 +380,7 @@ func (s *TokenStore) Reencrypt(ctx context.Context) (int, error) {
 // ctx is used to load the row now (ErrNotFound when there is none); the
 // later database work of a refresh runs on a context detached from it,
 // bounded by the store's op timeout. A refused refresh token gives a
-// *fractalid.ReauthorizationRequiredError: send the user through
+// *kyc.ReauthorizationRequiredError: send the user through
 // authorization again (and Save the new token).
 func (s *TokenStore) TokenSource(ctx context.Context, cfg fractalid.Config, uid string) (oauth2.TokenSource, error) {
 	st, err := s.Load(ctx, uid)
@@ -479,7 +480,7 @@ func (s *TokenStore) refresh(ctx context.Context, cfg fractalid.Config, uid, ref
 		return st.Token, nil
 	}
 	if st.Token.RefreshToken == "" {
-		return nil, &fractalid.TokenError{Reason: "access token expired and no refresh token is stored"}
+		return nil, &kyc.TokenError{Reason: "access token expired and no refresh token is stored"}
 	}
 	// From the refresh on, the rotated token must reach the row: its
 	// save and the commit do not end with ctx.

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/oauth2"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 	"github.com/kycgo/kyc/stores/pgstore"
@@ -354,7 +355,7 @@ func checkRotation(t *testing.T, srv *fractalidtest.Server, s *pgstore.TokenStor
 	if err != nil {
 		t.Fatal(err)
 	}
-	var re *fractalid.ReauthorizationRequiredError
+	var re *kyc.ReauthorizationRequiredError
 	if _, err := src.Token(); !errors.As(err, &re) {
 		t.Fatalf("the old refresh token still works: %v", err)
 	}
@@ -539,7 +540,7 @@ func TestRotationTwoProcesses(t *testing.T) {
 	checkRotation(t, srv, s, cfg, uid, tok)
 }
 
-// A refused refresh token gives *ReauthorizationRequiredError, and the row
+// A refused refresh token gives *kyc.ReauthorizationRequiredError, and the row
 // is left as it was.
 func TestRefusedRefreshToken(t *testing.T) {
 	srv, uid, tok := fakeUser(t)
@@ -554,7 +555,7 @@ func TestRefusedRefreshToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var re *fractalid.ReauthorizationRequiredError
+	var re *kyc.ReauthorizationRequiredError
 	if _, err := ts.Token(); !errors.As(err, &re) {
 		t.Fatalf("refused refresh: %v", err)
 	}
@@ -591,7 +592,7 @@ func TestRefusedAccessTokenRefreshes(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Me(ctx)
-	var re *fractalid.ReauthorizationRequiredError
+	var re *kyc.ReauthorizationRequiredError
 	if !errors.As(err, &re) {
 		t.Fatalf("Me with a revoked pair: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/credentials"
 	"github.com/kycgo/kyc/fractalid/credentials/credentialstest"
@@ -57,7 +58,7 @@ func ExampleServer_SetPending() {
 
 	msg, _ := credentials.BuildMessage(srv.MessageSpec(fractalid.ParseLevel("basic")))
 	_, err := client.GetProof(ctx, msg, w.SignMessage(msg), w.Address())
-	fmt.Println("pending:", errors.Is(err, credentials.ErrUserPending), errors.Is(err, credentials.ErrNotFound))
+	fmt.Println("pending:", errors.Is(err, credentials.ErrUserPending), errors.Is(err, kyc.ErrNotFound))
 
 	msg, _ = credentials.BuildMessage(srv.MessageSpec(fractalid.ParseLevel("plus")))
 	_, err = client.GetProof(ctx, msg, w.SignMessage(msg), w.Address())
@@ -83,7 +84,7 @@ func ExampleServer_ScriptError() {
 	_, err := client.GetProof(context.Background(), msg, w.SignMessage(msg), w.Address())
 	var apiErr *credentials.Error
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.Code, errors.Is(err, credentials.ErrInvalidClientID), errors.Is(err, credentials.ErrBadRequest))
+		fmt.Println(apiErr.Code, errors.Is(err, credentials.ErrInvalidClientID), errors.Is(err, kyc.ErrBadRequest))
 	}
 	_, err = client.GetProof(context.Background(), msg, w.SignMessage(msg), w.Address())
 	fmt.Println("next request:", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid/kraken"
 	"github.com/kycgo/kyc/fractalid/kraken/krakentest"
 )
@@ -42,7 +43,7 @@ func Example() {
 
 	// The fake's one-time tokens are single use.
 	_, err = client.Session(ctx, ret.OneTimeToken)
-	fmt.Println("reused token not found:", errors.Is(err, kraken.ErrNotFound))
+	fmt.Println("reused token not found:", errors.Is(err, kyc.ErrNotFound))
 
 	st, _ := client.Status(ctx, sess.UserID)
 	fmt.Println("status:", st.Status, "final:", st.Status.Final())

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/integrations/incode"
 	"github.com/kycgo/kyc/integrations/incode/incodetest"
 )
@@ -87,7 +88,7 @@ func TestDrivingMethods(t *testing.T) {
 	if _, err := srv.SessionToken("nope"); !errors.Is(err, incodetest.ErrUnknownInterview) {
 		t.Errorf("SessionToken unknown: %v", err)
 	}
-	if _, err := c.OnboardingStatus(ctx, incode.ByInterviewID("0123456789abcdef01234567")); !errors.Is(err, incode.ErrNotFound) {
+	if _, err := c.OnboardingStatus(ctx, incode.ByInterviewID("0123456789abcdef01234567")); !errors.Is(err, kyc.ErrNotFound) {
 		t.Errorf("unknown interview: %v", err)
 	}
 }
@@ -155,7 +156,7 @@ func TestOptionsAndRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bad.Score(context.Background(), incode.ByInterviewID("0123456789abcdef01234567")); !errors.Is(err, incode.ErrExecutiveLoginRefused) || !errors.Is(err, incode.ErrUnauthorized) {
+	if _, err := bad.Score(context.Background(), incode.ByInterviewID("0123456789abcdef01234567")); !errors.Is(err, incode.ErrExecutiveLoginRefused) || !errors.Is(err, kyc.ErrUnauthorized) {
 		t.Fatalf("wrong e-mail: %v", err)
 	}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL()+incode.ExecutiveLoginPath, strings.NewReader(`{}`))
