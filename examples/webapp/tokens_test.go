@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 	"github.com/kycgo/kyc/internal/testserver"
@@ -77,7 +78,7 @@ func TestPostgresFlagNeedsKeys(t *testing.T) {
 		t.Fatalf("no keys: %v", err)
 	}
 	_, _, err := openTokenStore(ctx, "postgres://127.0.0.1:1/x", func(string) string { return "k1:c2hvcnQ=" })
-	if !errors.Is(err, pgstore.ErrInvalidArgument) || strings.Contains(err.Error(), "c2hvcnQ") {
+	if !errors.Is(err, kyc.ErrInvalidArgument) || strings.Contains(err.Error(), "c2hvcnQ") {
 		t.Fatalf("bad keys: %v", err)
 	}
 }

@@ -9,11 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-)
 
-// ErrInvalidArgument is matched by the errors of options and arguments
-// that are refused before anything is sent to the database.
-var ErrInvalidArgument = errors.New("pgstore: invalid argument")
+	"github.com/kycgo/kyc"
+)
 
 // identRE is a table name: lower-case SQL identifier, optionally
 // qualified by a schema.
@@ -21,7 +19,7 @@ var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62}
 
 func checkTable(opt, name string) error {
 	if !identRE.MatchString(name) {
-		return fmt.Errorf("%w: %s: the table name must be a lower-case SQL identifier, optionally schema-qualified", ErrInvalidArgument, opt)
+		return fmt.Errorf("pgstore: %w: %s: the table name must be a lower-case SQL identifier, optionally schema-qualified", kyc.ErrInvalidArgument, opt)
 	}
 	return nil
 }

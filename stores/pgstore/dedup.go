@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -42,7 +43,7 @@ const DedupSchema = `CREATE TABLE IF NOT EXISTS kyc_webhook_dedup (
 CREATE INDEX IF NOT EXISTS kyc_webhook_dedup_expires_at ON kyc_webhook_dedup (expires_at);`
 
 // ErrInvalidKey is returned for an empty key or one longer than MaxKeyLen.
-var ErrInvalidKey = fmt.Errorf("%w: invalid deduplication key", ErrInvalidArgument)
+var ErrInvalidKey = fmt.Errorf("pgstore: %w: invalid deduplication key", kyc.ErrInvalidArgument)
 
 // Deduplicator is a [webhooks.Deduplicator] on a PostgreSQL table, shared
 // by every replica that uses the same database and table.
@@ -104,7 +105,7 @@ func WithDedupTable(name string) DedupOption {
 func WithRetention(r time.Duration) DedupOption {
 	return func(d *Deduplicator) error {
 		if r < time.Millisecond {
-			return fmt.Errorf("%w: WithRetention: retention must be at least a millisecond", ErrInvalidArgument)
+			return fmt.Errorf("pgstore: %w: WithRetention: retention must be at least a millisecond", kyc.ErrInvalidArgument)
 		}
 		d.retention = r
 		return nil
@@ -117,7 +118,7 @@ func WithRetention(r time.Duration) DedupOption {
 func WithProcessingTimeout(p time.Duration) DedupOption {
 	return func(d *Deduplicator) error {
 		if p < time.Millisecond {
-			return fmt.Errorf("%w: WithProcessingTimeout: timeout must be at least a millisecond", ErrInvalidArgument)
+			return fmt.Errorf("pgstore: %w: WithProcessingTimeout: timeout must be at least a millisecond", kyc.ErrInvalidArgument)
 		}
 		d.processing = p
 		return nil
@@ -128,7 +129,7 @@ func WithProcessingTimeout(p time.Duration) DedupOption {
 // database: create the table with [DedupSchema] or EnsureSchema first.
 func NewDeduplicator(pool *pgxpool.Pool, opts ...DedupOption) (*Deduplicator, error) {
 	if pool == nil {
-		return nil, fmt.Errorf("%w: nil pool", ErrInvalidArgument)
+		return nil, fmt.Errorf("pgstore: %w: nil pool", kyc.ErrInvalidArgument)
 	}
 	d := &Deduplicator{
 		pool:       pool,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/deduptest"
 	"github.com/kycgo/kyc/stores/pgstore"
 )
@@ -134,7 +135,7 @@ func TestDedupKilledHolderIsTakenOver(t *testing.T) {
 
 func TestDedupOptionsAndKeysAreChecked(t *testing.T) {
 	pool := newPool(t)
-	if _, err := pgstore.NewDeduplicator(nil); !errors.Is(err, pgstore.ErrInvalidArgument) {
+	if _, err := pgstore.NewDeduplicator(nil); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("nil pool: %v", err)
 	}
 	for name, o := range map[string]pgstore.DedupOption{
@@ -143,7 +144,7 @@ func TestDedupOptionsAndKeysAreChecked(t *testing.T) {
 		"table":       pgstore.WithDedupTable("x; DROP TABLE y"),
 		"table upper": pgstore.WithDedupTable("Dedup"),
 	} {
-		if _, err := pgstore.NewDeduplicator(pool, o); !errors.Is(err, pgstore.ErrInvalidArgument) {
+		if _, err := pgstore.NewDeduplicator(pool, o); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("%s: invalid option accepted: %v", name, err)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+
+	"github.com/kycgo/kyc"
 )
 
 // KeySize is the size of an AES-256 key.
@@ -38,15 +40,15 @@ type Keyring struct {
 // without spaces. The key bytes are copied.
 func NewKeyring(current string, keys map[string][]byte) (*Keyring, error) {
 	if _, ok := keys[current]; !ok {
-		return nil, fmt.Errorf("%w: NewKeyring: the current key id is not among the keys", ErrInvalidArgument)
+		return nil, fmt.Errorf("pgstore: %w: NewKeyring: the current key id is not among the keys", kyc.ErrInvalidArgument)
 	}
 	k := &Keyring{current: current, aeads: make(map[string]cipher.AEAD, len(keys))}
 	for id, key := range keys {
 		if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
-			return nil, fmt.Errorf("%w: NewKeyring: a key id must be 1 to 64 printable ASCII characters without spaces", ErrInvalidArgument)
+			return nil, fmt.Errorf("pgstore: %w: NewKeyring: a key id must be 1 to 64 printable ASCII characters without spaces", kyc.ErrInvalidArgument)
 		}
 		if len(key) != KeySize {
-			return nil, fmt.Errorf("%w: NewKeyring: key %q is %d bytes, want %d (AES-256)", ErrInvalidArgument, id, len(key), KeySize)
+			return nil, fmt.Errorf("pgstore: %w: NewKeyring: key %q is %d bytes, want %d (AES-256)", kyc.ErrInvalidArgument, id, len(key), KeySize)
 		}
 		block, err := aes.NewCipher(slices.Clone(key))
 		if err != nil {
@@ -102,15 +104,15 @@ func (k *Keyring) seal(plaintext, ad []byte) (keyID string, sealed []byte) {
 func (k *Keyring) open(keyID string, sealed, ad []byte) ([]byte, error) {
 	aead, ok := k.aeads[keyID]
 	if !ok {
-		return nil, fmt.Errorf("%w: key id %q is not in the keyring", ErrDecrypt, keyID)
+		return nil, fmt.Errorf("pgstore: %w: key id %q is not in the keyring", ErrDecrypt, keyID)
 	}
 	if len(sealed) < aead.NonceSize()+aead.Overhead() {
-		return nil, fmt.Errorf("%w: ciphertext too short", ErrDecrypt)
+		return nil, fmt.Errorf("pgstore: %w: ciphertext too short", ErrDecrypt)
 	}
 	n := aead.NonceSize()
 	pt, err := aead.Open(nil, sealed[:n], sealed[n:], ad)
 	if err != nil {
-		return nil, fmt.Errorf("%w: authentication failed", ErrDecrypt)
+		return nil, fmt.Errorf("pgstore: %w: authentication failed", ErrDecrypt)
 	}
 	return pt, nil
 }
@@ -127,7 +129,7 @@ func ParseKeyring(spec string) (*Keyring, error) {
 	for i, pair := range strings.Split(spec, ",") {
 		id, enc, ok := strings.Cut(strings.TrimSpace(pair), ":")
 		if !ok || id == "" {
-			return nil, fmt.Errorf("%w: ParseKeyring: pair %d is not id:base64-key", ErrInvalidArgument, i+1)
+			return nil, fmt.Errorf("pgstore: %w: ParseKeyring: pair %d is not id:base64-key", kyc.ErrInvalidArgument, i+1)
 		}
 		var key []byte
 		var err error
@@ -137,10 +139,10 @@ func ParseKeyring(spec string) (*Keyring, error) {
 			}
 		}
 		if err != nil || len(key) != KeySize {
-			return nil, fmt.Errorf("%w: ParseKeyring: the key of pair %d is not %d bytes of base64", ErrInvalidArgument, i+1, KeySize)
+			return nil, fmt.Errorf("pgstore: %w: ParseKeyring: the key of pair %d is not %d bytes of base64", kyc.ErrInvalidArgument, i+1, KeySize)
 		}
 		if _, dup := keys[id]; dup {
-			return nil, fmt.Errorf("%w: ParseKeyring: key id of pair %d appears twice", ErrInvalidArgument, i+1)
+			return nil, fmt.Errorf("pgstore: %w: ParseKeyring: key id of pair %d appears twice", kyc.ErrInvalidArgument, i+1)
 		}
 		keys[id] = key
 		if i == 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/stores/pgstore"
 )
 
@@ -22,7 +23,7 @@ func TestParseKeyring(t *testing.T) {
 	secret := base64.StdEncoding.EncodeToString([]byte("SHORTSECRET"))
 	for _, bad := range []string{"", "k1", ":" + secret, "k1:" + secret, "k1:" + base64.StdEncoding.EncodeToString(k1) + ",k1:" + base64.StdEncoding.EncodeToString(k2), "k1:!!!"} {
 		_, err := pgstore.ParseKeyring(bad)
-		if !errors.Is(err, pgstore.ErrInvalidArgument) {
+		if !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("ParseKeyring(%q) = %v", bad, err)
 		}
 		if err != nil && strings.Contains(err.Error(), secret) {
@@ -40,7 +41,7 @@ func FuzzParseKeyring(f *testing.F) {
 	f.Fuzz(func(t *testing.T, spec string) {
 		k, err := pgstore.ParseKeyring(spec)
 		if err != nil {
-			if !errors.Is(err, pgstore.ErrInvalidArgument) {
+			if !errors.Is(err, kyc.ErrInvalidArgument) {
 				t.Fatalf("error %v is not ErrInvalidArgument", err)
 			}
 			if len(spec) >= 8 && strings.Contains(err.Error(), spec) {

@@ -87,7 +87,7 @@ func WithTokenTable(name string) TokenOption {
 func WithOpTimeout(d time.Duration) TokenOption {
 	return func(s *TokenStore) error {
 		if d < time.Millisecond {
-			return fmt.Errorf("%w: WithOpTimeout: timeout must be at least a millisecond", ErrInvalidArgument)
+			return fmt.Errorf("pgstore: %w: WithOpTimeout: timeout must be at least a millisecond", kyc.ErrInvalidArgument)
 		}
 		s.opTimeout = d
 		return nil
@@ -99,10 +99,10 @@ func WithOpTimeout(d time.Duration) TokenOption {
 // EnsureSchema first.
 func NewTokenStore(pool *pgxpool.Pool, keys *Keyring, opts ...TokenOption) (*TokenStore, error) {
 	if pool == nil {
-		return nil, fmt.Errorf("%w: nil pool", ErrInvalidArgument)
+		return nil, fmt.Errorf("pgstore: %w: nil pool", kyc.ErrInvalidArgument)
 	}
 	if keys == nil {
-		return nil, fmt.Errorf("%w: nil keyring", ErrInvalidArgument)
+		return nil, fmt.Errorf("pgstore: %w: nil keyring", kyc.ErrInvalidArgument)
 	}
 	s := &TokenStore{pool: pool, keys: keys, table: DefaultTokenTable, opTimeout: DefaultOpTimeout}
 	for _, o := range opts {
@@ -220,7 +220,7 @@ func (s *TokenStore) open(uid, keyID string, sealed []byte) (*oauth2.Token, erro
 	defer clear(pt)
 	var st sealedToken
 	if err := json.Unmarshal(pt, &st); err != nil {
-		return nil, fmt.Errorf("%w: malformed plaintext", ErrDecrypt)
+		return nil, fmt.Errorf("pgstore: %w: malformed plaintext", ErrDecrypt)
 	}
 	tok := &oauth2.Token{AccessToken: st.Access, TokenType: st.Type, RefreshToken: st.Refresh, Expiry: st.Expiry}
 	if st.Scope != "" {
@@ -231,7 +231,7 @@ func (s *TokenStore) open(uid, keyID string, sealed []byte) (*oauth2.Token, erro
 
 func checkUID(uid string) error {
 	if uid == "" || len(uid) > 256 {
-		return fmt.Errorf("%w: the uid must be 1 to 256 bytes", ErrInvalidArgument)
+		return fmt.Errorf("pgstore: %w: the uid must be 1 to 256 bytes", kyc.ErrInvalidArgument)
 	}
 	return nil
 }
@@ -262,7 +262,7 @@ func (s *TokenStore) Save(ctx context.Context, uid, appUserID string, tok *oauth
 		return err
 	}
 	if tok == nil || (tok.AccessToken == "" && tok.RefreshToken == "") {
-		return fmt.Errorf("%w: a token with an access or refresh token is required", ErrInvalidArgument)
+		return fmt.Errorf("pgstore: %w: a token with an access or refresh token is required", kyc.ErrInvalidArgument)
 	}
 	keyID, sealed := s.seal(uid, tok)
 	tag, err := s.pool.Exec(ctx, `INSERT INTO `+s.table+` AS t (uid, app_user_id, key_id, ciphertext, expiry, version, updated_at)
@@ -313,7 +313,7 @@ func (s *TokenStore) Load(ctx context.Context, uid string) (*StoredToken, error)
 // knows as appUserID; ErrNotFound when there is none.
 func (s *TokenStore) LoadByAppUserID(ctx context.Context, appUserID string) (*StoredToken, error) {
 	if appUserID == "" {
-		return nil, fmt.Errorf("%w: empty application user id", ErrInvalidArgument)
+		return nil, fmt.Errorf("pgstore: %w: empty application user id", kyc.ErrInvalidArgument)
 	}
 	return s.scan(s.pool.QueryRow(ctx, `SELECT `+selectColumns+` FROM `+s.table+` WHERE app_user_id = $1`, appUserID), "load")
 }
@@ -388,7 +388,7 @@ func (s *TokenStore) TokenSource(ctx context.Context, cfg fractalid.Config, uid 
 		return nil, err
 	}
 	if cfg.ClientID == "" {
-		return nil, fmt.Errorf("%w: Config.ClientID is required", ErrInvalidArgument)
+		return nil, fmt.Errorf("pgstore: %w: Config.ClientID is required", kyc.ErrInvalidArgument)
 	}
 	return &lockedSource{store: s, cfg: cfg, uid: uid, ctx: context.WithoutCancel(ctx), cur: st.Token}, nil
 }

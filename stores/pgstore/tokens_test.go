@@ -264,7 +264,7 @@ func TestKeyringAndStoreArguments(t *testing.T) {
 			return err
 		},
 	} {
-		if err := f(); !errors.Is(err, pgstore.ErrInvalidArgument) {
+		if err := f(); !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -273,13 +273,13 @@ func TestKeyringAndStoreArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := s.Save(ctx, "", "", &oauth2.Token{AccessToken: "a"}); !errors.Is(err, pgstore.ErrInvalidArgument) {
+	if err := s.Save(ctx, "", "", &oauth2.Token{AccessToken: "a"}); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("empty uid: %v", err)
 	}
-	if err := s.Save(ctx, "u", "", &oauth2.Token{}); !errors.Is(err, pgstore.ErrInvalidArgument) {
+	if err := s.Save(ctx, "u", "", &oauth2.Token{}); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("empty token: %v", err)
 	}
-	if _, err := s.LoadByAppUserID(ctx, ""); !errors.Is(err, pgstore.ErrInvalidArgument) {
+	if _, err := s.LoadByAppUserID(ctx, ""); !errors.Is(err, kyc.ErrInvalidArgument) {
 		t.Errorf("empty app id: %v", err)
 	}
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/webhooks"
 )
 
@@ -30,7 +30,7 @@ const (
 )
 
 // ErrInvalidKey is returned for an empty key or one longer than MaxKeyLen.
-var ErrInvalidKey = errors.New("redisstore: invalid deduplication key")
+var ErrInvalidKey = fmt.Errorf("redisstore: %w: invalid deduplication key", kyc.ErrInvalidArgument)
 
 // Values stored under a key: a claim is "c:" and the claim's random token;
 // a processed key is "d".
@@ -90,7 +90,7 @@ type Option func(*Deduplicator) error
 func WithKeyPrefix(prefix string) Option {
 	return func(d *Deduplicator) error {
 		if len(prefix) > 128 {
-			return errors.New("redisstore: WithKeyPrefix: prefix longer than 128 bytes")
+			return fmt.Errorf("redisstore: %w: WithKeyPrefix: prefix longer than 128 bytes", kyc.ErrInvalidArgument)
 		}
 		d.prefix = prefix
 		return nil
@@ -102,7 +102,7 @@ func WithKeyPrefix(prefix string) Option {
 func WithRetention(d time.Duration) Option {
 	return func(dd *Deduplicator) error {
 		if d < time.Millisecond {
-			return errors.New("redisstore: WithRetention: retention must be at least a millisecond")
+			return fmt.Errorf("redisstore: %w: WithRetention: retention must be at least a millisecond", kyc.ErrInvalidArgument)
 		}
 		dd.retention = d
 		return nil
@@ -115,7 +115,7 @@ func WithRetention(d time.Duration) Option {
 func WithProcessingTimeout(d time.Duration) Option {
 	return func(dd *Deduplicator) error {
 		if d < time.Millisecond {
-			return errors.New("redisstore: WithProcessingTimeout: timeout must be at least a millisecond")
+			return fmt.Errorf("redisstore: %w: WithProcessingTimeout: timeout must be at least a millisecond", kyc.ErrInvalidArgument)
 		}
 		dd.processing = d
 		return nil
@@ -127,7 +127,7 @@ func WithProcessingTimeout(d time.Duration) Option {
 // Redis until the first Claim.
 func NewDeduplicator(client redis.UniversalClient, opts ...Option) (*Deduplicator, error) {
 	if client == nil {
-		return nil, errors.New("redisstore: nil Redis client")
+		return nil, fmt.Errorf("redisstore: %w: nil Redis client", kyc.ErrInvalidArgument)
 	}
 	d := &Deduplicator{
 		client:     client,

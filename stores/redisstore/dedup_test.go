@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/internal/deduptest"
 	"github.com/kycgo/kyc/stores/redisstore"
 )
@@ -112,16 +113,16 @@ func TestKilledHolderIsTakenOver(t *testing.T) {
 
 func TestOptionsAndKeysAreChecked(t *testing.T) {
 	c := newClient(t)
-	if _, err := redisstore.NewDeduplicator(nil); err == nil {
-		t.Error("nil client accepted")
+	if _, err := redisstore.NewDeduplicator(nil); !errors.Is(err, kyc.ErrInvalidArgument) {
+		t.Errorf("nil client: %v, want kyc.ErrInvalidArgument", err)
 	}
 	for name, o := range map[string]redisstore.Option{
 		"retention":  redisstore.WithRetention(0),
 		"processing": redisstore.WithProcessingTimeout(-time.Second),
 		"prefix":     redisstore.WithKeyPrefix(strings.Repeat("p", 129)),
 	} {
-		if _, err := redisstore.NewDeduplicator(c, o); err == nil {
-			t.Errorf("%s: invalid option accepted", name)
+		if _, err := redisstore.NewDeduplicator(c, o); !errors.Is(err, kyc.ErrInvalidArgument) {
+			t.Errorf("%s: invalid option: %v, want kyc.ErrInvalidArgument", name, err)
 		}
 	}
 	d, err := redisstore.NewDeduplicator(c, nil)
@@ -130,7 +131,7 @@ func TestOptionsAndKeysAreChecked(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, key := range []string{"", strings.Repeat("k", redisstore.MaxKeyLen+1)} {
-		if _, err := d.Claim(ctx, key); !errors.Is(err, redisstore.ErrInvalidKey) {
+		if _, err := d.Claim(ctx, key); !errors.Is(err, redisstore.ErrInvalidKey) || !errors.Is(err, kyc.ErrInvalidArgument) {
 			t.Errorf("Claim(%d bytes) = %v", len(key), err)
 		}
 		if err := d.Complete(ctx, key); !errors.Is(err, redisstore.ErrInvalidKey) {
