@@ -2,10 +2,11 @@ package credentials
 
 import (
 	"errors"
-	"github.com/kycgo/kyc"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/kycgo/kyc"
 )
 
 // FuzzDecodeError feeds arbitrary error bodies to the error decoder: it

@@ -3,9 +3,10 @@ package credentials
 import (
 	"errors"
 	"fmt"
-	"github.com/kycgo/kyc"
 	"slices"
 	"time"
+
+	"github.com/kycgo/kyc"
 )
 
 // Verifier checks proofs off chain, as Fractal's CredentialVerifier.sol

@@ -2,10 +2,11 @@ package kraken
 
 import (
 	"encoding/json"
-	"github.com/kycgo/kyc"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/kycgo/kyc"
 )
 
 // FuzzDecodeData: any JSON object decodes without panicking, Raw keeps it

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kycgo/kyc"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/kycgo/kyc"
 )
 
 // maxMessageBytes caps an iframe message a front end forwards.

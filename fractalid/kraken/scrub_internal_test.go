@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kycgo/kyc"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/kycgo/kyc"
 )
 
 // scrub keeps the typed chain whatever the token: short or common tokens

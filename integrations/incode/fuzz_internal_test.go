@@ -3,10 +3,11 @@ package incode
 import (
 	"errors"
 	"fmt"
-	"github.com/kycgo/kyc"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/kycgo/kyc"
 )
 
 // FuzzDecodeError feeds arbitrary error bodies to the error decoder: it
