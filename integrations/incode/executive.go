@@ -128,19 +128,21 @@ func (s oauth2TokenSource) InvalidateToken(access string) { s.e.invalidate(acces
 // by the client's token fetch timeout; each call waits for it or for its
 // own context. A refused login is remembered.
 type executiveSource struct {
-	cache    *apiclient.TokenCache
-	login    *executiveLogin // nil with an external source
-	external bool
+	cache *apiclient.TokenCache
+	login *executiveLogin // nil with an external source
 }
 
 func newExecutiveSource(base oauth2.TokenSource, login *executiveLogin, margin, timeout time.Duration, now func() time.Time) *executiveSource {
-	return &executiveSource{cache: apiclient.NewTokenCache(base, margin, timeout, now), login: login, external: login == nil}
+	return &executiveSource{cache: apiclient.NewTokenCache(base, margin, timeout, now), login: login}
 }
+
+// external reports a source given with WithExecutiveTokenSource.
+func (e *executiveSource) external() bool { return e.login == nil }
 
 // token returns a token with more than margin left, logging in if needed.
 func (e *executiveSource) token(ctx context.Context) (*oauth2.Token, error) {
 	tok, err := e.cache.Token(ctx)
-	if err != nil && e.external && ctx.Err() == nil {
+	if err != nil && e.external() && ctx.Err() == nil {
 		return nil, apiclient.WrapTokenError(err)
 	}
 	return tok, err

@@ -217,7 +217,7 @@ func (c *Client) call(ctx context.Context, rt route, t Target, query url.Values,
 		// the next call logs in again. A read is sent once more with a
 		// new token; a call that may create something is not.
 		c.exec.invalidate(tok.AccessToken)
-		if rt.once || attempt > 0 || c.exec.external {
+		if rt.once || attempt > 0 || c.exec.external() {
 			return nil, err
 		}
 	}
