@@ -29,8 +29,10 @@ type Approval struct {
 	TotalScore ScoreStatus
 	// ExistingCustomer reports that the person was already a customer.
 	ExistingCustomer bool
-	// Raw is the reply as received without its "token" member (which is
-	// in Token), so marshalling an Approval never writes the token.
+	// Raw is the reply without its "token" member (which is in Token), so
+	// marshalling an Approval never writes the token: as received when
+	// there is no token, else re-encoded (members in name order, no
+	// spaces).
 	Raw json.RawMessage
 }
 
