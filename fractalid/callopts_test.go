@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/fractalid"
 	"github.com/kycgo/kyc/fractalid/fractalidtest"
 	"github.com/kycgo/kyc/internal/flaky"
 	"github.com/kycgo/kyc/option"
-	"golang.org/x/oauth2"
 )
 
 // Per-call options against fractalidtest: a per-call timeout and

@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"golang.org/x/oauth2"
+
 	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/option"
-	"golang.org/x/oauth2"
 )
 
 const meURL = "https://resource.fractal.test/v2/users/me"

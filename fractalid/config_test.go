@@ -15,9 +15,10 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"golang.org/x/oauth2"
+
 	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/option"
-	"golang.org/x/oauth2"
 )
 
 const (

@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kycgo/kyc"
 	"time"
+
+	"github.com/kycgo/kyc"
 )
 
 // Date is a civil date (YYYY-MM-DD) with no time zone, as Fractal sends

@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kycgo/kyc"
 	"log/slog"
 	"net/url"
 	"strings"
+
+	"github.com/kycgo/kyc"
 )
 
 // The embedded journey (reference section 2.8): the authorization URL

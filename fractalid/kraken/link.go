@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/kycgo/kyc"
 )
 
