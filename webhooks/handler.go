@@ -245,7 +245,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveDedup runs the function under the deduplicator's claim.
 func (h *handler) serveDedup(ctx context.Context, w http.ResponseWriter, ev *Event) {
 	key := ev.DedupKey()
-	claimed, err := h.claim(ctx, key)
+	cctx, cancel := h.dedupCtx(ctx, false)
+	claimed, err := h.dedup.Claim(cctx, key)
+	cancel()
 	if err != nil {
 		if h.log != nil {
 			h.logf(ctx, slog.LevelError, "webhook deduplicator failed", slog.Any("event", ev), slog.String("error", err.Error()))
@@ -281,40 +283,33 @@ func (h *handler) serveDedup(ctx context.Context, w http.ResponseWriter, ev *Eve
 	replyOK(w)
 }
 
-// claim calls the deduplicator's Claim within the dedup timeout.
-func (h *handler) claim(ctx context.Context, key string) (bool, error) {
+// dedupCtx is the context of a call to the deduplicator: ctx bounded by
+// the dedup timeout and, for Complete and Release (detach), detached from
+// ctx's cancellation, since they must run even when the client hung up
+// after the function ran. The memory deduplicator never looks at its
+// context and gets ctx as it is.
+func (h *handler) dedupCtx(ctx context.Context, detach bool) (context.Context, context.CancelFunc) {
 	if _, mem := h.dedup.(*MemoryDeduplicator); mem {
-		// It never looks at its context.
-		return h.dedup.Claim(ctx, key)
-	}
-	ctx, cancel := context.WithTimeout(ctx, h.dedupTimeout)
-	defer cancel()
-	return h.dedup.Claim(ctx, key)
-}
-
-// afterCtx is the context of Complete and Release: they must run even when
-// the request's context has ended (the client hung up after the function
-// ran), but not for longer than the dedup timeout.
-func (h *handler) afterCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, mem := h.dedup.(*MemoryDeduplicator); mem {
-		// It never looks at its context.
 		return ctx, noCancel
 	}
-	return context.WithTimeout(context.WithoutCancel(ctx), h.dedupTimeout)
+	if detach {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return context.WithTimeout(ctx, h.dedupTimeout)
 }
 
 func noCancel() {}
 
 // complete marks a processed key.
 func (h *handler) complete(ctx context.Context, key string) error {
-	actx, cancel := h.afterCtx(ctx)
+	actx, cancel := h.dedupCtx(ctx, true)
 	defer cancel()
 	return h.dedup.Complete(actx, key)
 }
 
 // release frees a claimed key after a failure.
 func (h *handler) release(ctx context.Context, ev *Event, key string) {
-	actx, cancel := h.afterCtx(ctx)
+	actx, cancel := h.dedupCtx(ctx, true)
 	defer cancel()
 	if err := h.dedup.Release(actx, key); err != nil && h.log != nil {
 		h.logf(ctx, slog.LevelWarn, "webhook deduplicator release failed", slog.Any("event", ev), slog.String("error", err.Error()))
