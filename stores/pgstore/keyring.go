@@ -104,15 +104,15 @@ func (k *Keyring) seal(plaintext, ad []byte) (keyID string, sealed []byte) {
 func (k *Keyring) open(keyID string, sealed, ad []byte) ([]byte, error) {
 	aead, ok := k.aeads[keyID]
 	if !ok {
-		return nil, fmt.Errorf("pgstore: %w: key id %q is not in the keyring", ErrDecrypt, keyID)
+		return nil, fmt.Errorf("%w: key id %q is not in the keyring", ErrDecrypt, keyID)
 	}
 	if len(sealed) < aead.NonceSize()+aead.Overhead() {
-		return nil, fmt.Errorf("pgstore: %w: ciphertext too short", ErrDecrypt)
+		return nil, fmt.Errorf("%w: ciphertext too short", ErrDecrypt)
 	}
 	n := aead.NonceSize()
 	pt, err := aead.Open(nil, sealed[:n], sealed[n:], ad)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: %w: authentication failed", ErrDecrypt)
+		return nil, fmt.Errorf("%w: authentication failed", ErrDecrypt)
 	}
 	return pt, nil
 }

@@ -220,7 +220,7 @@ func (s *TokenStore) open(uid, keyID string, sealed []byte) (*oauth2.Token, erro
 	defer clear(pt)
 	var st sealedToken
 	if err := json.Unmarshal(pt, &st); err != nil {
-		return nil, fmt.Errorf("pgstore: %w: malformed plaintext", ErrDecrypt)
+		return nil, fmt.Errorf("%w: malformed plaintext", ErrDecrypt)
 	}
 	tok := &oauth2.Token{AccessToken: st.Access, TokenType: st.Type, RefreshToken: st.Refresh, Expiry: st.Expiry}
 	if st.Scope != "" {
