@@ -302,7 +302,7 @@ func Load(r io.Reader) (*Settings, error) {
 		return nil, fmt.Errorf("integrations: reading settings: %w", err)
 	}
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("integrations: %w: settings larger than %d bytes", ErrInvalidSettings, MaxFileSize)
+		return nil, fmt.Errorf("%w: settings larger than %d bytes", ErrInvalidSettings, MaxFileSize)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -311,14 +311,14 @@ func Load(r io.Reader) (*Settings, error) {
 		if errors.Is(err, ErrSecretPlaceholder) {
 			return nil, &ValidationError{Problems: placeholderProblems(data)}
 		}
-		return nil, fmt.Errorf("integrations: %w: %s", ErrInvalidSettings, describeJSONError(data, err))
+		return nil, fmt.Errorf("%w: %s", ErrInvalidSettings, describeJSONError(data, err))
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("integrations: %w: data after the settings object", ErrInvalidSettings)
+		return nil, fmt.Errorf("%w: data after the settings object", ErrInvalidSettings)
 	}
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); err != io.EOF {
-		return nil, fmt.Errorf("integrations: %w: data after the settings object", ErrInvalidSettings)
+		return nil, fmt.Errorf("%w: data after the settings object", ErrInvalidSettings)
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err

@@ -210,7 +210,7 @@ func (v *Verifier) verify(payload []byte, signature string, owned bool) (*Event,
 	return nil, ErrSignatureMismatch
 }
 
-var errNoSecretForType = fmt.Errorf("webhooks: %w for this notification type", ErrNoSecret)
+var errNoSecretForType = fmt.Errorf("%w for this notification type", ErrNoSecret)
 
 // VerifyRequest reads r's body (at most the Verifier's size limit, see
 // [WithMaxPayloadSize]), verifies it against r's X-Fractal-Signature header
