@@ -83,10 +83,7 @@ func New(opts ...Option) (*Client, error) {
 	rt := newRetryTransport(cfg)
 	var ts *cachingSource
 	if cfg.tokenSource != nil {
-		ts = newCachingSource(cfg.tokenSource, cfg.refreshMargin, tokenFetchTimeout(cfg))
-		if cfg.tokenClock != nil {
-			ts.now = cfg.tokenClock
-		}
+		ts = newCachingSource(cfg.tokenSource, cfg.refreshMargin, c.fetchMax, cfg.tokenClock)
 	}
 	if ts != nil || len(cfg.header) > 0 {
 		renew := cfg.renew

@@ -90,11 +90,15 @@ type tokenFetch struct {
 	err  error
 }
 
-func newCachingSource(base oauth2.TokenSource, margin, timeout time.Duration) *cachingSource {
+// newCachingSource takes the arguments of NewTokenCache.
+func newCachingSource(base oauth2.TokenSource, margin, timeout time.Duration, now func() time.Time) *cachingSource {
 	if timeout <= 0 {
 		timeout = tokenFetchTimeout(config{timeout: DefaultTimeout})
 	}
-	return &cachingSource{base: base, margin: margin, timeout: timeout, now: time.Now}
+	if now == nil {
+		now = time.Now
+	}
+	return &cachingSource{base: base, margin: margin, timeout: timeout, now: now}
 }
 
 // TokenCache is the client's token cache for a source that a vendor
@@ -108,11 +112,7 @@ type TokenCache struct{ s *cachingSource }
 // twice DefaultTimeout); now is the clock the margin is read on (nil:
 // time.Now).
 func NewTokenCache(base oauth2.TokenSource, margin, timeout time.Duration, now func() time.Time) *TokenCache {
-	s := newCachingSource(base, margin, timeout)
-	if now != nil {
-		s.now = now
-	}
-	return &TokenCache{s}
+	return &TokenCache{newCachingSource(base, margin, timeout, now)}
 }
 
 // Token returns a fresh token, waiting for a fetch or for ctx to end.

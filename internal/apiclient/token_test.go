@@ -130,7 +130,7 @@ func TestTokenFetchSharedAndBounded(t *testing.T) {
 			<-gate
 			return &oauth2.Token{AccessToken: "t", Expiry: time.Now().Add(time.Hour)}, nil
 		})
-		cs := newCachingSource(src, time.Minute, 10*time.Second)
+		cs := newCachingSource(src, time.Minute, 10*time.Second, nil)
 		var wg sync.WaitGroup
 		var ok atomic.Int32
 		for range 50 {
@@ -158,7 +158,7 @@ func TestTokenFetchSharedAndBounded(t *testing.T) {
 
 		// A fetch that never returns fails after the fetch timeout.
 		stuck := make(chan struct{})
-		cs = newCachingSource(TokenSourceFunc(func() (*oauth2.Token, error) { <-stuck; return nil, errors.New("late") }), 0, 10*time.Second)
+		cs = newCachingSource(TokenSourceFunc(func() (*oauth2.Token, error) { <-stuck; return nil, errors.New("late") }), 0, 10*time.Second, nil)
 		start = time.Now()
 		_, err := cs.token(context.Background())
 		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != 10*time.Second {
