@@ -20,14 +20,14 @@ import (
 // HTTP status class, and a client can make it match more (see
 // [APIError.Kinds]): for example ekycadmin reports a permission error that
 // the server sent as a 500 as ErrForbidden too. The sentinels of one
-// vendor only (ErrInsufficientScope, ErrNoSessions,
-// ErrUserNotFound, ...) live in that vendor's package.
+// vendor only (fractalid.ErrInsufficientScope, ekycadmin.ErrNoSessions,
+// credentials.ErrUserNotFound, ...) live in that vendor's package.
 var (
 	// ErrBadRequest matches 400 and 422 replies (validation errors).
 	ErrBadRequest = errors.New("kyc: bad request")
 	// ErrUnauthorized matches 401 replies (an expired, revoked or refused
-	// token or API key), a Bearer "invalid_token" reply whatever its status,
-	// and [*ReauthorizationRequiredError].
+	// token or API key), [*ReauthorizationRequiredError] and, from
+	// fractalid, an "invalid_token" reply whatever its status.
 	ErrUnauthorized = errors.New("kyc: unauthorized")
 	// ErrForbidden matches 403 replies and the permission errors a client
 	// recognises whatever their status (a missing scope or permission).
@@ -65,15 +65,16 @@ var (
 
 // APIError is a non-2xx reply from a remote API. Match it with errors.As
 // (it is always returned as a pointer) and its status class with errors.Is
-// ([ErrNotFound], [ErrServer], ...). Each client fills Code, Message, ID,
-// MissingPermissions and RequiredPermission from its vendor's error shape:
+// ([ErrNotFound], [ErrServer], ...). Each client fills Code, Message, ID
+// and MissingPermissions from its vendor's error shape, and
+// RequiredPermission where it knows what the call needs:
 //
 //   - fractalid (the resource server): Code is the OAuth error code
 //     ("invalid_token", "insufficient_scope") from the body or the
 //     WWW-Authenticate header, and Message the error_description.
 //   - fractalid/kraken: the error body's shape is not documented; Code
-//     holds its "error" field and Message its "message" when they are
-//     there.
+//     holds its "code" field, or else its "error" field, when that is a
+//     short code, and Message its "message" when there is one.
 //   - ekycadmin: Code is a known reason of a {"status", "error": {"reason",
 //     "id"}} body, the exception class of a Spring {"error", "message",
 //     "path"} body, or the Bearer error of a WWW-Authenticate header; ID,

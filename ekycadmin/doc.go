@@ -59,7 +59,9 @@
 //     (entries that are not such codes are dropped);
 //   - RequiredPermission: the permission the call needs (PermissionList,
 //     PermissionGet or PermissionCreate);
-//   - Kinds: the sentinels of this package that the body matched;
+//   - Kinds: the sentinels the body matched beyond those of the status
+//     (ErrNoSessions and kyc.ErrNotFound, ErrPersonIncomplete,
+//     kyc.ErrForbidden for a permission error, ...);
 //   - Body: an excerpt of the raw body, never printed.
 //
 // The shared sentinels match as follows for this API: kyc.ErrUnauthorized

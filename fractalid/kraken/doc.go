@@ -58,8 +58,10 @@
 // For this API:
 //
 //   - a [kyc.APIError] is a non-2xx reply. The error body's shape is not
-//     documented: Code holds its "error" field and Message its "message"
-//     when they are there (Message is never part of Error());
+//     documented: Code holds its "code" field, or else its "error" field,
+//     when that is a short code, and Message its "message" (a string, or
+//     a list joined with "; ") when there is one (Message is never part of
+//     Error());
 //   - [kyc.ErrUnauthorized] matches a refused API token (401), and
 //     [kyc.ErrNotFound] an unknown or used one-time token or an unknown
 //     user (404);

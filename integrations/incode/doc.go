@@ -85,18 +85,17 @@
 //
 // The error types and sentinels every client shares (kyc.APIError,
 // kyc.ErrBadRequest, ...) are declared in package kyc; Incode's own error
-// shape, *Error, here. Any non-2xx reply is a *kyc.APIError.
-// A reply in Incode's shape {timestamp, status, error, message, path} is an
-// *Error, which wraps the *kyc.APIError of the reply; use errors.Is with
-// kyc.ErrBadRequest, kyc.ErrUnauthorized (401: a token was refused), kyc.ErrForbidden
-// (403: the API key was refused), ... and errors.As for the details, such
-// as Incode's own codes (4019, 6000, ...) in Error.Status. Error strings
-// never contain the message, the body, keys or tokens. kyc.ErrBadRequest
-// matches validation errors (400 and 422); a *kyc.TokenError is a failure
-// to obtain the client-credentials token, a
-// *kyc.ReauthorizationRequiredError a token request refused with
-// invalid_grant; kyc.ErrInvalidArgument is an invalid option or request
-// refused before any request is sent.
+// shape, *Error, here. Any non-2xx reply is a *kyc.APIError. A reply in
+// Incode's shape {timestamp, status, error, message, path} is an *Error,
+// which wraps the *kyc.APIError of the reply; use errors.Is with
+// kyc.ErrBadRequest (validation errors: 400 and 422), kyc.ErrUnauthorized
+// (401: a token was refused), kyc.ErrForbidden (403: the API key was
+// refused), ... and errors.As for the details, such as Incode's own codes
+// (4019, 6000, ...) in Error.Status. Error strings never contain the
+// message, the body, keys or tokens. A *kyc.TokenError is a failure to
+// obtain the client-credentials token, a *kyc.ReauthorizationRequiredError
+// a token request refused with invalid_grant; kyc.ErrInvalidArgument is an
+// invalid option or request refused before any request is sent.
 //
 // # What is not here
 //
