@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -132,7 +133,7 @@ func (e APIError) Error() string {
 	if len(e.MissingPermissions) > 0 {
 		s += fmt.Sprintf(" missing permissions %q", e.MissingPermissions)
 	}
-	if e.RequiredPermission != "" && len(e.MissingPermissions) == 0 && (e.StatusCode == http.StatusForbidden || e.matchesKind(ErrForbidden)) {
+	if e.RequiredPermission != "" && len(e.MissingPermissions) == 0 && (e.StatusCode == http.StatusForbidden || slices.Contains(e.Kinds, ErrForbidden)) {
 		s += " (needs permission " + strconv.Quote(e.RequiredPermission) + ")"
 	}
 	if e.RequestID != "" {
@@ -195,19 +196,10 @@ func (e APIError) MarshalJSON() ([]byte, error) {
 	})
 }
 
-func (e *APIError) matchesKind(target error) bool {
-	for _, k := range e.Kinds {
-		if k == target {
-			return true
-		}
-	}
-	return false
-}
-
 // Is reports whether target is one of the sentinels this error matches:
 // those of its status class and those in Kinds.
 func (e *APIError) Is(target error) bool {
-	if e.matchesKind(target) {
+	if slices.Contains(e.Kinds, target) {
 		return true
 	}
 	switch target {
