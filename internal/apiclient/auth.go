@@ -3,10 +3,11 @@ package apiclient
 import (
 	"bytes"
 	"errors"
-	"github.com/kycgo/kyc"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/kycgo/kyc"
 )
 
 // RenewRule decides whether a 401 reply means the access token itself was

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/kycgo/kyc"
 	"io"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/kycgo/kyc"
 )
 
 // decodeModel has the shapes the clients' models use.

@@ -3,7 +3,6 @@ package apiclient
 import (
 	"context"
 	"errors"
-	"github.com/kycgo/kyc"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kycgo/kyc"
 )
 
 // TestRetriedReplyDrainedForReuse: a retried 503 whose body is larger than

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kycgo/kyc"
 	"io"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/kycgo/kyc"
 )
 
 // maxErrorBody is how much of an error body a *kyc.APIError keeps.

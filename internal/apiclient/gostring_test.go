@@ -3,11 +3,12 @@ package apiclient
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/kycgo/kyc"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kycgo/kyc"
 )
 
 func TestAPIErrorGoStringHidesBody(t *testing.T) {

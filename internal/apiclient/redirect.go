@@ -2,10 +2,11 @@ package apiclient
 
 import (
 	"fmt"
-	"github.com/kycgo/kyc"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/kycgo/kyc"
 )
 
 // An origin is what a credential is bound to: scheme, host and port (RFC
