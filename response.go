@@ -10,9 +10,9 @@ import (
 
 // Response is the metadata of one call's HTTP reply: ask for it with
 // option.WithResponseInto. It is filled when a reply arrived, successful
-// or not (an error then carries the same facts); it stays zero when no
-// reply arrived (a transport error, a canceled context, an invalid
-// argument refused before sending).
+// or not (an error then carries the same facts); it is left as it was
+// (zero, for a new one) when no reply arrived (a transport error, a
+// canceled context, an invalid argument refused before sending).
 type Response struct {
 	// StatusCode is the HTTP status of the last attempt.
 	StatusCode int
