@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/kycgo/kyc"
 	"github.com/kycgo/kyc/ekycadmin"
 	"github.com/kycgo/kyc/ekycadmin/ekycadmintest"
@@ -26,7 +28,6 @@ import (
 	"github.com/kycgo/kyc/kyctest"
 	"github.com/kycgo/kyc/option"
 	"github.com/kycgo/kyc/webhooks"
-	"golang.org/x/oauth2"
 )
 
 // Sentinel values the test chooses. Every one of them, and every token or

@@ -9,9 +9,10 @@ import (
 
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
-	"github.com/kycgo/kyc/option"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"golang.org/x/oauth2"
+
+	"github.com/kycgo/kyc/option"
 )
 
 // Compare the two with:

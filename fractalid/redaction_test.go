@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/jarcoal/httpmock"
+
 	"github.com/kycgo/kyc/option"
 )
 

@@ -20,8 +20,9 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
-	"github.com/kycgo/kyc"
 	"golang.org/x/oauth2"
+
+	"github.com/kycgo/kyc"
 )
 
 const base = "https://api.example.test"

@@ -12,9 +12,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kycgo/kyc"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/kycgo/kyc"
 )
 
 // Secrets the redirect tests look for on the wrong side of a redirect.

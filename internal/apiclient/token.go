@@ -9,9 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kycgo/kyc"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/kycgo/kyc"
 )
 
 // TokenInvalidator is implemented by token sources that cache tokens

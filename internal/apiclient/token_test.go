@@ -13,9 +13,10 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
-	"github.com/kycgo/kyc"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/kycgo/kyc"
 )
 
 // TestTokenWaitEndsWithCallerContext: calls waiting for a token from a
