@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -303,7 +304,7 @@ func knownReason(reason string) (string, bool) {
 func classify(e *kyc.APIError) {
 	add := func(errs ...error) {
 		for _, k := range errs {
-			if !containsErr(e.Kinds, k) {
+			if !slices.Contains(e.Kinds, k) {
 				e.Kinds = append(e.Kinds, k)
 			}
 		}
@@ -319,13 +320,4 @@ func classify(e *kyc.APIError) {
 	if kinds, ok := reasonKinds[normalizeReason(e.Code)]; ok {
 		add(kinds...)
 	}
-}
-
-func containsErr(list []error, target error) bool {
-	for _, k := range list {
-		if k == target {
-			return true
-		}
-	}
-	return false
 }
