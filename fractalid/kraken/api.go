@@ -66,7 +66,7 @@ func (c *Client) Session(ctx context.Context, oneTimeToken string, opts ...optio
 		return nil, err
 	}
 	var s Session
-	req := &apiclient.Request{Method: http.MethodGet, Path: path, Operation: "kraken.Session", Route: sessionPrefix + "{oneTimeToken}", Call: call}
+	req := &apiclient.Request{Method: http.MethodGet, Path: path, ShownPath: redactedSessionPath, Operation: "kraken.Session", Route: sessionPrefix + "{oneTimeToken}", Call: call}
 	if _, err := c.api.Do(ctx, req, &s); err != nil {
 		return nil, scrub(err, oneTimeToken)
 	}
@@ -381,9 +381,11 @@ func (c *Client) File(ctx context.Context, userID string, kind FileKind, w io.Wr
 }
 
 // scrub removes secret from an error the core returned for a call whose
-// path holds it. The path of every typed error in the chain, the URL of a
-// *url.Error and a *kyc.APIError's Message and Body are redacted in place
-// (the errors were made for this call). Should the text still hold the
+// path holds it. The core already names the call by its ShownPath in
+// errors and log lines; scrub covers what it cannot know: the server's
+// own words echoing the token (a *kyc.APIError's Message and Body), and,
+// as a last guard, any path or URL in the chain that still holds it. They
+// are redacted in place (the errors were made for this call). Should the text still hold the
 // secret, the error is wrapped: Error, every fmt verb and slog show the
 // text with the secret replaced, while errors.Is and errors.As still reach
 // the typed errors and sentinels of the chain.

@@ -1,10 +1,8 @@
 package kraken
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -122,10 +120,6 @@ func NewClient(cfg Config, opts ...option.ClientOption) (*Client, error) {
 	if base == "" {
 		base = cfg.env().APIURL
 	}
-	if s.Logger != nil {
-		// The one-time token of the exchange path never reaches a log line.
-		s.Logger = slog.New(&pathRedactor{next: s.Logger.Handler()})
-	}
 	lifetime := v.lifetime
 	ts := apiclient.TokenSourceFunc(func() (*oauth2.Token, error) {
 		tok, exp, err := cfg.apiToken(lifetime)
@@ -152,45 +146,12 @@ func NewClient(cfg Config, opts ...option.ClientOption) (*Client, error) {
 }
 
 // sessionPrefix is the path of the one-time-token exchange; the token
-// that follows it never appears in errors or logs.
+// that follows it never appears in errors or logs (the call's ShownPath is
+// redactedSessionPath).
 const sessionPrefix = "/public/kyc/token/"
 
 // redactedSessionPath replaces the one-time token in a session path.
 const redactedSessionPath = sessionPrefix + "[redacted]"
-
-// pathRedactor is a slog.Handler that hides the one-time token in the
-// "path" attribute of the core's attempt lines.
-type pathRedactor struct{ next slog.Handler }
-
-func (h *pathRedactor) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
-
-func (h *pathRedactor) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
-	r.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(redactAttr(a))
-		return true
-	})
-	return h.next.Handle(ctx, out)
-}
-
-func redactAttr(a slog.Attr) slog.Attr {
-	if a.Value.Kind() == slog.KindString && strings.Contains(a.Value.String(), sessionPrefix) {
-		return slog.String(a.Key, redactPath(a.Value.String()))
-	}
-	return a
-}
-
-func (h *pathRedactor) WithAttrs(as []slog.Attr) slog.Handler {
-	red := make([]slog.Attr, len(as))
-	for i, a := range as {
-		red[i] = redactAttr(a)
-	}
-	return &pathRedactor{next: h.next.WithAttrs(red)}
-}
-
-func (h *pathRedactor) WithGroup(name string) slog.Handler {
-	return &pathRedactor{next: h.next.WithGroup(name)}
-}
 
 // redactPath cuts everything after the session prefix.
 func redactPath(p string) string {

@@ -251,7 +251,7 @@ func (c *Client) Stream(ctx context.Context, req *Request, limit int64) (*http.R
 func (c *Client) send(ctx context.Context, req *Request) (*http.Response, *http.Request, *callState, error) {
 	// The call state rides on the request's context from the start, so
 	// the request is built once.
-	st := &callState{call: req.Call, route: req.Route}
+	st := &callState{call: req.Call, route: req.Route, shown: req.ShownPath}
 	hreq, err := c.newRequest(context.WithValue(ctx, callKey, st), req)
 	if err != nil {
 		return nil, nil, nil, err

@@ -155,12 +155,12 @@ func sanitizeJSONError(err error) error {
 
 func (c *Client) decodeFailure(ctx context.Context, hreq *http.Request, resp *http.Response, err error) error {
 	if errors.Is(err, kyc.ErrResponseTooLarge) {
-		return &kyc.SizeError{Method: hreq.Method, Path: hreq.URL.Path, Limit: c.maxBody}
+		return &kyc.SizeError{Method: hreq.Method, Path: pathOf(hreq), Limit: c.maxBody}
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("kyc: %s %s: reading response: %w", hreq.Method, hreq.URL.Path, ctxErr)
+		return fmt.Errorf("kyc: %s %s: reading response: %w", hreq.Method, pathOf(hreq), ctxErr)
 	}
-	return &kyc.DecodeError{Method: hreq.Method, Path: hreq.URL.Path, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: err}
+	return &kyc.DecodeError{Method: hreq.Method, Path: pathOf(hreq), StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Err: err}
 }
 
 // maxDrain is how much of an unread body is read before closing it, so

@@ -19,7 +19,7 @@ func (c *Client) apiError(hreq *http.Request, resp *http.Response, st *callState
 	e := &kyc.APIError{
 		StatusCode:         resp.StatusCode,
 		Method:             hreq.Method,
-		Path:               hreq.URL.Path,
+		Path:               pathOf(hreq),
 		RequestID:          requestID(resp.Header),
 		Attempts:           st.attempts,
 		Header:             resp.Header,
@@ -52,13 +52,13 @@ func (c *Client) transportFailure(ctx context.Context, hreq *http.Request, st *c
 		return rde
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("kyc: %s %s: %w", hreq.Method, hreq.URL.Path, ctxErr)
+		return fmt.Errorf("kyc: %s %s: %w", hreq.Method, pathOf(hreq), ctxErr)
 	}
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		err = uerr.Err
 	}
-	return &kyc.TransportError{Method: hreq.Method, Path: hreq.URL.Path, Attempts: st.attempts, Err: err}
+	return &kyc.TransportError{Method: hreq.Method, Path: pathOf(hreq), Attempts: st.attempts, Err: err}
 }
 
 func requestID(h http.Header) string {

@@ -62,7 +62,7 @@ func redirectPolicy(user func(*http.Request, []*http.Request) error) func(*http.
 	return func(req *http.Request, via []*http.Request) error {
 		first, prev := via[0], via[len(via)-1]
 		refuse := func(reason string) error {
-			e := &kyc.RedirectError{Method: first.Method, Path: first.URL.Path, Scheme: clipHost(req.URL.Scheme), Host: clipHost(req.URL.Host), Reason: reason}
+			e := &kyc.RedirectError{Method: first.Method, Path: pathOf(first), Scheme: clipHost(req.URL.Scheme), Host: clipHost(req.URL.Host), Reason: reason}
 			if req.Response != nil {
 				e.StatusCode = req.Response.StatusCode
 			}

@@ -38,6 +38,10 @@ type Request struct {
 	// Route is the path template of the call for traces, for example
 	// "/ekyc/admin/{userId}/sessions": never a real ID, never a query.
 	Route string
+	// ShownPath, when set, is the path that errors and log lines name
+	// instead of the real one, for a path that holds a secret (Kraken's
+	// one-time token). Traces name Route in any case.
+	ShownPath string
 	// Call holds the per-call options (nil: none).
 	Call *CallSettings
 }

@@ -69,6 +69,19 @@ type callState struct {
 	route string
 	// reason says why the next attempt is sent again, for traces.
 	reason string
+	// shown is Request.ShownPath: what errors and log lines name instead
+	// of the real path ("" for the real path).
+	shown string
+}
+
+// pathOf is the path errors and log lines name for req: its call's
+// ShownPath when the call has one (a path that holds a secret), else the
+// URL's path.
+func pathOf(req *http.Request) string {
+	if st := stateFrom(req.Context()); st != nil && st.shown != "" {
+		return st.shown
+	}
+	return req.URL.Path
 }
 
 func stateFrom(ctx context.Context) *callState {

@@ -120,7 +120,7 @@ func (t *attemptTransport) log(req *http.Request, attempt int, start time.Time, 
 		attrs := []slog.Attr{
 			slog.String("method", req.Method),
 			slog.String("host", req.URL.Host),
-			slog.String("path", req.URL.Path),
+			slog.String("path", pathOf(req)),
 			slog.Int("attempt", attempt),
 			slog.Duration("duration", time.Since(start)),
 		}
